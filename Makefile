@@ -1,0 +1,62 @@
+# Two commands for a fresh machine: `make run` and `make test` (see README.md).
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+RUNTIME := $(VENV)/.runtime-installed
+DEV := $(VENV)/.dev-installed
+HOST ?= 127.0.0.1
+PORT ?= 8000
+PYTEST := $(BIN)/python -m pytest
+
+.PHONY: run test test-sqlite test-postgres lint format install demo browser clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(RUNTIME): requirements.txt | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	touch $@
+
+$(DEV): requirements.txt requirements-dev.txt $(RUNTIME)
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+install: $(RUNTIME)
+
+## make run: install, migrate the SQLite database, load the demo scorecard once, serve.
+run: $(RUNTIME)
+	DJANGO_DEBUG=1 $(BIN)/python manage.py migrate --noinput
+	DJANGO_DEBUG=1 $(BIN)/python manage.py import_scorecard --if-empty fixtures/*.yaml
+	@echo "Serving the scorecard on http://$(HOST):$(PORT)/ (editors: http://$(HOST):$(PORT)/admin/)"
+	DJANGO_DEBUG=1 $(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+## make test: install, then the whole suite on SQLite and again on a private PostgreSQL.
+test: $(DEV) browser
+	@echo "==> Test suite on SQLite"
+	$(PYTEST)
+	@echo "==> Test suite on PostgreSQL"
+	bin/with-postgres -- $(PYTEST)
+
+test-sqlite: $(DEV) browser
+	@echo "==> Test suite on SQLite"
+	$(PYTEST)
+
+test-postgres: $(DEV) browser
+	@echo "==> Test suite on PostgreSQL"
+	bin/with-postgres -- $(PYTEST)
+
+# The browser tests drive Debian's Chromium; install it when it is missing.
+browser:
+	@bin/ensure-chromium
+
+lint: $(DEV)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(DEV)
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+clean:
+	rm -rf $(VENV) db.sqlite3 db.sqlite3-* staticfiles test-artifacts .pytest_cache .ruff_cache

@@ -1,0 +1,71 @@
+"""Settings read from the environment refuse bad values at start, naming the variable."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def start(env_overrides: dict[str, str | None], code: str = "") -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
+    env.pop("DATABASE_URL", None)
+    env.update({"DJANGO_SECRET_KEY": "x" * 50, "DJANGO_DEBUG": "0"})
+    for name, value in env_overrides.items():
+        if value is None:
+            env.pop(name, None)
+        else:
+            env[name] = value
+    env["DJANGO_SETTINGS_MODULE"] = "scorecard.settings"
+    script = "import django; django.setup();" + code
+    return subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+
+
+@pytest.mark.parametrize(
+    ("overrides", "named"),
+    [
+        ({"DJANGO_DEBUG": "maybe"}, "DJANGO_DEBUG"),
+        ({"DJANGO_SECRET_KEY": None}, "DJANGO_SECRET_KEY"),
+        ({"DJANGO_SECRET_KEY": ""}, "DJANGO_SECRET_KEY"),
+        ({"DATABASE_URL": "nonsense://what"}, "DATABASE_URL"),
+        ({"DJANGO_ALLOWED_HOSTS": " , "}, "DJANGO_ALLOWED_HOSTS"),
+        (
+            {"DATABASE_CONN_MAX_AGE": "soon", "DATABASE_URL": "postgres://u@h/db"},
+            "DATABASE_CONN_MAX_AGE",
+        ),
+    ],
+)
+def test_bad_environment_stops_the_start_naming_the_variable(overrides, named):
+    result = start(overrides)
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr
+    assert named in result.stderr.splitlines()[-1]
+
+
+def test_debug_mode_runs_without_a_secret_key():
+    result = start({"DJANGO_SECRET_KEY": None, "DJANGO_DEBUG": "1"})
+    assert result.returncode == 0, result.stderr
+
+
+def test_postgres_connections_are_kept_and_health_checked():
+    result = start(
+        {"DATABASE_URL": "postgres://user@db.internal:5432/scorecard"},
+        "from django.conf import settings; d = settings.DATABASES['default'];"
+        "print(d['CONN_MAX_AGE'], d['CONN_HEALTH_CHECKS'])",
+    )
+    assert result.stdout.split() == ["60", "True"]
+
+
+def test_the_default_sqlite_database_uses_wal_and_waits_for_locks(tmp_path):
+    result = start(
+        {"DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}"},
+        "from django.db import connection; c = connection.cursor();"
+        "print(c.execute('PRAGMA journal_mode').fetchone()[0],"
+        " connection.settings_dict['OPTIONS']['timeout'])",
+    )
+    assert result.stdout.split() == ["wal", "20"]
