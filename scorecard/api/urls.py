@@ -1,0 +1,3 @@
+"""The partner API, version 1 (see README, "Partner API")."""
+
+urlpatterns: list = []
