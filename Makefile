@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST := $(BIN)/python -m pytest
 
-.PHONY: run test test-sqlite test-postgres lint format install demo browser clean
+.PHONY: run test test-sqlite test-postgres lint format install browser backup restore clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -57,6 +57,15 @@ lint: $(DEV)
 format: $(DEV)
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
+
+## make backup: a consistent copy of the database (DATABASE_URL, or the SQLite file) in backups/.
+backup: $(RUNTIME)
+	$(BIN)/python manage.py backup_database $(if $(FILE),-o $(FILE))
+
+## make restore FILE=backups/...: replace the database with a backup (asks first).
+restore: $(RUNTIME)
+	@test -n "$(FILE)" || { echo "Usage: make restore FILE=backups/<file>"; exit 2; }
+	$(BIN)/python manage.py restore_database $(FILE)
 
 clean:
 	rm -rf $(VENV) db.sqlite3 db.sqlite3-* staticfiles test-artifacts .pytest_cache .ruff_cache
