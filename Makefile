@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST := $(BIN)/python -m pytest
 
-.PHONY: run test test-sqlite test-postgres lint format install browser backup restore clean
+.PHONY: run test test-sqlite test-postgres fuzz lint format install browser backup restore clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -49,6 +49,14 @@ test-postgres: $(DEV) browser
 # The browser tests drive Debian's Chromium; install it when it is missing.
 browser:
 	@bin/ensure-chromium
+
+## make fuzz: schemathesis over the whole API schema (tests/test_api_schema_fuzz.py), on
+## SQLite and on PostgreSQL; prints how long each run took.
+fuzz: $(DEV)
+	@echo "==> API schema fuzzing on SQLite"
+	$(PYTEST) -m fuzz -s tests/test_api_schema_fuzz.py
+	@echo "==> API schema fuzzing on PostgreSQL"
+	bin/with-postgres -- $(PYTEST) -m fuzz -s tests/test_api_schema_fuzz.py
 
 lint: $(DEV)
 	$(BIN)/ruff check .

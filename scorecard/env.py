@@ -52,3 +52,18 @@ def env_list(name: str, default: list[str]) -> list[str]:
     if not items:
         raise ImproperlyConfigured(f"{name} is set but empty: give a comma-separated list.")
     return items
+
+
+_RATE_PERIODS = ("second", "minute", "hour", "day")
+
+
+def env_rate(name: str, default: str) -> str:
+    """A request rate such as `60/minute` (periods: second, minute, hour, day)."""
+    value = (os.environ.get(name) or default).strip()
+    count, _, period = value.partition("/")
+    if not count.isdigit() or int(count) < 1 or period not in _RATE_PERIODS:
+        raise ImproperlyConfigured(
+            f"{name}={value!r} is not a rate: write it as NUMBER/PERIOD, e.g. 60/minute "
+            f"(periods: {', '.join(_RATE_PERIODS)})."
+        )
+    return f"{int(count)}/{period}"

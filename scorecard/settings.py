@@ -8,9 +8,10 @@ import warnings
 from pathlib import Path
 
 import dj_database_url
+from corsheaders.defaults import default_headers as cors_default_headers
 from django.core.exceptions import ImproperlyConfigured
 
-from scorecard.env import env_bool, env_int, env_list, env_str
+from scorecard.env import env_bool, env_int, env_list, env_rate, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -30,6 +31,26 @@ ALLOWED_HOSTS = env_list(
     "DJANGO_ALLOWED_HOSTS",
     default=["localhost", "127.0.0.1", "[::1]"],
 )
+
+# HTTPS. On by default outside debug mode; `manage.py check --deploy` passes with these.
+# Behind a proxy that terminates TLS, set DJANGO_TLS_PROXY_HEADER=1 so Django trusts its
+# X-Forwarded-Proto header (only if the proxy always sets or strips it).
+SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", default=not DEBUG)
+if env_bool("DJANGO_TLS_PROXY_HEADER", default=False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_HSTS_SECONDS = env_int("DJANGO_HSTS_SECONDS", 0 if DEBUG else 31536000, minimum=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_HSTS_INCLUDE_SUBDOMAINS", default=True)
+SECURE_HSTS_PRELOAD = env_bool("DJANGO_HSTS_PRELOAD", default=not DEBUG)
+SESSION_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", default=not DEBUG)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SESSION_COOKIE_HTTPONLY = True
+SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+# Request size limits: no uploads here, so bodies stay small.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DJANGO_MAX_REQUEST_BYTES", 1024 * 1024, minimum=1024)
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 2000
+FILE_UPLOAD_MAX_MEMORY_SIZE = DATA_UPLOAD_MAX_MEMORY_SIZE
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -148,6 +169,21 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    # The partner API (scorecard/api/): orjson in and out, one JSON error shape, pages on
+    # every list, and rate limits counted in the shared cache.
+    "DEFAULT_RENDERER_CLASSES": [
+        "scorecard.api.renderers.JSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+    ],
+    "DEFAULT_PARSER_CLASSES": ["drf_orjson_renderer.parsers.ORJSONParser"],
+    "EXCEPTION_HANDLER": "scorecard.api.errors.exception_handler",
+    "DEFAULT_PAGINATION_CLASS": "scorecard.api.pagination.PagePagination",
+    "DEFAULT_THROTTLE_CLASSES": ["scorecard.api.throttling.RoleRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": env_rate("DRF_THROTTLE_ANON", "60/minute"),
+        "partner": env_rate("DRF_THROTTLE_PARTNER", "1200/minute"),
+    },
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
 
 SPECTACULAR_SETTINGS = {
@@ -157,6 +193,15 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {"PublicationStatusEnum": "tracker.models.Status"},
+    "SWAGGER_UI_SETTINGS": {"persistAuthorization": True, "displayRequestDuration": True},
+    # Adds the partner guide, tags and shared error responses (scorecard/api/schema.py).
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "scorecard.api.schema.postprocess",
+    ],
 }
 
 # Read-only API calls may come from any origin; the API has no cookie-based writes from
@@ -164,6 +209,9 @@ SPECTACULAR_SETTINGS = {
 CORS_URLS_REGEX = r"^/api/.*$"
 CORS_ALLOW_ALL_ORIGINS = True
 CORS_ALLOW_METHODS = ["GET", "HEAD", "OPTIONS"]
+# Conditional reads from browsers: send validators, read them and the rate-limit wait back.
+CORS_ALLOW_HEADERS = [*cors_default_headers, "if-none-match", "if-modified-since"]
+CORS_EXPOSE_HEADERS = ["ETag", "Last-Modified", "Retry-After"]
 
 LOGGING = {
     "version": 1,

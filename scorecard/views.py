@@ -1,10 +1,665 @@
-"""Public pages. They read only through tracker.queries."""
+"""Public pages: what the public reads and what newsrooms link to.
 
-from django.shortcuts import render
+Every view reads through `tracker.queries`, shows published data only, and runs a fixed
+number of SQL queries whatever the size of the data. Pages are cacheable by anyone
+(`Cache-Control: public`), carry `ETag` and `Last-Modified`, and answer conditional requests
+with 304 after one query. They never touch the session or the CSRF token, so responses do
+not vary on cookies.
+"""
 
-from tracker.models import Report
+import datetime
+import hashlib
+import re
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from functools import wraps
+from pathlib import Path
+from typing import Any
+
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.cache import get_conditional_response, patch_cache_control
+from django.views.decorators.http import condition, require_safe
+
+from scorecard import charts
+from tracker import queries
+from tracker.markdown import render_markdown
+from tracker.models import (
+    Actor,
+    Area,
+    Edition,
+    Evaluation,
+    EvidenceLink,
+    Grade,
+    Recommendation,
+    Report,
+)
+
+PUBLIC_MAX_AGE = 60  # seconds a browser or shared cache may reuse a page unchecked
+
+# --- Errors a reader can act on -------------------------------------------------------------
 
 
-def home(request):
-    reports = Report.objects.order_by("published_on", "slug")
-    return render(request, "scorecard/home.html", {"reports": reports})
+class BadParameter(Exception):
+    """A query parameter a reader can fix; shown on a 400 page naming the parameter."""
+
+    def __init__(self, parameter: str, message: str):
+        super().__init__(message)
+        self.parameter = parameter
+        self.message = message
+
+
+class NotFound(Http404):
+    """A 404 whose message is written for readers (shown on the 404 page)."""
+
+
+def not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """The 404 page (handler404): says what was not found when we know it."""
+    message = str(exception) if isinstance(exception, NotFound) else ""
+    response = render(request, "404.html", {"message": message}, status=404)
+    return response
+
+
+def _bad_request(request: HttpRequest, error: BadParameter) -> HttpResponse:
+    return render(
+        request,
+        "scorecard/bad_request.html",
+        {"error": error, "back": request.path},
+        status=HttpResponseBadRequest.status_code,
+    )
+
+
+# --- Conditional requests and caching -------------------------------------------------------
+
+
+def _code_version() -> str:
+    """A digest of the templates and the stylesheet, so a deployment changes every ETag."""
+    digest = hashlib.sha256()
+    root = Path(__file__).resolve().parent
+    for folder in ("templates", "static"):
+        for path in sorted((root / folder).rglob("*")):
+            if path.is_file():
+                digest.update(path.relative_to(root).as_posix().encode())
+                digest.update(path.read_bytes())
+    for module in ("views.py", "charts.py", "feeds.py", "exports.py"):
+        path = root / module
+        if path.exists():
+            digest.update(path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
+CODE_VERSION = _code_version()
+
+
+def _state(request: HttpRequest) -> queries.DataState:
+    # ETag and Last-Modified are computed from the same single query.
+    if not hasattr(request, "_public_data_state"):
+        request._public_data_state = queries.data_state()
+    return request._public_data_state
+
+
+def _etag(request: HttpRequest, *args: Any, **kwargs: Any) -> str:
+    return f'"{CODE_VERSION}-{_state(request).token}"'
+
+
+def _last_modified(request: HttpRequest, *args: Any, **kwargs: Any) -> datetime.datetime | None:
+    return _state(request).last_modified
+
+
+def public(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Make a read-only public view cacheable and conditional; turn BadParameter into a 400."""
+    conditional = condition(etag_func=_etag, last_modified_func=_last_modified)(view)
+
+    @wraps(view)
+    @require_safe
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        try:
+            response = conditional(request, *args, **kwargs)
+        except BadParameter as error:
+            return _bad_request(request, error)
+        patch_cache_control(response, public=True, max_age=PUBLIC_MAX_AGE)
+        return response
+
+    return wrapper
+
+
+# --- Parameters -----------------------------------------------------------------------------
+
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def parse_as_of(value: str | None) -> datetime.date | None:
+    """The `as_of` parameter: a YYYY-MM-DD date, or None when absent or empty."""
+    if value is None or not value.strip():
+        return None
+    value = value.strip()
+    try:
+        if not _DATE.match(value):
+            raise ValueError
+        day = datetime.date.fromisoformat(value)
+    except ValueError:
+        raise BadParameter(
+            "as_of", f"“{value}” is not a date. Write the date as YYYY-MM-DD, e.g. 2004-04-26."
+        ) from None
+    if day > timezone.localdate():
+        raise BadParameter(
+            "as_of",
+            f"{value} is in the future; the scorecard can show how things stood up to today.",
+        )
+    return day
+
+
+def _choice(request: HttpRequest, name: str, allowed: Iterable[str], what: str) -> str:
+    value = request.GET.get(name, "").strip()
+    if not value:
+        return ""
+    allowed = list(allowed)
+    if value not in allowed:
+        raise BadParameter(
+            name,
+            f"There is no {what} “{value}” here. Choose one of: {', '.join(allowed)}.",
+        )
+    return value
+
+
+def get_report(slug: str) -> Report:
+    report = Report.objects.select_related("grade_scale").filter(slug=slug).first()
+    if report is None:
+        raise NotFound(f"There is no report “{slug}”.")
+    return report
+
+
+def published_edition_for(report: Report, slug: str) -> Edition | None:
+    """The published edition of this report called `slug` (BadParameter if there is none)."""
+    if not slug:
+        return None
+    edition = queries.published_editions().filter(report=report, slug=slug).first()
+    if edition is None:
+        raise BadParameter("edition", f"{report.short_name} has no published edition “{slug}”.")
+    return edition
+
+
+# --- Shared pieces --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Distribution:
+    """How many recommendations sit at each grade, best first, with the ungraded last."""
+
+    segments: list[charts.Segment]
+
+    @property
+    def total(self) -> int:
+        return sum(segment.count for segment in self.segments)
+
+    @property
+    def graded(self) -> int:
+        return sum(segment.count for segment in self.segments if segment.grade is not None)
+
+    @property
+    def present(self) -> list[charts.Segment]:
+        return [segment for segment in self.segments if segment.count]
+
+    @property
+    def bar(self) -> str:
+        return charts.distribution_bar(self.segments)
+
+
+def distribution(grades: Sequence[Grade], counts: dict[int | None, int]) -> Distribution:
+    segments = [charts.Segment(grade, counts.get(grade.pk, 0)) for grade in grades]
+    segments.append(charts.Segment(None, counts.get(None, 0)))
+    return Distribution(segments)
+
+
+def _count_grades(evaluations: Iterable[Evaluation | None]) -> dict[int | None, int]:
+    return Counter(evaluation.grade_id if evaluation else None for evaluation in evaluations)
+
+
+# --- Overview -------------------------------------------------------------------------------
+
+
+@public
+def home(request: HttpRequest) -> HttpResponse:
+    reports = list(Report.objects.select_related("grade_scale").order_by("published_on", "slug"))
+    grades_by_scale: dict[int, list[Grade]] = {}
+    for grade in Grade.objects.order_by("scale_id", "-score"):
+        grades_by_scale.setdefault(grade.scale_id, []).append(grade)
+    counts = queries.grade_distribution(Recommendation.objects.all(), by="report")
+    last_published = queries.reports_last_published()
+    editions: dict[int, list[Edition]] = {}
+    for edition in queries.published_editions().order_by("as_of", "published_at"):
+        editions.setdefault(edition.report_id, []).append(edition)
+    for report in reports:
+        report.distribution = distribution(
+            grades_by_scale.get(report.grade_scale_id, []), counts.get(report.pk, {})
+        )
+        report.last_published = last_published.get(report.pk)
+        report.edition_list = editions.get(report.pk, [])
+    return render(
+        request,
+        "scorecard/home.html",
+        {"reports": reports, "changes": _describe_changes(queries.grade_changes(limit=8))},
+    )
+
+
+def _describe_changes(evaluations: Iterable[Evaluation]) -> list[Evaluation]:
+    for evaluation in evaluations:
+        evaluation.change = describe_change(evaluation.previous_grade_score, evaluation.grade.score)
+    return list(evaluations)
+
+
+def describe_change(before: int | None, after: int) -> str:
+    """'first graded', 'raised', 'lowered' or 'unchanged', from the grade scores."""
+    if before is None:
+        return "first graded"
+    if after > before:
+        return "raised"
+    if after < before:
+        return "lowered"
+    return "unchanged"
+
+
+@public
+def editions_index(request: HttpRequest) -> HttpResponse:
+    by_report: dict[int, dict[str, Any]] = {}
+    for edition in queries.published_editions().order_by(
+        "report__published_on", "report__slug", "as_of", "published_at"
+    ):
+        entry = by_report.setdefault(edition.report_id, {"report": edition.report, "editions": []})
+        entry["editions"].append(edition)
+    groups = list(by_report.values())
+    for group in groups:
+        group["pairs"] = list(zip(group["editions"], group["editions"][1:], strict=False))
+    return render(request, "scorecard/editions.html", {"groups": groups})
+
+
+# --- A report's scorecard -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ScorecardFilters:
+    """The scorecard's filters, from plain GET parameters (so every view is a permalink)."""
+
+    as_of: datetime.date | None = None
+    area: str = ""
+    grade: str = ""
+    actor: str = ""
+    topic: str = ""
+    q: str = ""
+
+    @property
+    def narrowing(self) -> bool:
+        return bool(self.area or self.grade or self.actor or self.topic or self.q)
+
+    def matches(self, recommendation: Recommendation, topics: list) -> bool:
+        current = recommendation.current_evaluation
+        if self.area and recommendation.area.slug != self.area:
+            return False
+        if self.grade:
+            grade = current.grade.slug if current else UNGRADED
+            if grade != self.grade:
+                return False
+        if self.actor and recommendation.actor != self.actor:
+            return False
+        if self.topic and self.topic not in {topic.slug for topic in topics}:
+            return False
+        if self.q:
+            haystack = " ".join(
+                [
+                    recommendation.code,
+                    recommendation.title,
+                    recommendation.text,
+                    *(topic.name for topic in topics),
+                    current.wording if current else "",
+                    current.narrative if current else "",
+                ]
+            ).casefold()
+            if not all(word in haystack for word in self.q.casefold().split()):
+                return False
+        return True
+
+
+UNGRADED = "ungraded"
+
+
+def scorecard_filters(
+    request: HttpRequest, *, grades: Sequence[Grade], areas: Sequence[Area], topic_slugs: set[str]
+) -> ScorecardFilters:
+    q = request.GET.get("q", "").strip()
+    if len(q) > 200:
+        raise BadParameter("q", "The search text is too long; use at most 200 characters.")
+    return ScorecardFilters(
+        as_of=parse_as_of(request.GET.get("as_of")),
+        area=_choice(request, "area", [area.slug for area in areas], "area"),
+        grade=_choice(request, "grade", [*(grade.slug for grade in grades), UNGRADED], "grade"),
+        actor=_choice(request, "actor", Actor.values, "responsible actor"),
+        topic=_choice(request, "topic", sorted(topic_slugs), "topic"),
+        q=q,
+    )
+
+
+@public
+def report_scorecard(request: HttpRequest, report: str) -> HttpResponse:
+    report = get_report(report)
+    grades = list(report.grade_scale.grades.order_by("-score"))
+    areas = list(report.areas.order_by("position"))
+    topics_of = queries.recommendation_topics(report)
+    all_topics = {topic.slug: topic for topics in topics_of.values() for topic in topics}
+    filters = scorecard_filters(request, grades=grades, areas=areas, topic_slugs=set(all_topics))
+    rows = queries.scorecard(report, filters.as_of)
+    editions = list(queries.published_editions().filter(report=report).order_by("as_of"))
+
+    shown = [row for row in rows if filters.matches(row, topics_of.get(row.pk, []))]
+    for row in rows:
+        row.topic_list = topics_of.get(row.pk, [])
+    sections = []
+    for area in areas:
+        in_area = [row for row in rows if row.area_id == area.pk]
+        sections.append(
+            {
+                "area": area,
+                "rows": [row for row in shown if row.area_id == area.pk],
+                "distribution": distribution(
+                    grades, _count_grades(row.current_evaluation for row in in_area)
+                ),
+            }
+        )
+    grade_counts = _count_grades(row.current_evaluation for row in rows)
+    actor_counts = Counter(row.actor for row in rows)
+    topic_counts = Counter(topic.slug for row in rows for topic in row.topic_list)
+    context = {
+        "report": report,
+        "description": render_markdown(report.description),
+        "grades": grades,
+        "areas": areas,
+        "filters": filters,
+        "sections": [section for section in sections if section["rows"] or not filters.narrowing],
+        "overall": distribution(grades, grade_counts),
+        "shown_count": len(shown),
+        "total_count": len(rows),
+        "grade_options": [
+            (grade.slug, grade.label, grade_counts.get(grade.pk, 0)) for grade in grades
+        ]
+        + [(UNGRADED, "Not yet graded", grade_counts.get(None, 0))],
+        "actor_options": [
+            (value, label, actor_counts[value])
+            for value, label in Actor.choices
+            if actor_counts[value]
+        ],
+        "topic_options": sorted(
+            ((slug, topic.name, topic_counts[slug]) for slug, topic in all_topics.items()),
+            key=lambda option: option[1],
+        ),
+        "editions": editions,
+        "export_query": f"?as_of={filters.as_of.isoformat()}" if filters.as_of else "",
+        "today": timezone.localdate(),
+    }
+    return render(request, "scorecard/report.html", context)
+
+
+# --- One recommendation ---------------------------------------------------------------------
+
+
+def _history_key(evaluation: Evaluation, now: datetime.datetime) -> tuple:
+    # The order of grade_timeline (as_of, then publication); an unpublished preview counts
+    # as published now, an unsaved one after every saved one.
+    return (evaluation.as_of, evaluation.published_at or now, evaluation.pk or float("inf"))
+
+
+def recommendation_page_context(
+    recommendation: Recommendation,
+    *,
+    preview: Evaluation | None = None,
+    preview_evidence: Iterable[EvidenceLink] | None = None,
+) -> dict[str, Any]:
+    """Everything `scorecard/recommendation.html` shows about a recommendation.
+
+    With `preview` (an unsaved or draft evaluation, which must have a grade), the page shows
+    it as if it were published, in its place in the history, and is bannered "Preview — not
+    published". The preview's evidence is read from the database when it is saved;
+    for an unsaved one pass `preview_evidence` (unsaved EvidenceLink objects with sources).
+    Responses showing a preview must not be cached publicly (`Cache-Control: private`).
+    """
+    report = recommendation.report
+    grades = list(report.grade_scale.grades.order_by("-score"))
+    timeline = queries.grade_timeline(recommendation)
+    for evaluation in timeline:
+        evaluation.evidence_list = list(evaluation.evidence.all())
+        evaluation.is_preview = False
+    if preview is not None:
+        if preview.pk is not None:
+            evidence = list(preview.evidence.select_related("source").order_by("position", "id"))
+        else:
+            evidence = list(preview_evidence or [])
+        preview.evidence_list = evidence
+        preview.is_preview = True
+        now = timezone.now()
+        timeline = [e for e in timeline if preview.pk is None or e.pk != preview.pk]
+        timeline.append(preview)
+        timeline.sort(key=lambda evaluation: _history_key(evaluation, now))
+
+    evaluators: list = []
+    evaluator_index: dict[int | None, int] = {}
+    latest_by_evaluator: dict[int | None, Evaluation] = {}
+    previous = None
+    for evaluation in timeline:
+        if evaluation.evaluator_id not in evaluator_index:
+            evaluator_index[evaluation.evaluator_id] = len(evaluators)
+            evaluators.append(evaluation.evaluator)
+        evaluation.marker_index = evaluator_index[evaluation.evaluator_id]
+        evaluation.change = describe_change(
+            previous.grade.score if previous else None, evaluation.grade.score
+        )
+        evaluation.previous = previous
+        evaluation.narrative_html = render_markdown(evaluation.narrative)
+        latest_by_evaluator[evaluation.evaluator_id] = evaluation
+        previous = evaluation
+    for evaluation in timeline:
+        evaluation.marker = charts.marker_svg(evaluation.marker_index, evaluation.grade.colour)
+
+    current = timeline[-1] if timeline else None
+    chart = (
+        charts.grade_history_chart(
+            timeline, grades, start=report.published_on, evaluator_index=evaluator_index
+        )
+        if timeline
+        else ""
+    )
+    return {
+        "report": report,
+        "recommendation": recommendation,
+        "area": recommendation.area,
+        "topics": list(recommendation.topics.all()),
+        "actor_label": Actor(recommendation.actor).label,
+        "grades": grades,
+        "timeline": timeline,
+        "newest_first": list(reversed(timeline)),
+        "current": current,
+        "chart": chart,
+        "evaluator_legend": [
+            (charts.marker_svg(index, charts.MUTED), evaluator)
+            for index, evaluator in enumerate(evaluators)
+        ]
+        if len(evaluators) > 1
+        else [],
+        "side_by_side": sorted(
+            latest_by_evaluator.values(), key=lambda e: evaluator_index[e.evaluator_id]
+        )
+        if len(latest_by_evaluator) > 1
+        else [],
+        "related": queries.related_recommendations(recommendation),
+        "editions": queries.recommendation_editions(recommendation),
+        "preview": preview is not None,
+        "badge_path": reverse("recommendation-badge", args=[report.slug, recommendation.slug]),
+    }
+
+
+def get_recommendation(report: str, code: str, *, with_topics: bool = True) -> Recommendation:
+    recommendations = Recommendation.objects.select_related("report__grade_scale", "area")
+    if with_topics:
+        recommendations = recommendations.prefetch_related("topics")
+    recommendation = recommendations.filter(report__slug=report, code=code.upper()).first()
+    if recommendation is None:
+        raise NotFound(f"There is no recommendation {code.upper()} in the report “{report}”.")
+    return recommendation
+
+
+@public
+def recommendation_page(request: HttpRequest, report: str, code: str) -> HttpResponse:
+    if code != code.lower():
+        return redirect("recommendation", report=report, code=code.lower(), permanent=True)
+    recommendation = get_recommendation(report, code)
+    return render(
+        request, "scorecard/recommendation.html", recommendation_page_context(recommendation)
+    )
+
+
+@public
+def recommendation_badge(request: HttpRequest, report: str, code: str) -> HttpResponse:
+    """An embeddable SVG badge: the code and its current published grade."""
+    recommendation = get_recommendation(report, code, with_topics=False)
+    current = queries.attach_current_evaluations(
+        queries.with_current_grade(Recommendation.objects.filter(pk=recommendation.pk))
+    )[0].current_evaluation
+    if current is None:
+        label, colour = "not yet graded", "#5a6270"
+        title = f"{recommendation.code}: not yet graded"
+    else:
+        label, colour = current.grade.label, current.grade.colour
+        title = f"{recommendation.code}: {label} (as of {current.as_of.isoformat()})"
+    svg = charts.badge(recommendation.code, label, colour, title=title)
+    response = HttpResponse(svg, content_type="image/svg+xml; charset=utf-8")
+    # Badges are embedded on other sites: let them be shown there, but nothing else.
+    response["Content-Security-Policy"] = "default-src 'none'"
+    return response
+
+
+# --- Editions -------------------------------------------------------------------------------
+
+
+def get_published_edition(slug: str) -> Edition:
+    edition = (
+        queries.published_editions().select_related("report__grade_scale").filter(slug=slug).first()
+    )
+    if edition is None:
+        raise NotFound(f"There is no published edition “{slug}”.")
+    return edition
+
+
+@public
+def edition_page(request: HttpRequest, edition: str) -> HttpResponse:
+    edition = get_published_edition(edition)
+    report = edition.report
+    grades = list(report.grade_scale.grades.order_by("-score"))
+    frozen = queries.edition_grades(edition)
+    recommendations = list(
+        report.recommendations.select_related("area").order_by("area__position", "position")
+    )
+    sections: dict[int, dict[str, Any]] = {}
+    for recommendation in recommendations:
+        recommendation.frozen = frozen.get(recommendation.pk)
+        section = sections.setdefault(
+            recommendation.area_id, {"area": recommendation.area, "rows": []}
+        )
+        section["rows"].append(recommendation)
+    for section in sections.values():
+        section["distribution"] = distribution(
+            grades, _count_grades(row.frozen for row in section["rows"])
+        )
+    others = list(
+        queries.published_editions().filter(report=report).exclude(pk=edition.pk).order_by("as_of")
+    )
+    return render(
+        request,
+        "scorecard/edition.html",
+        {
+            "edition": edition,
+            "report": report,
+            "grades": grades,
+            "sections": list(sections.values()),
+            "overall": distribution(
+                grades, _count_grades(frozen.get(r.pk) for r in recommendations)
+            ),
+            "others": others,
+        },
+    )
+
+
+@public
+def edition_compare(request: HttpRequest, edition: str, other: str) -> HttpResponse:
+    found = {
+        e.slug: e
+        for e in queries.published_editions()
+        .select_related("report__grade_scale")
+        .filter(slug__in=[edition, other])
+    }
+    for slug in (edition, other):
+        if slug not in found:
+            raise NotFound(f"There is no published edition “{slug}”.")
+    before, after = found[edition], found[other]
+    if before.pk == after.pk:
+        raise BadParameter("edition", "Choose two different editions to compare.")
+    if before.report_id != after.report_id:
+        raise BadParameter(
+            "edition",
+            f"“{before.name}” ({before.report.short_name}) and “{after.name}” "
+            f"({after.report.short_name}) grade different reports; compare editions of one "
+            "report.",
+        )
+    report = before.report
+    diff = queries.edition_diff(before, after)
+    grades = list(report.grade_scale.grades.order_by("-score"))
+    editions = list(queries.published_editions().filter(report=report).order_by("as_of"))
+    groups = [
+        ("improved", "Improved", diff.improved),
+        ("declined", "Declined", diff.declined),
+        ("newly-graded", "Newly graded", diff.newly_graded),
+        ("no-longer-graded", "No longer graded", diff.no_longer_graded),
+        ("unchanged", "Unchanged", diff.unchanged),
+    ]
+    return render(
+        request,
+        "scorecard/compare.html",
+        {
+            "report": report,
+            "before": before,
+            "after": after,
+            "diff": diff,
+            "groups": groups,
+            "grades": grades,
+            "other_pairs": [
+                (a, b)
+                for a in editions
+                for b in editions
+                if a.as_of < b.as_of and {a.pk, b.pk} != {before.pk, after.pk}
+            ],
+            "before_distribution": distribution(
+                grades, _count_grades(change.before for change in diff.changes)
+            ),
+            "after_distribution": distribution(
+                grades, _count_grades(change.after for change in diff.changes)
+            ),
+        },
+    )
+
+
+# --- Grade colours --------------------------------------------------------------------------
+
+
+@require_safe
+def grade_stylesheet(request: HttpRequest) -> HttpResponse:
+    """The grade colours as CSS classes (`.grade-<id>`): data, so not in the static file.
+
+    Served from our own origin, so the strict style-src policy allows it.
+    """
+    css = charts.grade_css(list(Grade.objects.order_by("pk")))
+    etag = f'"{hashlib.sha256(css.encode()).hexdigest()[:16]}"'
+    response = get_conditional_response(request, etag=etag)
+    if response is None:
+        response = HttpResponse(css, content_type="text/css; charset=utf-8")
+    response["ETag"] = etag
+    patch_cache_control(response, public=True, max_age=PUBLIC_MAX_AGE)
+    return response

@@ -1,6 +1,10 @@
+from pathlib import Path
+
 import pytest
 
 from tests import factories
+from tracker import services
+from tracker.models import Report
 
 
 @pytest.fixture
@@ -16,3 +20,34 @@ def report(scale):
 @pytest.fixture
 def recommendation(report):
     return factories.make_recommendation(report, code="SEC-1")
+
+
+# People of the editors' workspace, in the groups migration 0003_roles creates.
+@pytest.fixture
+def editor_user(db):
+    return factories.make_user("edna", role="editor")
+
+
+@pytest.fixture
+def publisher_user(db):
+    return factories.make_user("paul", role="publisher")
+
+
+@pytest.fixture
+def partner_user(db):
+    return factories.make_user("parker", role="partner")
+
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+DEMO_FILES = (FIXTURES / "armitage-nye-2000.yaml", FIXTURES / "heritage-2004.yaml")
+
+
+@pytest.fixture
+def demo(db):
+    """The demo scorecard, imported from fixtures/*.yaml as `make run` does.
+
+    Returns the Armitage-Nye Report (25 recommendations, 2004 grades by Heritage, a 2008
+    sample review, two published editions); the Heritage 2004 report is there too.
+    """
+    services.import_scorecard(files=DEMO_FILES)
+    return Report.objects.get(slug="armitage-nye-2000")

@@ -1,10 +1,14 @@
 """Plain, predictable test data. Each factory makes exactly what its name says."""
 
 import datetime
+import functools
 import itertools
 
+from django.contrib.auth.hashers import make_password
+from django.contrib.auth.models import Group, User
 from django.utils import timezone
 
+from tracker import roles
 from tracker.models import (
     Area,
     Evaluation,
@@ -16,6 +20,7 @@ from tracker.models import (
     Report,
     Source,
     Status,
+    Topic,
 )
 
 _counter = itertools.count(1)
@@ -112,3 +117,79 @@ def make_evaluation(
     if with_evidence:
         EvidenceLink.objects.create(evaluation=evaluation, source=make_source())
     return evaluation
+
+
+PASSWORD = "a-long-test-password"
+
+
+@functools.cache
+def _password_hash() -> str:
+    # Hashing a password takes about a second by design; do it once per test run.
+    return make_password(PASSWORD)
+
+
+def make_user(username: str, role: str | None = None) -> User:
+    """A user in a role's group (editor, publisher, partner); editors and publishers are staff.
+
+    Everyone's password is PASSWORD.
+    """
+    user = User.objects.create(
+        username=username, password=_password_hash(), is_staff=role in {"editor", "publisher"}
+    )
+    if role is not None:
+        user.groups.add(Group.objects.get(name=roles.ROLES[role]))
+    return user
+
+
+def make_many_recommendations(report: Report, count: int) -> list[Recommendation]:
+    """`count` more recommendations in the report's areas, bulk-inserted, each with a 2004
+    and a 2008 published evaluation (one piece of evidence each), a draft, and a topic.
+
+    For query-count tests: the queries a page runs must not grow with the data.
+    """
+    areas = list(report.areas.order_by("position")) or [make_area(report)]
+    grades = list(report.grade_scale.grades.order_by("score"))
+    evaluator = make_evaluator()
+    topic, _ = Topic.objects.get_or_create(slug="generated", defaults={"name": "Generated"})
+    start = report.recommendations.count() + 1
+    recommendations = Recommendation.objects.bulk_create(
+        Recommendation(
+            report=report,
+            area=areas[n % len(areas)],
+            code=f"GEN-{start + n}",
+            position=1000 + start + n,
+            title=f"Generated recommendation {start + n}",
+            text=f"The allies should do generated thing number {start + n}.",
+        )
+        for n in range(count)
+    )
+    Recommendation.topics.through.objects.bulk_create(
+        Recommendation.topics.through(recommendation=rec, topic=topic) for rec in recommendations
+    )
+    published_at = timezone.now()
+    evaluations = Evaluation.objects.bulk_create(
+        Evaluation(
+            recommendation=rec,
+            evaluator=evaluator,
+            grade=grades[(n + offset) % len(grades)],
+            as_of=as_of,
+            narrative=f"Generated narrative {n}.",
+            status=status,
+            published_at=published_at if status == Status.PUBLISHED else None,
+        )
+        for n, rec in enumerate(recommendations)
+        for offset, as_of, status in (
+            (0, datetime.date(2004, 4, 26), Status.PUBLISHED),
+            (1, datetime.date(2008, 1, 15), Status.PUBLISHED),
+            (2, datetime.date(2010, 1, 1), Status.DRAFT),
+        )
+    )
+    sources = Source.objects.bulk_create(
+        Source(key=f"generated-{report.pk}-{start + n}", title=f"Generated source {n}")
+        for n in range(max(1, count // 10))
+    )
+    EvidenceLink.objects.bulk_create(
+        EvidenceLink(evaluation=evaluation, source=sources[n % len(sources)], quote="Quoted.")
+        for n, evaluation in enumerate(evaluations)
+    )
+    return recommendations

@@ -69,3 +69,26 @@ def test_the_default_sqlite_database_uses_wal_and_waits_for_locks(tmp_path):
         " connection.settings_dict['OPTIONS']['timeout'])",
     )
     assert result.stdout.split() == ["wal", "20"]
+
+
+def test_production_settings_pass_the_deployment_check():
+    result = start(
+        {
+            "DJANGO_SECRET_KEY": "k3y-" + "9a7Bq2Lm" * 8,
+            "DJANGO_ALLOWED_HOSTS": "scorecard.example.org",
+            "DJANGO_SECURE_SSL_REDIRECT": None,
+            "DJANGO_SECURE_COOKIES": None,
+        },
+        "from django.core.management import call_command;"
+        "call_command('check', '--deploy', '--fail-level', 'WARNING')",
+    )
+    assert result.returncode == 0, result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_a_tls_terminating_proxy_can_be_trusted_by_setting():
+    code = "from django.conf import settings; print(settings.SECURE_PROXY_SSL_HEADER)"
+    trusted = start({"DJANGO_TLS_PROXY_HEADER": "1"}, code)
+    default = start({}, code)
+    assert trusted.stdout.strip() == "('HTTP_X_FORWARDED_PROTO', 'https')"
+    assert default.stdout.strip() == "None"

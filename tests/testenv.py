@@ -8,3 +8,10 @@ import os
 
 os.environ.setdefault("DJANGO_SECRET_KEY", "test-only-secret-key-not-for-any-deployment")
 os.environ.setdefault("DJANGO_DEBUG", "0")
+# Production settings otherwise: the test client and the live server speak plain HTTP.
+os.environ.setdefault("DJANGO_SECURE_SSL_REDIRECT", "0")
+os.environ.setdefault("DJANGO_SECURE_COOKIES", "0")
+# API rate limits high enough never to get in a test's way; tests/test_api_throttling.py
+# sets low ones to check the limits themselves.
+os.environ.setdefault("DRF_THROTTLE_ANON", "1000000/minute")
+os.environ.setdefault("DRF_THROTTLE_PARTNER", "1000000/minute")

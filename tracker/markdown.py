@@ -8,6 +8,7 @@ result is sanitized by nh3 (an allow-list sanitizer), so a script, an event hand
 import markdown as markdown_lib
 import nh3
 from django.utils.safestring import SafeString, mark_safe
+from markdown.extensions import Extension
 
 ALLOWED_TAGS = {
     "p", "br", "hr", "em", "strong", "code", "pre", "blockquote", "ul", "ol", "li",
@@ -17,9 +18,22 @@ ALLOWED_ATTRIBUTES = {"a": {"href", "title"}}
 ALLOWED_URL_SCHEMES = {"http", "https", "mailto"}
 
 
+class _RawHtmlAsText(Extension):
+    """Show HTML typed into a narrative as the text it is, instead of interpreting it.
+
+    Nothing an editor types disappears silently: `<script>` reads as "<script>".
+    """
+
+    def extendMarkdown(self, md: markdown_lib.Markdown) -> None:
+        md.preprocessors.deregister("html_block")
+        md.inlinePatterns.deregister("html")
+
+
 def render_markdown(text: str) -> SafeString:
     """Render a narrative's Markdown to sanitized HTML."""
-    html = markdown_lib.markdown(text or "", extensions=["sane_lists"], output_format="html")
+    html = markdown_lib.markdown(
+        text or "", extensions=["sane_lists", _RawHtmlAsText()], output_format="html"
+    )
     clean = nh3.clean(
         html,
         tags=ALLOWED_TAGS,

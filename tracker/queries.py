@@ -6,18 +6,37 @@ function runs a fixed number of SQL queries whatever the size of the data.
 """
 
 import datetime
+import hashlib
 from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
 
-from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
+from django.apps import apps
+from django.db.models import (
+    Count,
+    F,
+    Max,
+    Model,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
 
 from tracker.models import (
     Edition,
     EditionEntry,
     Evaluation,
     EvidenceLink,
+    LinkKind,
     Recommendation,
+    RecommendationLink,
     Report,
+    Source,
     Status,
+    Topic,
 )
 
 
@@ -66,11 +85,21 @@ def with_current_grade(
 def attach_current_evaluations(recommendations: Iterable[Recommendation]) -> list[Recommendation]:
     """Set `current_evaluation` on recommendations annotated by `with_current_grade`.
 
-    One query for the whole batch, whatever its size.
+    One query for the whole batch, whatever its size. Given a QuerySet, the ids are read
+    by a subquery rather than sent as parameters (in_bulk would split a long id list into
+    several queries on SQLite, which allows 999 parameters per query).
     """
-    recommendations = list(recommendations)
-    ids = [r.current_evaluation_id for r in recommendations if r.current_evaluation_id]
-    evaluations = Evaluation.objects.select_related("grade", "evaluator").in_bulk(ids)
+    if isinstance(recommendations, QuerySet):
+        wanted = Evaluation.objects.filter(
+            pk__in=recommendations.order_by().values("current_evaluation_id")
+        )
+        recommendations = list(recommendations)
+    else:
+        recommendations = list(recommendations)
+        wanted = Evaluation.objects.filter(
+            pk__in=[r.current_evaluation_id for r in recommendations if r.current_evaluation_id]
+        )
+    evaluations = {e.pk: e for e in wanted.select_related("grade", "evaluator")}
     for recommendation in recommendations:
         recommendation.current_evaluation = evaluations.get(recommendation.current_evaluation_id)
     return recommendations
@@ -116,3 +145,378 @@ def edition_grades(edition: Edition) -> dict[int, Evaluation]:
         "evaluation__grade", "evaluation__evaluator"
     )
     return {entry.recommendation_id: entry.evaluation for entry in entries}
+
+
+# --- Freshness: what ETag and Last-Modified are computed from ------------------------------
+
+
+@dataclass(frozen=True)
+class DataState:
+    """When the record last changed, and a token that changes whenever it does."""
+
+    last_modified: datetime.datetime | None
+    token: str
+
+
+def _latest(queryset: QuerySet, field_name: str) -> QuerySet:
+    # A constant grouping key keeps this a bare `SELECT MAX(col)`, which both databases
+    # answer from the column's index without reading the table.
+    return queryset.order_by().values(k=Value(1)).annotate(t=Max(field_name)).values("t")
+
+
+def _history(model: type[Model]) -> type[Model]:
+    # `Model.history` builds a new manager class on every access (django-simple-history),
+    # which costs more than the query itself; the app registry lookup costs nothing.
+    return apps.get_model(model._meta.app_label, f"Historical{model.__name__}")
+
+
+def data_state() -> DataState:
+    """The latest change to anything the public pages show, in one indexed query.
+
+    Publishing, withdrawing and editing an evaluation all move its `updated_at`; every other
+    editorial write (sources, evidence, recommendations, editions, deletions) leaves an
+    audit-history row. The maxima therefore move on any change, at the cost of also moving
+    when a draft is saved (a needless revalidation, never a stale page). Reports, areas and
+    grade scales carry no timestamps: they change with imports, which also write history.
+    """
+    parts = [
+        _latest(Evaluation.objects, "updated_at"),
+        _latest(_history(Evaluation).objects, "history_date"),
+        _latest(_history(EvidenceLink).objects, "history_date"),
+        _latest(_history(Recommendation).objects, "history_date"),
+        _latest(Source.objects, "updated_at"),
+        _latest(_history(Source).objects, "history_date"),
+        _latest(_history(Edition).objects, "history_date"),
+        _latest(Edition.objects.filter(status=Status.PUBLISHED), "published_at"),
+    ]
+    moments = [row["t"] for row in parts[0].union(*parts[1:], all=True)]
+    known = [moment for moment in moments if moment is not None]
+    token = hashlib.sha256(
+        "|".join(moment.isoformat() if moment else "-" for moment in moments).encode()
+    ).hexdigest()[:32]
+    return DataState(last_modified=max(known) if known else None, token=token)
+
+
+def last_modified() -> datetime.datetime | None:
+    """When anything public last changed (see `data_state`)."""
+    return data_state().last_modified
+
+
+# --- Summaries ------------------------------------------------------------------------------
+
+
+def grade_distribution(
+    recommendations: QuerySet[Recommendation], *, by: str, as_of: datetime.date | None = None
+) -> dict[Any, dict[int | None, int]]:
+    """How many recommendations sit at each current grade, per value of `by`, in one query.
+
+    `by` is a field of Recommendation ("report", "area"). Inner keys are grade ids; None
+    counts the recommendations with no published grade (by `as_of`, if given).
+    """
+    latest = _latest_published(as_of)
+    rows = (
+        recommendations.order_by()
+        .annotate(grade_now=Subquery(latest.values("grade_id")[:1]))
+        .values(by, "grade_now")
+        .annotate(n=Count("id"))
+    )
+    distribution: dict[Any, dict[int | None, int]] = {}
+    for row in rows:
+        distribution.setdefault(row[by], {})[row["grade_now"]] = row["n"]
+    return distribution
+
+
+def reports_last_published() -> dict[int, datetime.datetime]:
+    """Report id → when a grade or an edition of it was last published."""
+    evaluations = (
+        Evaluation.objects.published()
+        .order_by()
+        .values(report=F("recommendation__report"))
+        .annotate(t=Max("published_at"))
+        .values("report", "t")
+    )
+    editions = (
+        Edition.objects.filter(status=Status.PUBLISHED)
+        .order_by()
+        .values("report")
+        .annotate(t=Max("published_at"))
+        .values("report", "t")
+    )
+    latest: dict[int, datetime.datetime] = {}
+    for row in evaluations.union(editions, all=True):
+        if row["t"] is not None and (
+            row["report"] not in latest or row["t"] > latest[row["report"]]
+        ):
+            latest[row["report"]] = row["t"]
+    return latest
+
+
+def recommendation_topics(report: Report) -> dict[int, list[Topic]]:
+    """Recommendation id → its topics (by name), for a whole report in one query."""
+    through = Recommendation.topics.through.objects.filter(
+        recommendation__report=report
+    ).select_related("topic")
+    topics: dict[int, list[Topic]] = {}
+    for row in sorted(through, key=lambda row: row.topic.name):
+        topics.setdefault(row.recommendation_id, []).append(row.topic)
+    return topics
+
+
+# --- One recommendation ---------------------------------------------------------------------
+
+_OUTGOING = {
+    LinkKind.REITERATES: "Reiterates",
+    LinkKind.SUPERSEDES: "Supersedes",
+    LinkKind.RELATED: "Related to",
+}
+_INCOMING = {
+    LinkKind.REITERATES: "Reiterated by",
+    LinkKind.SUPERSEDES: "Superseded by",
+    LinkKind.RELATED: "Related to",
+}
+
+
+@dataclass(frozen=True)
+class RelatedRecommendation:
+    """A linked recommendation (with `report` and `current_evaluation`) and how it relates."""
+
+    recommendation: Recommendation
+    kind: str
+    relation: str  # read as "<relation> <recommendation>", e.g. "Reiterated by HER-1"
+    note: str
+
+
+def related_recommendations(recommendation: Recommendation) -> list[RelatedRecommendation]:
+    """Recommendations linked to this one, either way, with their current grades (1-3 queries)."""
+    links = list(
+        RecommendationLink.objects.filter(
+            Q(source=recommendation) | Q(target=recommendation)
+        ).order_by("kind", "id")
+    )
+    if not links:
+        return []
+    other_ids = {
+        link.target_id if link.source_id == recommendation.pk else link.source_id for link in links
+    }
+    others = {
+        other.pk: other
+        for other in attach_current_evaluations(
+            with_current_grade(
+                Recommendation.objects.filter(pk__in=other_ids).select_related("report")
+            )
+        )
+    }
+    related = []
+    for link in links:
+        outgoing = link.source_id == recommendation.pk
+        other = others[link.target_id if outgoing else link.source_id]
+        relation = (_OUTGOING if outgoing else _INCOMING)[link.kind]
+        related.append(RelatedRecommendation(other, link.kind, relation, link.note))
+    related.sort(key=lambda r: (r.recommendation.report.published_on, r.recommendation.position))
+    return related
+
+
+def recommendation_editions(recommendation: Recommendation) -> list[EditionEntry]:
+    """The published editions that froze a grade of this recommendation, oldest first."""
+    return list(
+        EditionEntry.objects.filter(recommendation=recommendation, edition__status=Status.PUBLISHED)
+        .select_related("edition", "evaluation__grade", "evaluation__evaluator")
+        .order_by("edition__as_of", "edition__published_at")
+    )
+
+
+# --- Editions compared ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class GradeChange:
+    """One recommendation's evaluation in two editions (None where it had no grade)."""
+
+    recommendation: Recommendation
+    before: Evaluation | None
+    after: Evaluation | None
+
+    @property
+    def delta(self) -> int | None:
+        """Steps up (positive) or down the scale; None unless graded in both."""
+        if self.before is None or self.after is None:
+            return None
+        return self.after.grade.score - self.before.grade.score
+
+    @property
+    def steps(self) -> int:
+        """How many levels the grade moved, either way (0 unless graded in both)."""
+        return abs(self.delta or 0)
+
+
+@dataclass
+class EditionDiff:
+    """What changed from one edition (`before`) to another (`after`) of the same report."""
+
+    before: Edition
+    after: Edition
+    improved: list[GradeChange] = field(default_factory=list)
+    declined: list[GradeChange] = field(default_factory=list)
+    unchanged: list[GradeChange] = field(default_factory=list)
+    newly_graded: list[GradeChange] = field(default_factory=list)
+    no_longer_graded: list[GradeChange] = field(default_factory=list)
+    never_graded: list[GradeChange] = field(default_factory=list)
+
+    @property
+    def changes(self) -> list[GradeChange]:
+        """Every recommendation of the report, in report order."""
+        groups = (
+            self.improved,
+            self.declined,
+            self.unchanged,
+            self.newly_graded,
+            self.no_longer_graded,
+            self.never_graded,
+        )
+        return sorted(
+            (change for group in groups for change in group),
+            key=lambda change: change.recommendation.position,
+        )
+
+
+def edition_diff(a: Edition, b: Edition) -> EditionDiff:
+    """Each recommendation's grade in edition `a` and in edition `b`, grouped (2 queries).
+
+    "Improved" means a higher score in `b` than in `a`. Both must be editions of one report.
+    """
+    if a.report_id != b.report_id:
+        raise ValueError("Only editions of the same report can be compared.")
+    recommendations = Recommendation.objects.filter(report_id=a.report_id).select_related("area")
+    frozen: dict[tuple[int, int], Evaluation] = {
+        (entry.edition_id, entry.recommendation_id): entry.evaluation
+        for entry in EditionEntry.objects.filter(edition__in=[a.pk, b.pk]).select_related(
+            "evaluation__grade", "evaluation__evaluator"
+        )
+    }
+    diff = EditionDiff(before=a, after=b)
+    for recommendation in recommendations.order_by("position"):
+        change = GradeChange(
+            recommendation,
+            frozen.get((a.pk, recommendation.pk)),
+            frozen.get((b.pk, recommendation.pk)),
+        )
+        if change.before is None and change.after is None:
+            diff.never_graded.append(change)
+        elif change.before is None:
+            diff.newly_graded.append(change)
+        elif change.after is None:
+            diff.no_longer_graded.append(change)
+        elif change.delta > 0:
+            diff.improved.append(change)
+        elif change.delta < 0:
+            diff.declined.append(change)
+        else:
+            diff.unchanged.append(change)
+    return diff
+
+
+# --- Feeds and exports ----------------------------------------------------------------------
+
+
+def _previous_published() -> QuerySet[Evaluation]:
+    """The published evaluation just before the outer one in its recommendation's history."""
+    return (
+        Evaluation.objects.filter(
+            recommendation=OuterRef("recommendation"), status=Status.PUBLISHED
+        )
+        .filter(
+            Q(as_of__lt=OuterRef("as_of"))
+            | Q(as_of=OuterRef("as_of"), published_at__lt=OuterRef("published_at"))
+            | Q(
+                as_of=OuterRef("as_of"),
+                published_at=OuterRef("published_at"),
+                id__lt=OuterRef("id"),
+            )
+        )
+        .order_by("-as_of", "-published_at", "-id")
+    )
+
+
+def grade_changes(*, report: Report | None = None, limit: int = 50) -> list[Evaluation]:
+    """The latest published evaluations, newest publication first, in one query.
+
+    Each carries `previous_grade_label` and `previous_grade_score`: the grade the
+    recommendation had before it (None for its first grade).
+    """
+    previous = _previous_published()
+    evaluations = published_evaluations().annotate(
+        previous_grade_label=Subquery(previous.values("grade__label")[:1]),
+        previous_grade_score=Subquery(previous.values("grade__score")[:1]),
+    )
+    if report is not None:
+        evaluations = evaluations.filter(recommendation__report=report)
+    return list(evaluations.order_by("-published_at", "-id")[:limit])
+
+
+EVALUATION_EXPORT_FIELDS = {
+    "evaluation_id": "id",
+    "area": "recommendation__area__name",
+    "code": "recommendation__code",
+    "title": "recommendation__title",
+    "as_of": "as_of",
+    "evaluator": "evaluator__name",
+    "grade": "grade__slug",
+    "grade_label": "grade__label",
+    "grade_score": "grade__score",
+    "wording": "wording",
+    "narrative": "narrative",
+    "publication": "publication__title",
+    "published_at": "published_at",
+    "updated_at": "updated_at",
+}
+
+
+def evaluation_export_rows(report: Report) -> QuerySet:
+    """All published evaluations of a report as value tuples (EVALUATION_EXPORT_FIELDS order).
+
+    In report order, each recommendation's history oldest first. Meant for `.iterator()`:
+    no model instances are built, so exporting hundreds of thousands of rows stays flat.
+    """
+    return (
+        Evaluation.objects.published()
+        .filter(recommendation__report=report)
+        .order_by("recommendation__position", "as_of", "published_at", "id")
+        .values_list(*EVALUATION_EXPORT_FIELDS.values())
+    )
+
+
+EVIDENCE_EXPORT_FIELDS = {
+    "evaluation_id": "evaluation_id",
+    "code": "evaluation__recommendation__code",
+    "as_of": "evaluation__as_of",
+    "evaluator": "evaluation__evaluator__name",
+    "stance": "stance",
+    "quote": "quote",
+    "page": "page",
+    "source_key": "source__key",
+    "source_title": "source__title",
+    "source_author": "source__author",
+    "source_publisher": "source__publisher",
+    "source_published_on": "source__published_on",
+    "source_url": "source__url",
+    "source_archived_url": "source__archived_url",
+    "source_citation": "source__citation",
+}
+
+
+def evidence_export_rows(report: Report) -> QuerySet:
+    """The evidence of a report's published evaluations as value tuples, for `.iterator()`."""
+    return (
+        EvidenceLink.objects.filter(
+            evaluation__status=Status.PUBLISHED, evaluation__recommendation__report=report
+        )
+        .order_by(
+            "evaluation__recommendation__position",
+            "evaluation__as_of",
+            "evaluation__published_at",
+            "evaluation_id",
+            "position",
+            "id",
+        )
+        .values_list(*EVIDENCE_EXPORT_FIELDS.values())
+    )

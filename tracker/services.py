@@ -6,24 +6,28 @@ whichever door a change comes through. Errors are `ValidationError`s keyed by fi
 """
 
 import datetime
+import os
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.text import slugify
 
-from tracker import queries
+from tracker import interchange, queries
 from tracker.models import (
     Edition,
     EditionEntry,
     Evaluation,
+    Evaluator,
     EvidenceLink,
     Grade,
     Recommendation,
     Report,
     Source,
+    SourceKind,
     Stance,
     Status,
 )
@@ -70,7 +74,33 @@ def relied_on_by_edition(evaluation: Evaluation) -> Edition | None:
 def _check_evaluation_fields(
     recommendation: Recommendation, grade: Grade, as_of: datetime.date
 ) -> None:
+    errors = evaluation_field_problems(recommendation=recommendation, grade=grade, as_of=as_of)
+    if errors:
+        raise ValidationError(errors)
+
+
+def evaluation_field_problems(
+    *,
+    recommendation: Recommendation,
+    grade: Grade,
+    as_of: datetime.date,
+    evaluator: Evaluator | None = None,
+    evaluation: Evaluation | None = None,
+) -> dict[str, str]:
+    """What is wrong with this grade and date for this recommendation (empty when nothing).
+
+    Given the evaluator, also whether it already judged the recommendation as of that date
+    (in an evaluation other than `evaluation`, the one being edited).
+    """
     errors: dict[str, str] = {}
+    if evaluator is not None:
+        others = Evaluation.objects.filter(
+            recommendation=recommendation, evaluator=evaluator, as_of=as_of
+        )
+        if evaluation is not None and evaluation.pk is not None:
+            others = others.exclude(pk=evaluation.pk)
+        if others.exists():
+            errors["as_of"] = _duplicate_message(recommendation, evaluator, as_of)
     report = recommendation.report
     if grade.scale_id != report.grade_scale_id:
         errors["grade"] = (
@@ -79,20 +109,31 @@ def _check_evaluation_fields(
         )
     if as_of > timezone.localdate():
         errors["as_of"] = "The date an evaluation speaks for cannot be in the future."
-    if errors:
-        raise ValidationError(errors)
+    return errors
 
 
-def _add_evidence(evaluation: Evaluation, evidence: Iterable[Mapping[str, Any]]) -> None:
-    start = evaluation.evidence.count()
+def _duplicate_message(recommendation: Recommendation, evaluator, as_of: datetime.date) -> str:
+    return (
+        f"{evaluator} already has an evaluation of {recommendation.code} "
+        f"as of {as_of}; edit that one, or choose another date."
+    )
+
+
+def _add_evidence(evaluation: Evaluation, evidence: Iterable[Mapping[str, Any]], user=None) -> None:
+    """Cite sources. An item names a `source`, or a `new_source` (fields of a Source to add)."""
+    last = evaluation.evidence.order_by("-position").values_list("position", flat=True).first()
+    start = 0 if last is None else last + 1
     for offset, item in enumerate(evidence):
         stance = item.get("stance", Stance.SUPPORTS)
         if stance not in Stance.values:
             raise ValidationError({"evidence": f"Unknown stance “{stance}”."})
-        source = item["source"]
+        if item.get("new_source") is not None:
+            source = create_source(**item["new_source"], user=user)
+        else:
+            source = item["source"]
         if evaluation.evidence.filter(source=source).exists():
             raise ValidationError({"evidence": f"“{source}” is already cited by this evaluation."})
-        EvidenceLink.objects.create(
+        link = EvidenceLink(
             evaluation=evaluation,
             source=source,
             stance=stance,
@@ -100,6 +141,8 @@ def _add_evidence(evaluation: Evaluation, evidence: Iterable[Mapping[str, Any]])
             page=item.get("page", ""),
             position=start + offset,
         )
+        link._history_user = user
+        link.save()
 
 
 @transaction.atomic
@@ -120,14 +163,7 @@ def record_evaluation(
     if Evaluation.objects.filter(
         recommendation=recommendation, evaluator=evaluator, as_of=as_of
     ).exists():
-        raise ValidationError(
-            {
-                "as_of": (
-                    f"{evaluator} already has an evaluation of {recommendation.code} "
-                    f"as of {as_of}; edit that one, or choose another date."
-                )
-            }
-        )
+        raise ValidationError({"as_of": _duplicate_message(recommendation, evaluator, as_of)})
     evaluation = Evaluation(
         recommendation=recommendation,
         evaluator=evaluator,
@@ -142,18 +178,27 @@ def record_evaluation(
     evaluation.full_clean()
     evaluation._history_user = author
     evaluation.save()
-    _add_evidence(evaluation, evidence)
+    _add_evidence(evaluation, evidence, author)
     return evaluation
 
 
 @transaction.atomic
 def update_evaluation(
-    *, evaluation: Evaluation, expected_version: int, changes: Mapping[str, Any], user=None
+    *,
+    evaluation: Evaluation,
+    expected_version: int,
+    changes: Mapping[str, Any],
+    user=None,
+    new_evidence: Iterable[Mapping[str, Any]] = (),
+    evidence_changes: Mapping[int, Mapping[str, Any]] | None = None,
+    removed_evidence: Iterable[int] = (),
 ) -> Evaluation:
     """Change an evaluation, refusing if anyone saved it since `expected_version`.
 
     The version check and the write are one UPDATE, so two editors saving at the same
-    moment cannot both succeed.
+    moment cannot both succeed. Its evidence may change in the same write: links removed
+    (by id), links changed (id → new `source`, `stance`, `quote`, `page`) and new evidence
+    (items as for `record_evaluation`).
     """
     unknown = set(changes) - set(EDITABLE_EVALUATION_FIELDS)
     if unknown:
@@ -182,19 +227,60 @@ def update_evaluation(
         )
         for name in changes
     }
+    now = timezone.now()
     updated = Evaluation.objects.filter(pk=evaluation.pk, version=expected_version).update(
-        **columns, version=F("version") + 1, updated_at=timezone.now()
+        **columns, version=F("version") + 1, updated_at=now
     )
     if updated == 0:
         raise StaleVersionError(Evaluation.objects.get(pk=evaluation.pk), expected_version)
     evaluation.refresh_from_db()
-    _record_history(evaluation, user)
+    _revise_evidence(evaluation, set(removed_evidence), evidence_changes or {}, user)
+    _add_evidence(evaluation, new_evidence, user)
+    _record_history(evaluation, user, date=now)
     return evaluation
 
 
-def _record_history(evaluation: Evaluation, user) -> None:
-    """History for writes made with UPDATE (which skips the model's save hooks)."""
-    Evaluation.history.bulk_history_create([evaluation], update=True, default_user=user)
+EDITABLE_EVIDENCE_FIELDS = ("source", "stance", "quote", "page")
+
+
+def _revise_evidence(
+    evaluation: Evaluation, removed: set[int], changes: Mapping[int, Mapping[str, Any]], user
+) -> None:
+    links = evaluation.evidence.in_bulk(removed | set(changes))
+    if len(links) != len(removed | set(changes)):
+        raise ValidationError(
+            {"evidence": "Evidence you edited is no longer cited by this evaluation; reload it."}
+        )
+    for pk in removed:
+        links[pk]._history_user = user
+        links[pk].delete()
+    for pk, fields in changes.items():
+        if pk in removed:
+            continue
+        unknown = set(fields) - set(EDITABLE_EVIDENCE_FIELDS)
+        if unknown:
+            raise ValidationError({"evidence": f"Evidence fields {sorted(unknown)} cannot change."})
+        link = links[pk]
+        for name, value in fields.items():
+            setattr(link, name, value)
+        link.full_clean()
+        link._history_user = user
+        link.save(update_fields=list(fields))
+
+
+def _record_history(evaluation: Evaluation, user, reason: str = "", date=None) -> None:
+    """History for writes made with UPDATE (which skips the model's save hooks).
+
+    Dated when the write began (`date`), so evidence changed by the same write is recorded
+    after its version, never before it: "what changed since version N" is then a date range.
+    """
+    Evaluation.history.bulk_history_create(
+        [evaluation],
+        update=True,
+        default_user=user,
+        default_change_reason=reason,
+        default_date=date,
+    )
 
 
 @transaction.atomic
@@ -207,12 +293,11 @@ def add_evidence(
         raise ValidationError(
             {"evidence": f"This evaluation is frozen in the edition “{edition.name}”."}
         )
-    _add_evidence(evaluation, evidence)
-    Evaluation.objects.filter(pk=evaluation.pk).update(
-        version=F("version") + 1, updated_at=timezone.now()
-    )
+    now = timezone.now()
+    _add_evidence(evaluation, evidence, user)
+    Evaluation.objects.filter(pk=evaluation.pk).update(version=F("version") + 1, updated_at=now)
     evaluation.refresh_from_db()
-    _record_history(evaluation, user)
+    _record_history(evaluation, user, "Evidence added", date=now)
     return evaluation
 
 
@@ -230,21 +315,38 @@ def publication_problems(evaluation: Evaluation) -> dict[str, str]:
 
 
 @transaction.atomic
-def publish_evaluation(*, evaluation: Evaluation, user=None, published_at=None) -> Evaluation:
-    """Make a draft public. Requires a narrative and at least one piece of evidence."""
+def publish_evaluation(
+    *,
+    evaluation: Evaluation,
+    user=None,
+    published_at=None,
+    expected_version: int | None = None,
+) -> Evaluation:
+    """Make a draft public. Requires a narrative and at least one piece of evidence.
+
+    With `expected_version`, refuses (StaleVersionError) if the draft changed since the
+    publisher read it, so nobody publishes words they have not seen.
+    """
+    evaluation.refresh_from_db()
     problems = publication_problems(evaluation)
     if problems:
         raise ValidationError(problems)
-    updated = Evaluation.objects.filter(pk=evaluation.pk, status=Status.DRAFT).update(
+    drafts = Evaluation.objects.filter(pk=evaluation.pk, status=Status.DRAFT)
+    if expected_version is not None:
+        drafts = drafts.filter(version=expected_version)
+    updated = drafts.update(
         status=Status.PUBLISHED,
         published_at=published_at or timezone.now(),
         version=F("version") + 1,
         updated_at=timezone.now(),
     )
     if updated == 0:
-        raise ValidationError({"status": "This evaluation is already published."})
+        current = Evaluation.objects.get(pk=evaluation.pk)
+        if current.status == Status.PUBLISHED:
+            raise ValidationError({"status": "This evaluation is already published."})
+        raise StaleVersionError(current, expected_version)
     evaluation.refresh_from_db()
-    _record_history(evaluation, user)
+    _record_history(evaluation, user, "Published")
     return evaluation
 
 
@@ -270,7 +372,7 @@ def unpublish_evaluation(*, evaluation: Evaluation, user=None) -> Evaluation:
     if updated == 0:
         raise ValidationError({"status": "This evaluation is not published."})
     evaluation.refresh_from_db()
-    _record_history(evaluation, user)
+    _record_history(evaluation, user, "Withdrawn to draft")
     return evaluation
 
 
@@ -326,3 +428,224 @@ def publish_edition(
         for rec_id, evaluation in grades.items()
     )
     return edition
+
+
+def source_with_url(url: str, *, exclude: Source | None = None) -> Source | None:
+    """The source already on file at this URL (a trailing slash aside), if any."""
+    url = (url or "").strip()
+    if not url:
+        return None
+    bare = url.rstrip("/")
+    sources = Source.objects.filter(url__in={url, bare, bare + "/"})
+    if exclude is not None:
+        sources = sources.exclude(pk=exclude.pk)
+    return sources.order_by("pk").first()
+
+
+def _duplicate_url_error(existing: Source) -> ValidationError:
+    return ValidationError(
+        {
+            "url": (
+                f"This URL is already on file as “{existing.title}” ({existing.key}); "
+                f"cite that source instead of adding it again."
+            )
+        },
+        code="duplicate",
+    )
+
+
+def _unique_source_key(title: str) -> str:
+    base = slugify(title)[:80].strip("-") or "source"
+    taken = set(Source.objects.filter(key__startswith=base).values_list("key", flat=True))
+    if base not in taken:
+        return base
+    return next(f"{base}-{n}" for n in range(2, len(taken) + 3) if f"{base}-{n}" not in taken)
+
+
+@transaction.atomic
+def create_source(
+    *,
+    title: str,
+    url: str = "",
+    archived_url: str = "",
+    key: str = "",
+    author: str = "",
+    publisher: str = "",
+    published_on: datetime.date | None = None,
+    kind: str = SourceKind.OTHER,
+    citation: str = "",
+    user=None,
+) -> Source:
+    """Add a source; refused when its URL is already on file (cite that one instead)."""
+    existing = source_with_url(url)
+    if existing is not None:
+        raise _duplicate_url_error(existing)
+    source = Source(
+        key=key or _unique_source_key(title),
+        title=title,
+        url=url.strip(),
+        archived_url=archived_url.strip(),
+        author=author,
+        publisher=publisher,
+        published_on=published_on,
+        kind=kind,
+        citation=citation,
+    )
+    source.full_clean()
+    source._history_user = user
+    source.save()
+    return source
+
+
+def edition_relying_on_source(source: Source) -> Edition | None:
+    """A published edition that freezes an evaluation citing (or published in) the source."""
+    return (
+        Edition.objects.filter(status=Status.PUBLISHED)
+        .filter(
+            Q(entries__evaluation__evidence__source=source)
+            | Q(entries__evaluation__publication=source)
+        )
+        .order_by("published_at", "pk")
+        .first()
+    )
+
+
+# A frozen evaluation's source may still gain an archived copy: that keeps its links working
+# without changing what the edition says.
+SOURCE_FIELDS_OPEN_WHEN_FROZEN = ("archived_url",)
+
+
+@transaction.atomic
+def update_source(*, source: Source, changes: Mapping[str, Any], user=None) -> Source:
+    """Correct a source. Sources cited in a published edition only gain archived URLs."""
+    source = Source.objects.select_for_update().get(pk=source.pk)
+    changed = {name: value for name, value in changes.items() if getattr(source, name) != value}
+    frozen = set(changed) - set(SOURCE_FIELDS_OPEN_WHEN_FROZEN)
+    if frozen:
+        edition = edition_relying_on_source(source)
+        if edition is not None:
+            raise ValidationError(
+                dict.fromkeys(
+                    sorted(frozen),
+                    f"This source is cited in the published edition “{edition.name}”, "
+                    f"which never changes; only its archived URL can still be added.",
+                )
+            )
+    if "url" in changed:
+        existing = source_with_url(changed["url"], exclude=source)
+        if existing is not None:
+            raise _duplicate_url_error(existing)
+    for name, value in changed.items():
+        setattr(source, name, value)
+    source.full_clean()
+    if changed:
+        source._history_user = user
+        source.save(update_fields=[*changed, "updated_at"])
+    return source
+
+
+@transaction.atomic
+def delete_source(*, source: Source, user=None) -> None:
+    """Delete a source nothing cites."""
+    if source.evidence.exists() or source.published_evaluations.exists():
+        raise ValidationError(
+            {"__all__": f"“{source.title}” is cited by evaluations; it cannot be deleted."}
+        )
+    source._history_user = user
+    source.delete()
+
+
+def edition_relying_on_recommendation(recommendation: Recommendation) -> Edition | None:
+    return (
+        Edition.objects.filter(status=Status.PUBLISHED, entries__recommendation=recommendation)
+        .order_by("published_at")
+        .first()
+    )
+
+
+# Topics classify a recommendation for finding it; they are not part of what an edition says.
+RECOMMENDATION_FIELDS = ("area", "code", "position", "title", "text", "actor")
+
+
+@transaction.atomic
+def update_recommendation(
+    *,
+    recommendation: Recommendation,
+    changes: Mapping[str, Any],
+    topics: Iterable | None = None,
+    user=None,
+) -> Recommendation:
+    """Correct a recommendation; one frozen in a published edition may only be re-topicked."""
+    unknown = set(changes) - set(RECOMMENDATION_FIELDS)
+    if unknown:
+        raise ValidationError(dict.fromkeys(unknown, "This field cannot be changed here."))
+    recommendation = Recommendation.objects.select_for_update().get(pk=recommendation.pk)
+    changed = {n: v for n, v in changes.items() if getattr(recommendation, n) != v}
+    if changed:
+        edition = edition_relying_on_recommendation(recommendation)
+        if edition is not None:
+            raise ValidationError(
+                dict.fromkeys(
+                    sorted(changed),
+                    f"This recommendation is part of the published edition “{edition.name}”, "
+                    f"which never changes.",
+                )
+            )
+    if "area" in changed and changed["area"].report_id != recommendation.report_id:
+        raise ValidationError({"area": "Choose an area of the recommendation's own report."})
+    for name, value in changed.items():
+        setattr(recommendation, name, value)
+    recommendation.full_clean()
+    recommendation._history_user = user
+    if changed:
+        recommendation.save(update_fields=list(changed))
+    if topics is not None and set(topics) != set(recommendation.topics.all()):
+        recommendation.topics.set(topics)
+    return recommendation
+
+
+@transaction.atomic
+def save_evaluator(*, evaluator: Evaluator, user=None) -> Evaluator:
+    """Add or correct an evaluator (a person or organization whose judgments we record)."""
+    evaluator.full_clean()
+    evaluator.save()
+    return evaluator
+
+
+@transaction.atomic
+def delete_edition(*, edition: Edition, user=None) -> None:
+    """Delete a draft edition. Published editions are cited by readers and never go away."""
+    if Edition.objects.filter(pk=edition.pk, status=Status.PUBLISHED).exists():
+        raise ValidationError(
+            {
+                "__all__": (
+                    f"“{edition.name}” is published: published editions never change and "
+                    f"cannot be deleted. Later corrections become new evaluations."
+                )
+            }
+        )
+    edition._history_user = user
+    edition.delete()
+
+
+def import_scorecard(
+    *,
+    files: Iterable[str | os.PathLike],
+    user=None,
+    progress: interchange.Progress | None = None,
+    dry_run: bool = False,
+) -> interchange.ImportResult:
+    """Import scorecard files (docs/interchange-format.md): all of them, or nothing.
+
+    Every file is checked completely, against the others and the database, before anything
+    is written; the write is one transaction, and importing the same files again changes
+    nothing. Raises `interchange.ScorecardFileError` (a ValidationError) listing every
+    problem as `file:line: path: problem`. `progress(step, done, total)` hears how far a
+    large import has got.
+    """
+    return interchange.import_files(files=files, user=user, progress=progress, dry_run=dry_run)
+
+
+def export_scorecard(*, report: Report) -> str:
+    """The report's scorecard in the interchange format; the same data gives the same text."""
+    return interchange.export_report(report)

@@ -1,3 +1,32 @@
-"""The partner API, version 1 (see README, "Partner API")."""
+"""The partner API, version 1 (see README, "Partner API"), its schema and its docs."""
 
-urlpatterns: list = []
+from django.urls import include, path, re_path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.routers import DefaultRouter
+
+from scorecard.api import errors, views
+
+app_name = "api"
+
+
+class Router(DefaultRouter):
+    include_format_suffixes = False
+
+
+router = Router()
+router.register("reports", views.ReportViewSet, basename="report")
+router.register("areas", views.AreaViewSet, basename="area")
+router.register("grade-scales", views.GradeScaleViewSet, basename="grade-scale")
+router.register("recommendations", views.RecommendationViewSet, basename="recommendation")
+router.register("evaluations", views.EvaluationViewSet, basename="evaluation")
+router.register("evaluators", views.EvaluatorViewSet, basename="evaluator")
+router.register("sources", views.SourceViewSet, basename="source")
+router.register("editions", views.EditionViewSet, basename="edition")
+
+urlpatterns = [
+    path("v1/", include(router.urls)),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+    # Anything else under /api/ is a JSON 404, not the site's HTML error page.
+    re_path(r"^", errors.not_found),
+]

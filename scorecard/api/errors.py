@@ -1,0 +1,142 @@
+"""One error shape for every API failure, so a partner handles errors in one place.
+
+    {"detail": "as_of: Enter a valid date as YYYY-MM-DD.",
+     "code": "invalid",
+     "errors": {"as_of": ["Enter a valid date as YYYY-MM-DD."]}}
+
+`detail` is a sentence for people, `code` a stable word for programs, and `errors` names
+each field (query parameter, body field or header) with its messages; it is empty when no
+particular field is at fault. Nested body fields are named with dots: `evidence.0.source`.
+"""
+
+from collections.abc import Mapping
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404, HttpRequest, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
+from rest_framework import exceptions, serializers, status
+from rest_framework.response import Response
+from rest_framework.serializers import as_serializer_error
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from tracker.services import StaleVersionError
+
+NON_FIELD = "non_field_errors"
+
+
+class PreconditionRequired(exceptions.APIException):
+    status_code = 428
+    default_detail = (
+        "Send If-Match with the ETag of the evaluation you read, so you cannot overwrite a "
+        "change you have not seen."
+    )
+    default_code = "precondition_required"
+
+    def __init__(self, detail: str | None = None):
+        super().__init__({"If-Match": [detail or self.default_detail]})
+
+
+class PreconditionFailed(exceptions.APIException):
+    status_code = status.HTTP_412_PRECONDITION_FAILED
+    default_detail = "The evaluation changed since you read it; nothing was saved."
+    default_code = "precondition_failed"
+
+    def __init__(self, errors: Mapping[str, list[str]] | None = None):
+        super().__init__(dict(errors or {"If-Match": [self.default_detail]}))
+
+
+class ErrorSerializer(serializers.Serializer):
+    """The body of every error response."""
+
+    detail = serializers.CharField(help_text="What went wrong, in one sentence.")
+    code = serializers.CharField(
+        help_text=(
+            "A stable word for programs: invalid, parse_error, not_authenticated, "
+            "authentication_failed, permission_denied, not_found, method_not_allowed, "
+            "not_acceptable, unsupported_media_type, precondition_failed, "
+            "precondition_required, throttled."
+        )
+    )
+    errors = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField()),
+        help_text="Messages per field (query parameter, body field or header); may be empty.",
+    )
+
+
+def _flatten(data: Any, prefix: str = "") -> dict[str, list[str]]:
+    """DRF's nested error structure → {"field.sub.0.name": [messages]}."""
+    if isinstance(data, Mapping):
+        flat: dict[str, list[str]] = {}
+        for key, value in data.items():
+            name = NON_FIELD if key in {"__all__", NON_FIELD} and not prefix else str(key)
+            flat.update(_flatten(value, f"{prefix}.{name}" if prefix else name))
+        return flat
+    if isinstance(data, list):
+        if all(not isinstance(item, Mapping | list) for item in data):
+            return {prefix or NON_FIELD: [str(item) for item in data]} if data else {}
+        flat = {}
+        for index, item in enumerate(data):
+            flat.update(_flatten(item, f"{prefix}.{index}" if prefix else str(index)))
+        return flat
+    return {prefix or NON_FIELD: [str(data)]}
+
+
+def _code_of(exc: exceptions.APIException) -> str:
+    codes = exc.get_codes()
+    if isinstance(codes, str):
+        return codes
+    return exc.default_code
+
+
+def error_body(detail: str, code: str, errors: Mapping[str, list[str]] | None = None) -> dict:
+    return {"detail": detail, "code": code, "errors": dict(errors or {})}
+
+
+def _summary(errors: Mapping[str, list[str]]) -> str:
+    if not errors:
+        return "Invalid input."
+    field, messages = next(iter(errors.items()))
+    first = messages[0] if field == NON_FIELD else f"{field}: {messages[0]}"
+    more = sum(len(m) for m in errors.values()) - 1
+    return first if not more else f"{first} (and {more} more; see errors)"
+
+
+def exception_handler(exc: Exception, context: dict) -> Response | None:
+    """DRF's handler (status codes, Retry-After, WWW-Authenticate), then our shape."""
+    if isinstance(exc, StaleVersionError):
+        # The client's If-Match named a version that is no longer current.
+        exc = PreconditionFailed({"If-Match": list(exc.messages)})
+    elif isinstance(exc, DjangoValidationError):
+        exc = exceptions.ValidationError(as_serializer_error(exc))
+    elif isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, PermissionDenied):
+        exc = exceptions.PermissionDenied()
+
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None
+    assert isinstance(exc, exceptions.APIException)
+    code = _code_of(exc)
+    if isinstance(exc.detail, Mapping | list):
+        errors = _flatten(exc.detail)
+        detail = _summary(errors)
+    else:
+        errors = {}
+        detail = str(exc.detail)
+    response.data = error_body(detail, code, errors)
+    return response
+
+
+@csrf_exempt  # it changes nothing, and a CSRF failure page would hide the JSON 404
+def not_found(request: HttpRequest, *args: Any, **kwargs: Any) -> JsonResponse:
+    """Any /api/ address that names nothing: a JSON 404, never the HTML page."""
+    return JsonResponse(
+        error_body(
+            "There is no API resource at this address; the documentation is at /api/docs/.",
+            "not_found",
+        ),
+        status=404,
+    )

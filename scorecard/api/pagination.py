@@ -1,0 +1,183 @@
+"""Pages: numbered pages for lists, a cursor for the change feed.
+
+Both validate their parameters (a malformed or out-of-range value is a 400 naming it) and
+cap the page size, so no request can ask for the whole table.
+"""
+
+import base64
+import binascii
+import datetime
+from typing import Any
+
+from django.core.paginator import InvalidPage
+from django.db.models import Model, Q, QuerySet
+from django.utils.dateparse import parse_datetime
+from rest_framework import exceptions
+from rest_framework.pagination import BasePagination, PageNumberPagination
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.utils.urls import replace_query_param
+
+DEFAULT_PAGE_SIZE = 50
+MAX_PAGE_SIZE = 200
+# Larger than any id the database can hold; anything longer cannot name a row.
+MAX_ID = 2**63 - 1
+
+
+def whole_number(name: str, raw: str, *, minimum: int = 1, maximum: int | None = None) -> int:
+    """A query parameter that must be a whole number in range, or a 400 naming it."""
+    text = raw.strip()
+    if not text.isascii() or not text.isdigit() or len(text) > 19:
+        raise exceptions.ValidationError({name: [f"Enter a whole number, not “{raw}”."]})
+    number = int(text)
+    if number < minimum:
+        raise exceptions.ValidationError({name: [f"Must be at least {minimum}."]})
+    if maximum is not None and number > maximum:
+        raise exceptions.ValidationError({name: [f"Must be at most {maximum}."]})
+    return number
+
+
+def _page_size(request: Request) -> int:
+    raw = request.query_params.get("page_size")
+    if raw is None or raw == "":
+        return DEFAULT_PAGE_SIZE
+    return whole_number("page_size", raw, maximum=MAX_PAGE_SIZE)
+
+
+PAGE_SIZE_PARAMETER = {
+    "name": "page_size",
+    "required": False,
+    "in": "query",
+    "description": f"Results per page (default {DEFAULT_PAGE_SIZE}, at most {MAX_PAGE_SIZE}).",
+    "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE},
+}
+
+
+class PagePagination(PageNumberPagination):
+    """`?page=2&page_size=100`; the body carries `count`, `next` and `previous` links."""
+
+    page_size = DEFAULT_PAGE_SIZE
+    max_page_size = MAX_PAGE_SIZE
+    page_size_query_param = "page_size"
+
+    def get_page_size(self, request: Request) -> int:
+        return _page_size(request)
+
+    def get_page_number(self, request: Request, paginator) -> int:
+        raw = request.query_params.get(self.page_query_param)
+        if raw is None or raw == "":
+            return 1
+        return whole_number(self.page_query_param, raw)
+
+    def paginate_queryset(self, queryset, request: Request, view=None) -> list:
+        self.request = request
+        paginator = self.django_paginator_class(queryset, self.get_page_size(request))
+        number = self.get_page_number(request, paginator)
+        try:
+            self.page = paginator.page(number)
+        except InvalidPage:
+            raise exceptions.NotFound(
+                f"Page {number} does not exist: the last page is {paginator.num_pages}."
+            ) from None
+        return list(self.page)
+
+    def get_schema_operation_parameters(self, view) -> list[dict[str, Any]]:
+        return [
+            {
+                "name": "page",
+                "required": False,
+                "in": "query",
+                "description": "Page number, from 1. A page past the last one is a 404.",
+                "schema": {"type": "integer", "minimum": 1},
+            },
+            PAGE_SIZE_PARAMETER,
+        ]
+
+
+def encode_cursor(row: Model) -> str:
+    raw = f"{row.updated_at.isoformat()}|{row.pk}".encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[datetime.datetime, int]:
+    invalid = exceptions.ValidationError(
+        {
+            "cursor": [
+                "This is not a cursor the API gave out: follow the `next` links as given, "
+                "or start again with updated_since."
+            ]
+        }
+    )
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        moment, _, pk = raw.partition("|")
+        updated_at = parse_datetime(moment)
+        if updated_at is None or updated_at.tzinfo is None:
+            raise ValueError(moment)
+        updated_at = updated_at.astimezone(datetime.UTC)
+    except (binascii.Error, UnicodeError, ValueError, OverflowError):
+        raise invalid from None
+    if not pk.isascii() or not pk.isdigit() or int(pk) > MAX_ID:
+        raise invalid
+    return updated_at, int(pk)
+
+
+class FeedPagination(BasePagination):
+    """Keyset pages in (updated_at, id) order: page 1000 costs what page 1 costs.
+
+    The cursor names the last row seen; the next page is the rows after it, found through
+    the `evaluation_feed_idx` index instead of by counting and skipping rows.
+    """
+
+    cursor_query_param = "cursor"
+
+    def paginate_queryset(self, queryset: QuerySet, request: Request, view=None) -> list:
+        self.request = request
+        size = _page_size(request)
+        cursor = request.query_params.get(self.cursor_query_param)
+        if cursor:
+            updated_at, pk = decode_cursor(cursor)
+            queryset = queryset.filter(
+                Q(updated_at__gt=updated_at) | Q(updated_at=updated_at, pk__gt=pk)
+            )
+        rows = list(queryset.order_by("updated_at", "id")[: size + 1])
+        self.has_next = len(rows) > size
+        rows = rows[:size]
+        self.last = rows[-1] if rows else None
+        return rows
+
+    def get_next_link(self) -> str | None:
+        if not self.has_next:
+            return None
+        url = self.request.build_absolute_uri()
+        return replace_query_param(url, self.cursor_query_param, encode_cursor(self.last))
+
+    def get_paginated_response(self, data: list) -> Response:
+        return Response({"next": self.get_next_link(), "results": data})
+
+    def get_paginated_response_schema(self, schema: dict) -> dict:
+        return {
+            "type": "object",
+            "required": ["next", "results"],
+            "properties": {
+                "next": {
+                    "type": "string",
+                    "format": "uri",
+                    "nullable": True,
+                    "description": "The next page, or null when you have seen every change.",
+                },
+                "results": schema,
+            },
+        }
+
+    def get_schema_operation_parameters(self, view) -> list[dict[str, Any]]:
+        return [
+            {
+                "name": self.cursor_query_param,
+                "required": False,
+                "in": "query",
+                "description": "Where the previous page ended; take it from `next`.",
+                "schema": {"type": "string"},
+            },
+            PAGE_SIZE_PARAMETER,
+        ]

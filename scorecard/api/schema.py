@@ -1,0 +1,123 @@
+"""What every operation of the OpenAPI schema shares, added once after generation.
+
+The partner guide (the schema's description), conditional-request headers and their 304,
+the 429 of the rate limits, and patterns for path parameters.
+"""
+
+from typing import Any
+
+GUIDE = """
+Data of the Alliance Scorecard: reports, their recommendations, graded evaluations of
+them over time, the evidence behind every grade, and frozen editions of a scorecard.
+Everything under `/api/v1/`; this page is generated from the code that serves it.
+
+## Authentication
+Reading needs no account. A token (`python manage.py create_account NAME --role partner`
+prints it) raises your rate limit; editors' and publishers' tokens also see drafts and may
+write. Send it as `Authorization: Token <key>`. An invalid token is a 401, also on reads.
+
+## Lists and pages
+Lists are paged: `?page=2&page_size=100` (default 50, at most 200), with `count`, `next`
+and `previous`. The change feed (`/evaluations/`) pages by cursor instead: follow `next`.
+`?format=json` forces JSON (browsers otherwise get a browsable page).
+
+## The change feed
+`GET /api/v1/evaluations/?updated_since=2024-05-01T00:00:00Z` lists evaluations changed
+after that moment, oldest change first. Follow `next` until it is null, remember the
+`updated_at` of the last evaluation, and next time ask with that value. Published
+evaluations only (editors and publishers also get drafts); one withdrawn after publication
+comes once more as `{"id": …, "status": "withdrawn", …}`, so you can drop your copy.
+
+## Conditional requests
+Every read answers with `ETag` and `Last-Modified`. Send them back as `If-None-Match` /
+`If-Modified-Since` and get `304 Not Modified`, with no body, while nothing changed. To
+change an evaluation, send its `ETag` in `If-Match`: without it the answer is 428, and if
+someone changed it since you read it, 412 (nothing is saved).
+
+## Errors
+Always JSON: `{"detail": "…", "code": "invalid", "errors": {"field": ["message"]}}`.
+`errors` names each query parameter, body field or header at fault. Unknown values of
+filters (`?grade=nonexistent`) are a 400, not an empty list.
+
+## Rate limits
+Anonymous clients: a low number of requests per minute per address; accounts: a higher
+one per account (the operator sets both). Past it: 429 with `Retry-After` in seconds.
+""".strip()
+
+TAGS = [
+    {"name": "Recommendations", "description": "Recommendations, current grades, histories."},
+    {"name": "Evaluations", "description": "Graded judgments, their evidence and sources."},
+    {"name": "Editions", "description": "Frozen, dated scorecards and their comparison."},
+    {"name": "Reports", "description": "Reports, their areas and grade scales."},
+    {"name": "Editing", "description": "Writes, for editors' and publishers' tokens."},
+]
+
+_HEADER = {"schema": {"type": "string"}}
+_ERROR = {"$ref": "#/components/schemas/Error"}
+
+
+def _read_headers() -> dict[str, Any]:
+    return {
+        "ETag": {**_HEADER, "description": "Send it back in If-None-Match."},
+        "Last-Modified": {
+            **_HEADER,
+            "description": "The last change to the record; send it back in If-Modified-Since.",
+        },
+        "Cache-Control": _HEADER,
+    }
+
+
+_CONDITIONAL_PARAMETERS = [
+    {
+        "in": "header",
+        "name": "If-None-Match",
+        "schema": {"type": "string"},
+        "description": "An ETag you hold: 304 while it is still current.",
+    },
+    {
+        "in": "header",
+        "name": "If-Modified-Since",
+        "schema": {"type": "string"},
+        "description": "A Last-Modified you hold (HTTP date): 304 if nothing changed since.",
+    },
+]
+
+_PATH_PATTERNS = {
+    "string": {"pattern": "^[-a-zA-Z0-9_]+$"},
+    "integer": {"minimum": 1, "maximum": 10**18 - 1},
+}
+
+
+def postprocess(result: dict[str, Any], generator: Any, request: Any, public: bool) -> dict:
+    result["info"]["description"] = GUIDE
+    result["tags"] = TAGS
+    schemes = result.get("components", {}).get("securitySchemes", {})
+    if "tokenAuth" in schemes:
+        schemes["tokenAuth"]["description"] = (
+            "`Authorization: Token <key>`; `manage.py create_account` prints the key."
+        )
+    for path in result["paths"].values():
+        for method, operation in path.items():
+            responses = operation["responses"]
+            for parameter in operation.get("parameters", []):
+                if parameter["in"] == "path":
+                    parameter["schema"].update(_PATH_PATTERNS[parameter["schema"]["type"]])
+            if method == "get":
+                operation.setdefault("parameters", []).extend(_CONDITIONAL_PARAMETERS)
+                responses["200"]["headers"] = _read_headers()
+                responses["304"] = {
+                    "description": "Not modified: what you hold is current (no body).",
+                    "headers": {"ETag": _HEADER, "Last-Modified": _HEADER},
+                }
+            else:
+                for code in ("200", "201"):
+                    if code in responses:
+                        responses[code]["headers"] = {
+                            "ETag": {**_HEADER, "description": "Send it in If-Match next time."}
+                        }
+            responses["429"] = {
+                "description": "Too many requests: wait `Retry-After` seconds.",
+                "headers": {"Retry-After": {"schema": {"type": "integer"}}},
+                "content": {"application/json": {"schema": _ERROR}},
+            }
+    return result

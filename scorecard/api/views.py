@@ -1,0 +1,381 @@
+"""The endpoints. Thin: access (`access`), reads (`tracker.queries`), writes
+(`tracker.services`) and the HTTP rules (`conditional`, `errors`) live elsewhere.
+
+Every list costs a fixed number of queries whatever the data size (tests/test_api_queries.py).
+"""
+
+from typing import Any
+
+from django.db.models import Count, Prefetch, QuerySet
+from django.http import Http404, HttpResponseBase
+from django.urls import reverse
+from drf_spectacular.utils import extend_schema_view
+from rest_framework import exceptions, mixins, status
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.viewsets import GenericViewSet
+
+from scorecard.api import access, conditional, docs
+from scorecard.api import serializers as s
+from scorecard.api.filters import (
+    AreaFilter,
+    EditionFilter,
+    EvaluationFilter,
+    RecommendationFilter,
+    SourceFilter,
+)
+from scorecard.api.pagination import FeedPagination
+from scorecard.api.permissions import Publish, ReadOrEdit
+from scorecard.api.renderers import JSONRenderer
+from tracker import queries, roles, services
+from tracker.models import (
+    Area,
+    Evaluation,
+    Grade,
+    GradeScale,
+    Recommendation,
+    Report,
+    Status,
+)
+
+SLUG = r"[-a-zA-Z0-9_]+"
+# Up to 18 digits: every id the database can hold, and nothing that overflows it.
+ID = r"[0-9]{1,18}"
+
+
+class ApiViewSet(GenericViewSet):
+    noun = "resource"
+
+    def get_object(self) -> Any:
+        try:
+            return super().get_object()
+        except Http404:
+            value = self.kwargs[self.lookup_url_kwarg or self.lookup_field]
+            raise exceptions.NotFound(f"There is no {self.noun} “{value}”.") from None
+
+    def etag_for(self, response: Response) -> str | None:
+        """A view's own ETag for a response (default: a hash of the body)."""
+        return None
+
+    def finalize_response(
+        self, request: Request, response: HttpResponseBase, *args: Any, **kwargs: Any
+    ) -> HttpResponseBase:
+        response = super().finalize_response(request, response, *args, **kwargs)
+        if (
+            request.method in ("GET", "HEAD")
+            and response.status_code == status.HTTP_200_OK
+            and isinstance(response, Response)
+            and isinstance(getattr(response, "accepted_renderer", None), JSONRenderer)
+        ):
+            return conditional.add_validators(request, response, self.etag_for(response))
+        return response
+
+
+class ReadOnlyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
+    pass
+
+
+@extend_schema_view(list=docs.reports_list, retrieve=docs.reports_detail)
+class ReportViewSet(ReadOnlyViewSet):
+    noun = "report"
+    serializer_class = s.ReportSerializer
+    lookup_field = "slug"
+    lookup_value_regex = SLUG
+    filter_backends: list = []
+
+    def get_queryset(self) -> QuerySet[Report]:
+        return (
+            Report.objects.select_related("grade_scale")
+            .annotate(recommendation_count=Count("recommendations"))
+            .order_by("published_on", "slug")
+        )
+
+
+@extend_schema_view(list=docs.areas_list, retrieve=docs.areas_detail)
+class AreaViewSet(ReadOnlyViewSet):
+    noun = "area"
+    serializer_class = s.AreaSerializer
+    lookup_value_regex = ID
+    filterset_class = AreaFilter
+
+    def get_queryset(self) -> QuerySet[Area]:
+        return Area.objects.select_related("report").order_by(
+            "report__published_on", "report_id", "position"
+        )
+
+
+@extend_schema_view(list=docs.grade_scales_list, retrieve=docs.grade_scales_detail)
+class GradeScaleViewSet(ReadOnlyViewSet):
+    noun = "grade scale"
+    serializer_class = s.GradeScaleSerializer
+    lookup_field = "slug"
+    lookup_value_regex = SLUG
+    filter_backends: list = []
+
+    def get_queryset(self) -> QuerySet[GradeScale]:
+        grades = Prefetch("grades", queryset=Grade.objects.order_by("-score"))
+        return GradeScale.objects.prefetch_related(grades).order_by("name", "slug")
+
+
+@extend_schema_view(list=docs.evaluators_list, retrieve=docs.evaluators_detail)
+class EvaluatorViewSet(ReadOnlyViewSet):
+    noun = "evaluator"
+    serializer_class = s.EvaluatorSerializer
+    lookup_field = "slug"
+    lookup_value_regex = SLUG
+    filter_backends: list = []
+
+    def get_queryset(self) -> QuerySet:
+        return access.evaluators_for(self.request.user).order_by("name", "slug")
+
+
+@extend_schema_view(list=docs.sources_list, retrieve=docs.sources_detail)
+class SourceViewSet(ReadOnlyViewSet):
+    noun = "source"
+    serializer_class = s.SourceSerializer
+    lookup_field = "key"
+    lookup_value_regex = SLUG
+    filterset_class = SourceFilter
+
+    def get_queryset(self) -> QuerySet:
+        return access.sources_for(self.request.user).order_by("title", "key")
+
+
+@extend_schema_view(
+    list=docs.recommendations_list,
+    retrieve=docs.recommendations_detail,
+    timeline=docs.recommendations_timeline,
+)
+class RecommendationViewSet(ReadOnlyViewSet):
+    noun = "recommendation"
+    serializer_class = s.RecommendationSerializer
+    lookup_value_regex = ID
+    filterset_class = RecommendationFilter
+
+    def get_queryset(self) -> QuerySet[Recommendation]:
+        # The filter set annotates each row's current grade (as of `as_of`, if given).
+        return Recommendation.objects.select_related("report", "area").prefetch_related("topics")
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        rows = queries.attach_current_evaluations(page)
+        return self.get_paginated_response(
+            [s.RecommendationSerializer.represent(row) for row in rows]
+        )
+
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        (recommendation,) = queries.attach_current_evaluations([self.get_object()])
+        return Response(s.RecommendationSerializer.represent(recommendation))
+
+    @action(detail=True, filter_backends=[], pagination_class=None)
+    def timeline(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        recommendation = self.get_object()
+        evaluations = queries.grade_timeline(recommendation)
+        return Response(s.TimelineSerializer.represent((recommendation, evaluations)))
+
+    def get_object(self) -> Recommendation:
+        if self.action == "timeline":
+            queryset = Recommendation.objects.select_related("report")
+            try:
+                return queryset.get(pk=self.kwargs["pk"])
+            except Recommendation.DoesNotExist:
+                raise exceptions.NotFound(
+                    f"There is no recommendation “{self.kwargs['pk']}”."
+                ) from None
+        return super().get_object()
+
+
+@extend_schema_view(
+    list=docs.evaluations_list,
+    retrieve=docs.evaluations_detail,
+    create=docs.evaluations_create,
+    update=docs.evaluations_update,
+    partial_update=docs.evaluations_partial_update,
+    evidence=docs.evaluations_evidence,
+    publish=docs.evaluations_publish,
+)
+class EvaluationViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, ApiViewSet
+):
+    noun = "evaluation"
+    serializer_class = s.EvaluationSerializer
+    lookup_value_regex = ID
+    filterset_class = EvaluationFilter
+    pagination_class = FeedPagination
+    permission_classes = [ReadOrEdit]
+    http_method_names = ["get", "head", "options", "post", "put", "patch"]
+
+    def get_queryset(self) -> QuerySet[Evaluation]:
+        visible = access.feed_for if self.action == "list" else access.evaluations_for
+        return visible(self.request.user).prefetch_related(queries.evidence_prefetch())
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        drafts_visible = roles.can_see_drafts(request.user)
+        return self.get_paginated_response(
+            [
+                s.EvaluationSerializer.represent(e)
+                if drafts_visible or e.status == Status.PUBLISHED
+                else s.WithdrawnSerializer.represent(e)
+                for e in page
+            ]
+        )
+
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return Response(s.EvaluationSerializer.represent(self.get_object()))
+
+    def get_object(self) -> Evaluation:
+        # Writes name the evaluation in the path only; list filters do not apply to it.
+        if self.action != "retrieve":
+            queryset = self.get_queryset()
+            try:
+                return queryset.get(pk=self.kwargs["pk"])
+            except Evaluation.DoesNotExist:
+                raise exceptions.NotFound(
+                    f"There is no evaluation “{self.kwargs['pk']}”."
+                ) from None
+        return super().get_object()
+
+    def _current(self, evaluation: Evaluation, status_code: int = 200) -> Response:
+        fresh = self.get_queryset().get(pk=evaluation.pk)
+        return Response(s.EvaluationSerializer.represent(fresh), status=status_code)
+
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        serializer = s.EvaluationCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        evaluation = services.record_evaluation(
+            recommendation=data["recommendation"],
+            evaluator=data["evaluator"],
+            grade=data["grade"],
+            as_of=data["as_of"],
+            wording=data["wording"],
+            narrative=data["narrative"],
+            publication=data["publication"],
+            author=request.user,
+            evidence=data["evidence"],
+        )
+        response = self._current(evaluation, status.HTTP_201_CREATED)
+        response["Location"] = reverse("api:evaluation-detail", args=[evaluation.pk])
+        return response
+
+    def _change(self, request: Request, *, partial: bool) -> Response:
+        evaluation = self.get_object()
+        version = conditional.expected_version(request, evaluation)
+        serializer = s.EvaluationChangeSerializer(data=request.data, partial=partial)
+        serializer.is_valid(raise_exception=True)
+        changes = dict(serializer.validated_data)
+        if "grade" in changes:
+            changes["grade"] = serializer.resolve_grade(evaluation.recommendation, changes["grade"])
+        services.update_evaluation(
+            evaluation=evaluation, expected_version=version, changes=changes, user=request.user
+        )
+        return self._current(evaluation)
+
+    def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return self._change(request, partial=False)
+
+    def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return self._change(request, partial=True)
+
+    @action(detail=True, methods=["post"], filter_backends=[], pagination_class=None)
+    def evidence(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        evaluation = self.get_object()
+        version = conditional.expected_version(request, evaluation)
+        serializer = s.EvidenceWriteSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.update_evaluation(
+            evaluation=evaluation,
+            expected_version=version,
+            changes={},
+            new_evidence=[serializer.validated_data],
+            user=request.user,
+        )
+        return self._current(evaluation)
+
+    @action(
+        detail=True,
+        methods=["post"],
+        permission_classes=[Publish],
+        filter_backends=[],
+        pagination_class=None,
+    )
+    def publish(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        evaluation = self.get_object()
+        version = conditional.expected_version(request, evaluation)
+        services.publish_evaluation(
+            evaluation=evaluation, user=request.user, expected_version=version
+        )
+        return self._current(evaluation)
+
+    def etag_for(self, response: Response) -> str | None:
+        if self.action == "list":
+            return None
+        response.render()
+        return conditional.evaluation_etag(
+            response.data["id"], response.data["version"], response.content
+        )
+
+    def finalize_response(
+        self, request: Request, response: HttpResponseBase, *args: Any, **kwargs: Any
+    ) -> HttpResponseBase:
+        response = super().finalize_response(request, response, *args, **kwargs)
+        if (
+            request.method in ("POST", "PUT", "PATCH")
+            and response.status_code in (status.HTTP_200_OK, status.HTTP_201_CREATED)
+            and isinstance(response, Response)
+        ):
+            response["ETag"] = self.etag_for(response)
+            response["Cache-Control"] = "no-store"
+        return response
+
+
+@extend_schema_view(
+    list=docs.editions_list, retrieve=docs.editions_detail, compare=docs.editions_compare
+)
+class EditionViewSet(ReadOnlyViewSet):
+    noun = "edition"
+    serializer_class = s.EditionSerializer
+    lookup_field = "slug"
+    lookup_value_regex = SLUG
+    filterset_class = EditionFilter
+
+    def get_queryset(self) -> QuerySet:
+        return access.editions_for(self.request.user).order_by(
+            "report__published_on", "report_id", "as_of", "published_at", "slug"
+        )
+
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        edition = self.get_object()
+        grades = queries.edition_grades(edition)
+        recommendations = Recommendation.objects.filter(pk__in=grades).select_related("report")
+        edition.frozen = [
+            (recommendation, grades[recommendation.pk])
+            for recommendation in recommendations.order_by("position")
+        ]
+        return Response(s.EditionDetailSerializer.represent(edition))
+
+    @action(
+        detail=True,
+        url_path=rf"compare/(?P<other>{SLUG})",
+        filter_backends=[],
+        pagination_class=None,
+    )
+    def compare(self, request: Request, *args: Any, other: str, **kwargs: Any) -> Response:
+        before = self.get_object()
+        after = self.get_queryset().filter(slug=other).first()
+        if after is None:
+            raise exceptions.NotFound(f"There is no edition “{other}”.")
+        if after.report_id != before.report_id:
+            raise exceptions.ValidationError(
+                {
+                    "other": [
+                        f"“{after.slug}” is an edition of {after.report.short_name}, not of "
+                        f"{before.report.short_name}; compare editions of the same report."
+                    ]
+                }
+            )
+        return Response(
+            s.EditionComparisonSerializer.represent(queries.edition_diff(before, after))
+        )

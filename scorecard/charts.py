@@ -1,0 +1,330 @@
+"""Charts drawn on the server as inline SVG: no JavaScript, no style attributes.
+
+The pages run under a strict Content-Security-Policy, so everything here is plain SVG
+geometry and presentation attributes (fill, stroke, x, width). Horizontal positions are
+percentages of the drawing's width, so a chart fills any screen while its text keeps its
+size; vertical positions are pixels. Every chart has a text equivalent on the page (a
+table or a list), so the drawings are hidden from assistive technology.
+"""
+
+import datetime
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString, mark_safe
+
+from tracker.models import Evaluation, Grade
+
+UNGRADED_FILL = "#b8bfca"
+INK = "#1d2330"
+GRID = "#d5dae2"
+MUTED = "#5a6270"
+
+
+def _pct(value: float) -> str:
+    return f"{value:.3f}%"
+
+
+@dataclass(frozen=True)
+class Segment:
+    """One part of a distribution: a grade (None: not yet graded) and how many have it."""
+
+    grade: Grade | None
+    count: int
+
+
+def distribution_bar(segments: Sequence[Segment], *, height: int = 14) -> SafeString:
+    """A bar split in proportion to how many recommendations have each grade."""
+    total = sum(segment.count for segment in segments)
+    if total == 0:
+        return format_html(
+            '<svg class="dist-bar" width="100%" height="{}" aria-hidden="true" focusable="false">'
+            '<rect x="0" y="0" width="100%" height="{}" fill="{}"/></svg>',
+            height,
+            height,
+            UNGRADED_FILL,
+        )
+    rects = []
+    offset = 0.0
+    for segment in segments:
+        if not segment.count:
+            continue
+        width = 100 * segment.count / total
+        label = segment.grade.label if segment.grade else "Not yet graded"
+        rects.append(
+            format_html(
+                '<rect x="{}" y="0" width="{}" height="{}" fill="{}" stroke="#fff" '
+                'stroke-width="1"><title>{}: {}</title></rect>',
+                _pct(offset),
+                _pct(width),
+                height,
+                segment.grade.colour if segment.grade else UNGRADED_FILL,
+                label,
+                segment.count,
+            )
+        )
+        offset += width
+    return format_html(
+        '<svg class="dist-bar" width="100%" height="{}" aria-hidden="true" focusable="false">'
+        "{}</svg>",
+        height,
+        mark_safe("".join(rects)),  # noqa: S308 -- each part was built with format_html
+    )
+
+
+# Marker shapes drawn around (0, 0), one per evaluator, so several graders can be told
+# apart without relying on colour (the fill is the grade's colour).
+MARKERS = (
+    ("circle", '<circle cx="0" cy="0" r="7" fill="{fill}" stroke="#fff" stroke-width="2"/>'),
+    (
+        "square",
+        '<rect x="-6.5" y="-6.5" width="13" height="13" fill="{fill}" stroke="#fff" '
+        'stroke-width="2"/>',
+    ),
+    (
+        "diamond",
+        '<polygon points="0,-9 9,0 0,9 -9,0" fill="{fill}" stroke="#fff" stroke-width="2"/>',
+    ),
+    ("triangle", '<polygon points="0,-9 8,6 -8,6" fill="{fill}" stroke="#fff" stroke-width="2"/>'),
+)
+
+
+def marker_svg(index: int, fill: str, *, size: int = 20) -> SafeString:
+    """A small standalone marker, for the chart's legend."""
+    half = size / 2
+    return format_html(
+        '<svg class="marker" width="{}" height="{}" viewBox="{} {} {} {}" aria-hidden="true" '
+        'focusable="false">{}</svg>',
+        size,
+        size,
+        -half,
+        -half,
+        size,
+        size,
+        _marker(index, fill),
+    )
+
+
+def _marker(index: int, fill: str) -> SafeString:
+    template = MARKERS[index % len(MARKERS)][1]
+    return format_html(template.replace("{fill}", "{}"), fill)
+
+
+def marker_name(index: int) -> str:
+    return MARKERS[index % len(MARKERS)][0]
+
+
+ROW = 36  # pixels per grade level
+TOP = 14
+AXIS = 30
+
+
+def grade_history_chart(
+    evaluations: Sequence[Evaluation],
+    grades: Sequence[Grade],
+    *,
+    start: datetime.date,
+    evaluator_index: dict[int, int],
+    end: datetime.date | None = None,
+) -> SafeString:
+    """The grade over time: one row per level (best on top), a step line through the grades
+    in force, and a marker per published evaluation (its shape tells the evaluator).
+
+    `evaluations` are in history order; `start` is usually the report's publication date.
+    """
+    levels = sorted(grades, key=lambda grade: -grade.score)
+    row_of = {grade.pk: index for index, grade in enumerate(levels)}
+    height = TOP + ROW * len(levels) + AXIS
+    dates = [evaluation.as_of for evaluation in evaluations]
+    first = min([start, *dates])
+    last = max([*dates, end or start])
+    span = max((last - first).days, 365)
+    pad = span * 0.06
+    lo = first - datetime.timedelta(days=pad)
+    hi = last + datetime.timedelta(days=pad * 1.5)
+    total = (hi - lo).days
+
+    def x(day: datetime.date) -> str:
+        return _pct(100 * (day - lo).days / total)
+
+    def y(grade_id: int) -> float:
+        return TOP + ROW * row_of[grade_id] + ROW / 2
+
+    parts: list[str] = []
+    labels: list[str] = []
+    for grade in levels:
+        cy = y(grade.pk)
+        parts.append(
+            format_html(
+                '<line x1="0" x2="100%" y1="{}" y2="{}" stroke="{}" stroke-width="1"/>',
+                cy,
+                cy,
+                GRID,
+            )
+        )
+        # Drawn over the lines with a white halo, so no line crosses the words.
+        labels.append(
+            format_html(
+                '<text x="0" y="{}" class="chart-level" fill="{}" stroke="#fff" '
+                'stroke-width="4" stroke-linejoin="round" paint-order="stroke">{}</text>',
+                cy - 6,
+                MUTED,
+                grade.label,
+            )
+        )
+    axis_y = TOP + ROW * len(levels) + 4
+    years = list(range(lo.year + 1, hi.year + 1))
+    step = 1 if len(years) <= 12 else (2 if len(years) <= 24 else 5)
+    shown = [year for year in years if year % step == 0]
+    for index, year in enumerate(shown):
+        tick = datetime.date(year, 1, 1)
+        # On narrow screens the stylesheet hides every other year ("minor").
+        minor = len(shown) > 6 and index % 2 == 1
+        parts.append(
+            format_html(
+                '<line x1="{}" x2="{}" y1="{}" y2="{}" stroke="{}" stroke-width="1"/>'
+                '<text x="{}" y="{}" text-anchor="middle" class="chart-year{}" fill="{}">{}</text>',
+                x(tick),
+                x(tick),
+                axis_y,
+                axis_y + 5,
+                MUTED,
+                x(tick),
+                axis_y + 20,
+                " minor" if minor else "",
+                MUTED,
+                year,
+            )
+        )
+    # The report's publication: where the story starts.
+    parts.append(
+        format_html(
+            '<line x1="{}" x2="{}" y1="{}" y2="{}" stroke="{}" stroke-width="1.5" '
+            'stroke-dasharray="4 4"/>',
+            x(start),
+            x(start),
+            TOP,
+            axis_y,
+            MUTED,
+        )
+    )
+    in_force = _grades_in_force(evaluations)
+    for index, (day, evaluation) in enumerate(in_force):
+        cy = y(evaluation.grade_id)
+        next_day = in_force[index + 1][0] if index + 1 < len(in_force) else hi
+        parts.append(
+            format_html(
+                '<line x1="{}" x2="{}" y1="{}" y2="{}" stroke="{}" stroke-width="3" '
+                'stroke-linecap="round"{}/>',
+                x(day),
+                x(next_day),
+                cy,
+                cy,
+                INK,
+                mark_safe(' stroke-dasharray="2 6"') if index + 1 == len(in_force) else "",
+            )
+        )
+        if index + 1 < len(in_force):
+            parts.append(
+                format_html(
+                    '<line x1="{}" x2="{}" y1="{}" y2="{}" stroke="{}" stroke-width="3"/>',
+                    x(next_day),
+                    x(next_day),
+                    cy,
+                    y(in_force[index + 1][1].grade_id),
+                    INK,
+                )
+            )
+    parts.extend(labels)
+    for evaluation in evaluations:
+        parts.append(
+            format_html(
+                '<svg x="{}" y="{}" width="1" height="1" overflow="visible">{}'
+                "<title>{}: {} ({})</title></svg>",
+                x(evaluation.as_of),
+                y(evaluation.grade_id),
+                _marker(evaluator_index.get(evaluation.evaluator_id, 0), evaluation.grade.colour),
+                evaluation.as_of.isoformat(),
+                evaluation.grade.label,
+                evaluation.evaluator.name,
+            )
+        )
+    return format_html(
+        '<svg class="history-chart" width="100%" height="{}" aria-hidden="true" '
+        'focusable="false">{}</svg>',
+        height,
+        mark_safe("".join(parts)),  # noqa: S308 -- each part was built with format_html
+    )
+
+
+def _grades_in_force(
+    evaluations: Sequence[Evaluation],
+) -> list[tuple[datetime.date, Evaluation]]:
+    """From each date on, the evaluation that was current (the last one of that date)."""
+    by_day: dict[datetime.date, Evaluation] = {}
+    for evaluation in evaluations:
+        by_day[evaluation.as_of] = evaluation
+    return sorted(by_day.items(), key=lambda item: item[0])
+
+
+# --- The embeddable badge -------------------------------------------------------------------
+
+# Approximate advance widths (pixels at 11px) of Verdana / DejaVu Sans, which the badge
+# names first; close enough to size the two halves around their text.
+_NARROW = set("iljtfI.,:;'!|()[] ")
+_WIDE = set("MWmw@%")
+
+
+def _text_width(text: str) -> float:
+    width = 0.0
+    for char in text:
+        if char in _NARROW:
+            width += 3.9
+        elif char in _WIDE:
+            width += 10.0
+        elif char.isupper() or char.isdigit():
+            width += 7.6
+        else:
+            width += 6.6
+    return width
+
+
+def badge(left: str, right: str, colour: str, *, title: str) -> str:
+    """A two-part badge ("SEC-2 | Ongoing progress") as a standalone SVG document."""
+    left_width = round(_text_width(left) + 14)
+    right_width = round(_text_width(right) + 14)
+    width = left_width + right_width
+    return str(
+        format_html(
+            '<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="20" '
+            'viewBox="0 0 {w} 20" role="img" aria-label="{title}">'
+            "<title>{title}</title>"
+            '<rect width="{lw}" height="20" rx="3" fill="#3b4452"/>'
+            '<rect x="{lw}" width="{rw}" height="20" rx="3" fill="{colour}"/>'
+            '<rect x="{lw}" width="4" height="20" fill="{colour}"/>'
+            '<g fill="#fff" font-family="Verdana,DejaVu Sans,sans-serif" font-size="11">'
+            '<text x="{lx}" y="14" text-anchor="middle">{left}</text>'
+            '<text x="{rx}" y="14" text-anchor="middle">{right}</text>'
+            "</g></svg>",
+            w=width,
+            lw=left_width,
+            rw=right_width,
+            colour=colour,
+            lx=left_width / 2,
+            rx=left_width + right_width / 2,
+            left=left,
+            right=right,
+            title=title,
+        )
+    )
+
+
+def grade_css(grades: Sequence[Grade]) -> str:
+    """One class per grade: its colour behind white text, for badges and swatches."""
+    rules = format_html_join(
+        "\n",
+        ".grade-{} {{ background-color: {}; border-color: {}; color: #fff; }}",
+        ((grade.pk, grade.colour, grade.colour) for grade in grades),
+    )
+    return f"/* Grade colours, from the grade scales. */\n{rules}\n"

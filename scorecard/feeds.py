@@ -1,0 +1,88 @@
+"""Atom feeds of published grades: one for everything, one per report.
+
+An entry is a published evaluation: the grade it gives, the grade before it, the
+evaluator, the narrative and the evidence, linked to the recommendation's page.
+"""
+
+import datetime
+
+from django.contrib.syndication.views import Feed
+from django.db.models import prefetch_related_objects
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils.feedgenerator import Atom1Feed
+
+from scorecard.views import describe_change, get_report
+from tracker import queries
+from tracker.markdown import render_markdown
+from tracker.models import Evaluation, Report
+
+FEED_LENGTH = 50
+
+
+class GradeChangesFeed(Feed):
+    feed_type = Atom1Feed
+
+    def get_object(self, request, report: str | None = None) -> Report | None:
+        return get_report(report) if report is not None else None
+
+    def title(self, report: Report | None) -> str:
+        if report is None:
+            return "Alliance Scorecard: published grades"
+        return f"Alliance Scorecard: {report.short_name} grades"
+
+    def subtitle(self, report: Report | None) -> str:
+        what = report.title if report else "every report"
+        return f"Each grade published for {what}, newest first, with its evidence."
+
+    def link(self, report: Report | None) -> str:
+        return reverse("report", args=[report.slug]) if report else reverse("home")
+
+    def feed_url(self, report: Report | None) -> str:
+        return reverse("report-feed", args=[report.slug]) if report else reverse("feed")
+
+    def items(self, report: Report | None) -> list[Evaluation]:
+        evaluations = queries.grade_changes(report=report, limit=FEED_LENGTH)
+        prefetch_related_objects(evaluations, queries.evidence_prefetch())
+        for evaluation in evaluations:
+            evaluation.change = describe_change(
+                evaluation.previous_grade_score, evaluation.grade.score
+            )
+        return evaluations
+
+    def item_title(self, evaluation: Evaluation) -> str:
+        code = evaluation.recommendation.code
+        grade = evaluation.grade.label
+        previous = evaluation.previous_grade_label
+        when = f"as of {evaluation.as_of.isoformat()}"
+        if evaluation.change == "first graded":
+            return f"{code} graded {grade} ({when})"
+        if evaluation.change == "unchanged":
+            return f"{code} still {grade} ({when})"
+        return f"{code} {evaluation.change} to {grade} from {previous} ({when})"
+
+    def item_description(self, evaluation: Evaluation) -> str:
+        return render_to_string(
+            "scorecard/feed_entry.html",
+            {
+                "evaluation": evaluation,
+                "narrative": render_markdown(evaluation.narrative),
+            },
+        )
+
+    def item_link(self, evaluation: Evaluation) -> str:
+        recommendation = evaluation.recommendation
+        path = reverse("recommendation", args=[recommendation.report.slug, recommendation.slug])
+        return f"{path}#evaluation-{evaluation.pk}"
+
+    def item_pubdate(self, evaluation: Evaluation) -> datetime.datetime:
+        return evaluation.published_at
+
+    def item_updateddate(self, evaluation: Evaluation) -> datetime.datetime:
+        return max(evaluation.updated_at, evaluation.published_at)
+
+    def item_author_name(self, evaluation: Evaluation) -> str:
+        return evaluation.evaluator.name
+
+    def item_categories(self, evaluation: Evaluation) -> list[str]:
+        return [evaluation.grade.label, evaluation.recommendation.report.short_name]

@@ -1,0 +1,86 @@
+"""Drafts never reach the public: not in pages, filters, counts, feeds, exports or badges."""
+
+import datetime
+import json
+
+import pytest
+
+from tests import factories
+from tracker.models import Edition, EvidenceLink, Grade, Recommendation, Source, Status
+
+SECRET = "UNPUBLISHED-DRAFT-NARRATIVE"
+URLS = [
+    "/",
+    "/editions/",
+    "/reports/armitage-nye-2000/",
+    "/reports/armitage-nye-2000/?grade=setback",
+    "/reports/armitage-nye-2000/?q=unpublished",
+    "/reports/armitage-nye-2000/sec-3/",
+    "/reports/armitage-nye-2000/sec-3/badge.svg",
+    "/editions/2008-evidence-review/",
+    "/editions/2004-report-card/compare/2008-evidence-review/",
+    "/feed/",
+    "/reports/armitage-nye-2000/feed/",
+    "/reports/armitage-nye-2000/export.csv",
+    "/reports/armitage-nye-2000/export.json",
+    "/reports/armitage-nye-2000/evaluations.csv",
+    "/reports/armitage-nye-2000/evidence.csv",
+]
+
+
+@pytest.fixture
+def drafts(demo):
+    """A draft regrading SEC-3 to Setback, citing a source nothing published cites, and a
+    draft edition."""
+    evaluation = factories.make_evaluation(
+        Recommendation.objects.get(report=demo, code="SEC-3"),
+        "setback",
+        as_of=datetime.date(2009, 1, 1),
+        status=Status.DRAFT,
+        narrative=SECRET,
+        with_evidence=False,
+    )
+    evaluation.wording = "DRAFT-WORDING"
+    evaluation.save()
+    source = Source.objects.create(key="draft-only", title="DRAFT-ONLY-SOURCE")
+    EvidenceLink.objects.create(evaluation=evaluation, source=source, quote="DRAFT-QUOTE")
+    Edition.objects.create(
+        report=demo, slug="draft-edition", name="DRAFT-EDITION", as_of=datetime.date(2009, 1, 1)
+    )
+    return evaluation
+
+
+def _text(response) -> str:
+    assert response.status_code == 200
+    body = b"".join(response.streaming_content) if response.streaming else response.content
+    return body.decode()
+
+
+@pytest.mark.parametrize("url", URLS)
+def test_no_public_response_mentions_a_draft(drafts, client, url):
+    text = _text(client.get(url))
+    for marker in (SECRET, "DRAFT-WORDING", "DRAFT-ONLY-SOURCE", "DRAFT-QUOTE", "DRAFT-EDITION"):
+        assert marker not in text
+
+
+def test_drafts_do_not_count_as_current_grades(drafts, client):
+    setback = Grade.objects.get(scale=drafts.recommendation.report.grade_scale, slug="setback")
+    html = _text(client.get("/reports/armitage-nye-2000/?grade=setback"))
+
+    assert "1 of 25 recommendations match." in html
+    assert '<option value="setback" selected>Setback (1)</option>' in html
+    home = _text(client.get("/"))
+    swatch = f'<span class="swatch grade-{setback.pk}" aria-hidden="true"></span>'
+    assert f"{swatch}<strong>1</strong> Setback" in home
+    badge = _text(client.get("/reports/armitage-nye-2000/sec-3/badge.svg"))
+    assert "SEC-3: Ongoing progress (as of 2004-04-26)" in badge
+    document = json.loads(_text(client.get("/reports/armitage-nye-2000/export.json")))
+    sec3 = next(rec for rec in document["recommendations"] if rec["code"] == "SEC-3")
+    assert sec3["grade"]["slug"] == "ongoing-progress"
+
+
+def test_a_draft_edition_is_not_public(drafts, client):
+    assert client.get("/editions/draft-edition/").status_code == 404
+    assert client.get("/editions/2004-report-card/compare/draft-edition/").status_code == 404
+    response = client.get("/reports/armitage-nye-2000/export.csv?edition=draft-edition")
+    assert response.status_code == 400

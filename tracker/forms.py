@@ -1,0 +1,407 @@
+"""Forms of the editors' workspace (the admin). They check input; tracker.services writes.
+
+Every problem is reported on the field it concerns, in words an editor can act on. A
+refusal that only the write itself can detect (someone else saved first, a rule checked
+inside the transaction) comes back from the service as a `ValidationError` keyed by
+field; `ServiceForm` puts it on those same fields (see `tracker.admin.ServiceAdmin`).
+"""
+
+import datetime
+from collections.abc import Mapping
+from typing import Any
+
+from django import forms
+from django.contrib.admin.widgets import AdminDateWidget
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.db.models import Field, URLField
+from django.forms.models import BaseInlineFormSet
+from django.utils import timezone
+
+from tracker import services
+from tracker.models import (
+    Edition,
+    Evaluation,
+    EvidenceLink,
+    Grade,
+    Recommendation,
+    Report,
+    Source,
+    SourceKind,
+)
+
+
+class ServiceForm(forms.ModelForm):
+    """A model form that can show a refusal raised by a service when saving.
+
+    The admin sets `refusal` on the form class for the second, read-only pass it makes
+    after a service refused the write; the form then fails validation with those errors.
+    """
+
+    refusal: ValidationError | None = None
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        if self.refusal is not None:
+            add_refusal(self, self.refusal)
+        return cleaned
+
+
+def add_refusal(form: forms.Form, refusal: ValidationError) -> None:
+    """Put a service's errors on the form's fields (or above the form for other keys)."""
+    if not hasattr(refusal, "error_dict"):
+        form.add_error(None, refusal.messages)
+        return
+    for name, messages in refusal.message_dict.items():
+        if name in form.fields and name != NON_FIELD_ERRORS:
+            form.add_error(name, messages)
+        elif name in (NON_FIELD_ERRORS, "version"):
+            form.add_error(None, messages)
+        else:
+            label = name.replace("_", " ").capitalize()
+            form.add_error(None, [f"{label}: {message}" for message in messages])
+
+
+def _recommendation_from(form: forms.BaseForm) -> Recommendation | None:
+    """The recommendation an evaluation form is about: saved, posted, or asked for in the URL."""
+    if form.instance.pk:
+        return form.instance.recommendation
+    raw = form.data.get(form.add_prefix("recommendation")) if form.is_bound else None
+    raw = raw or form.initial.get("recommendation")
+    if isinstance(raw, Recommendation):
+        return raw
+    try:
+        pk = int(raw)
+    except (TypeError, ValueError):
+        return None
+    return Recommendation.objects.select_related("report__grade_scale").filter(pk=pk).first()
+
+
+class EvaluationForm(ServiceForm):
+    """Log or edit an evaluation. The version it was loaded at travels in a hidden field."""
+
+    loaded_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    class Meta:
+        model = Evaluation
+        fields = [
+            "recommendation",
+            "grade",
+            "wording",
+            "narrative",
+            "as_of",
+            "evaluator",
+            "publication",
+        ]
+        widgets = {
+            "narrative": forms.Textarea(attrs={"rows": 14, "cols": 90}),
+            "wording": forms.TextInput(attrs={"class": "vTextField", "size": 60}),
+        }
+        help_texts = {
+            "wording": "The grade in the evaluator's own words, verbatim, e.g. “Slow progress”.",
+            "narrative": (
+                "Why this grade, in Markdown: *emphasis*, **strong**, [a link](https://…), "
+                "lists with “- ”, quotes with “> ”. HTML is shown as typed, never run."
+            ),
+            "as_of": "The date this judgment speaks for (not in the future).",
+            "publication": "The report or article this evaluation appeared in, if any.",
+        }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if "loaded_version" in self.fields and self.instance.pk:
+            self.fields["loaded_version"].initial = self.instance.version
+        self.recommendation = _recommendation_from(self)
+        if "grade" in self.fields:
+            self._offer_grades_of_the_scale()
+
+    def _offer_grades_of_the_scale(self) -> None:
+        field = self.fields["grade"]
+        # Every grade is accepted by the field so that a grade of another scale gets a
+        # message saying so (from clean), not "not one of the available choices".
+        field.queryset = Grade.objects.select_related("scale")
+        field.widget = forms.Select()
+        if self.recommendation is not None:
+            scale = self.recommendation.report.grade_scale
+            field.choices = [("", "---------")] + [
+                (grade.pk, grade.label) for grade in scale.grades.order_by("-score")
+            ]
+            field.help_text = (
+                f"A level of “{scale.name}”, the scale of {self.recommendation.report.short_name}."
+            )
+        else:
+            by_scale: dict[str, list[tuple[int, str]]] = {}
+            for grade in Grade.objects.select_related("scale").order_by("scale__name", "-score"):
+                by_scale.setdefault(grade.scale.name, []).append((grade.pk, grade.label))
+            field.choices = [("", "---------"), *by_scale.items()]
+            field.help_text = "Only a grade of the recommendation's own scale is accepted."
+
+    def clean_as_of(self) -> datetime.date:
+        as_of = self.cleaned_data["as_of"]
+        if as_of > timezone.localdate():
+            raise ValidationError("The date an evaluation speaks for cannot be in the future.")
+        return as_of
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        recommendation = cleaned.get("recommendation") or self.recommendation
+        grade = cleaned.get("grade")
+        if recommendation is not None and grade is not None and "as_of" in cleaned:
+            # Errors put on fields here also spare the editor the model's generic wording
+            # for "one evaluation per evaluator and date" (fields with errors are not
+            # validated again against the model's constraints).
+            problems = services.evaluation_field_problems(
+                recommendation=recommendation,
+                grade=grade,
+                as_of=cleaned["as_of"],
+                evaluator=cleaned.get("evaluator"),
+                evaluation=self.instance,
+            )
+            for name, message in problems.items():
+                if name not in self.errors:
+                    self.add_error(name, message)
+        return cleaned
+
+    def changes(self) -> dict[str, Any]:
+        """The editable fields the editor changed, with their new values."""
+        return {
+            name: self.cleaned_data[name]
+            for name in services.EDITABLE_EVALUATION_FIELDS
+            if name in self.changed_data
+        }
+
+
+NEW_SOURCE_FIELDS = {
+    "new_source_title": "title",
+    "new_source_url": "url",
+    "new_source_archived_url": "archived_url",
+    "new_source_publisher": "publisher",
+    "new_source_published_on": "published_on",
+    "new_source_kind": "kind",
+}
+
+
+class EvidenceForm(forms.ModelForm):
+    """One piece of evidence: an existing source, or a new one described here."""
+
+    new_source_title = forms.CharField(
+        label="Title",
+        required=False,
+        max_length=500,
+        widget=forms.TextInput(attrs={"class": "vTextField"}),
+    )
+    new_source_url = forms.URLField(
+        label="URL",
+        required=False,
+        max_length=1000,
+        assume_scheme="https",
+        widget=forms.URLInput(attrs={"class": "vURLField"}),
+        help_text="If this URL is already on file, that source is offered instead.",
+    )
+    new_source_archived_url = forms.URLField(
+        label="Archived URL",
+        required=False,
+        max_length=1000,
+        assume_scheme="https",
+        widget=forms.URLInput(attrs={"class": "vURLField"}),
+        help_text="Optional: a copy in a web archive, in case the page goes away.",
+    )
+    new_source_publisher = forms.CharField(
+        label="Publisher",
+        required=False,
+        max_length=300,
+        widget=forms.TextInput(attrs={"class": "vTextField"}),
+    )
+    new_source_published_on = forms.DateField(
+        label="Published on", required=False, widget=AdminDateWidget
+    )
+    new_source_kind = forms.ChoiceField(
+        label="Kind", choices=SourceKind.choices, initial=SourceKind.OTHER, required=False
+    )
+
+    class Meta:
+        model = EvidenceLink
+        fields = ["source", "quote", "page", "stance"]
+        widgets = {"quote": forms.Textarea(attrs={"rows": 3, "cols": 70})}
+        help_texts = {"quote": "The passage this grade relies on, verbatim."}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["source"].required = False
+
+    def describes_new_source(self) -> bool:
+        return any(
+            self.cleaned_data.get(name) for name in NEW_SOURCE_FIELDS if name != "new_source_kind"
+        )
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        source = cleaned.get("source")
+        if self.describes_new_source():
+            if source is not None:
+                self.add_error(
+                    "source", "Choose an existing source or describe a new one, not both."
+                )
+            if not cleaned.get("new_source_title"):
+                self.add_error("new_source_title", "Give the new source a title.")
+            existing = services.source_with_url(cleaned.get("new_source_url", ""))
+            if existing is not None:
+                self._offer_existing(existing)
+        elif source is None and not self.errors:
+            self.add_error("source", "Choose a source, or add a new one below it.")
+        return cleaned
+
+    def _offer_existing(self, existing: Source) -> None:
+        """Select the source already on file in place of the new one, and say so."""
+        self.add_error(
+            "new_source_url",
+            f"This URL is already on file as “{existing.title}”. It is now selected as the "
+            f"source above instead of adding a duplicate: check it and save again.",
+        )
+        data = self.data.copy()
+        data[self.add_prefix("source")] = str(existing.pk)
+        for name in NEW_SOURCE_FIELDS:
+            data[self.add_prefix(name)] = ""
+        data[self.add_prefix("new_source_kind")] = SourceKind.OTHER
+        self.data = data
+
+    def evidence_item(self) -> dict[str, Any]:
+        """This row as tracker.services takes evidence."""
+        item: dict[str, Any] = {
+            "stance": self.cleaned_data["stance"],
+            "quote": self.cleaned_data.get("quote", ""),
+            "page": self.cleaned_data.get("page", ""),
+        }
+        if self.describes_new_source():
+            item["new_source"] = {
+                field: self.cleaned_data.get(name) or ("" if field != "published_on" else None)
+                for name, field in NEW_SOURCE_FIELDS.items()
+            }
+            item["new_source"]["kind"] = item["new_source"]["kind"] or SourceKind.OTHER
+        else:
+            item["source"] = self.cleaned_data["source"]
+        return item
+
+
+class EvidenceFormSet(BaseInlineFormSet):
+    def clean(self) -> None:
+        super().clean()
+        seen_sources: dict[int, str] = {}
+        seen_urls: set[str] = set()
+        for form in self.forms:
+            if not hasattr(form, "cleaned_data") or not form.cleaned_data:
+                continue
+            if self._should_delete_form(form):
+                continue
+            source = form.cleaned_data.get("source")
+            if source is not None and not form.describes_new_source():
+                if source.pk in seen_sources:
+                    form.add_error("source", f"“{source}” is already cited above; cite it once.")
+                seen_sources[source.pk] = str(source)
+            url = (form.cleaned_data.get("new_source_url") or "").rstrip("/")
+            if url:
+                if url in seen_urls:
+                    form.add_error("new_source_url", "This URL is already added above.")
+                seen_urls.add(url)
+
+    def evidence_edits(self) -> tuple[list[Mapping], dict[int, Mapping], set[int]]:
+        """(new evidence, changes by link id, removed link ids) for tracker.services."""
+        new: list[Mapping] = []
+        changes: dict[int, Mapping] = {}
+        removed: set[int] = set()
+        for form in self.forms:
+            saved = form.instance.pk is not None
+            if saved and self._should_delete_form(form):
+                removed.add(form.instance.pk)
+            elif not form.has_changed() or self._should_delete_form(form):
+                continue
+            elif saved and form.describes_new_source():
+                # A new source in place of the old one: cite the new, drop the old.
+                removed.add(form.instance.pk)
+                new.append(form.evidence_item())
+            elif saved:
+                item = form.evidence_item()
+                changes[form.instance.pk] = {
+                    name: item[name] for name in services.EDITABLE_EVIDENCE_FIELDS
+                }
+            else:
+                new.append(form.evidence_item())
+        return new, changes, removed
+
+
+def https_by_default(db_field: Field, **kwargs: Any) -> forms.Field | None:
+    """Form fields for model fields, taking addresses typed without a scheme as https."""
+    if isinstance(db_field, URLField):
+        kwargs.setdefault("assume_scheme", "https")
+    return db_field.formfield(**kwargs)
+
+
+class SourceForm(ServiceForm):
+    class Meta:
+        model = Source
+        fields = [
+            "title",
+            "key",
+            "kind",
+            "author",
+            "publisher",
+            "published_on",
+            "url",
+            "archived_url",
+            "citation",
+        ]
+        help_texts = {
+            "key": "A short stable name; left empty, it is made from the title.",
+            "archived_url": "A copy in a web archive, in case the page goes away.",
+        }
+        formfield_callback = https_by_default
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if "key" in self.fields and not self.instance.pk:
+            self.fields["key"].required = False
+
+    def clean_url(self) -> str:
+        url = self.cleaned_data["url"].strip()
+        saved = self.instance if self.instance.pk else None
+        existing = services.source_with_url(url, exclude=saved)
+        if existing is not None:
+            raise ValidationError(
+                f"This URL is already on file as “{existing.title}” ({existing.key}); "
+                f"use that source instead of adding it again."
+            )
+        return url
+
+
+class RecommendationForm(ServiceForm):
+    class Meta:
+        model = Recommendation
+        fields = ["report", "area", "code", "position", "title", "text", "actor", "topics"]
+
+
+class EditionForm(ServiceForm):
+    """Freeze an edition: the report's published grades as of a date, under a name."""
+
+    class Meta:
+        model = Edition
+        fields = ["report", "name", "slug", "as_of", "description"]
+        help_texts = {
+            "name": "How readers will cite it, e.g. “2008 review”.",
+            "slug": "The last part of the edition's address (/editions/…/); it never changes.",
+            "as_of": (
+                "The grades current on this date are frozen (published evaluations only; "
+                "not in the future)."
+            ),
+        }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if "as_of" in self.fields:
+            self.fields["as_of"].initial = timezone.localdate()
+        if "report" in self.fields:
+            self.fields["report"].queryset = Report.objects.order_by("published_on", "slug")
+
+    def clean_as_of(self) -> datetime.date:
+        as_of = self.cleaned_data["as_of"]
+        if as_of > timezone.localdate():
+            raise ValidationError("An edition cannot speak for a date in the future.")
+        return as_of

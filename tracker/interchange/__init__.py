@@ -1,0 +1,31 @@
+"""The scorecard interchange format: one human-editable YAML file per report.
+
+The format is described in docs/interchange-format.md. Callers go through
+`tracker.services.import_scorecard` and `tracker.services.export_scorecard`.
+
+    yamlread  YAML → nodes that remember file and line; typed readers
+    parse     one file → specs, with every problem the file has on its own
+    checks    the files against each other and the database (references, frozen rows)
+    write     the upserts, in one transaction, writing only what differs
+    importing the order of it all: read all, check all, write all (or nothing)
+    export    a report → YAML, deterministically
+"""
+
+from tracker.interchange.export import export_report
+from tracker.interchange.importing import ImportResult, ScorecardFileError, import_files
+from tracker.interchange.parse import FORMAT
+from tracker.interchange.write import KINDS, Counts, Progress
+from tracker.interchange.yamlread import Problem, Where
+
+__all__ = [
+    "FORMAT",
+    "KINDS",
+    "Counts",
+    "ImportResult",
+    "Problem",
+    "Progress",
+    "ScorecardFileError",
+    "Where",
+    "export_report",
+    "import_files",
+]

@@ -1,0 +1,704 @@
+"""One scorecard file → plain specs, with every problem the file has on its own.
+
+Cross-references (an evaluation's grade, a link's target, a source cited by key) are only
+collected here, with their places; `checks` resolves them against the other files of the
+import and the database.
+"""
+
+import datetime
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from tracker.interchange.yamlread import (
+    SLUG_RE,
+    Mapping,
+    Places,
+    Problems,
+    Reader,
+    Where,
+    load,
+    quoted,
+)
+from tracker.models import (
+    Actor,
+    Area,
+    Edition,
+    Evaluation,
+    Evaluator,
+    EvaluatorKind,
+    EvidenceLink,
+    Grade,
+    GradeScale,
+    LinkKind,
+    Recommendation,
+    RecommendationLink,
+    Report,
+    Source,
+    SourceKind,
+    Stance,
+    Status,
+    Topic,
+)
+
+FORMAT = 1
+
+# Keys of each section, in the order the export writes them (docs/interchange-format.md).
+TOP_KEYS = (
+    "format",
+    "report",
+    "grade_scale",
+    "topics",
+    "areas",
+    "recommendations",
+    "links",
+    "evaluators",
+    "sources",
+    "evaluations",
+    "editions",
+)
+REPORT_KEYS = (
+    "slug",
+    "short_name",
+    "title",
+    "authors",
+    "institution",
+    "published_on",
+    "url",
+    "citation",
+    "description",
+    "grade_scale",
+)
+SCALE_KEYS = ("slug", "name", "description", "grades")
+GRADE_KEYS = ("slug", "label", "score", "colour", "description")
+TOPIC_KEYS = ("slug", "name")
+AREA_KEYS = ("slug", "name", "intro")
+RECOMMENDATION_KEYS = ("code", "area", "title", "actor", "topics", "text")
+LINK_KEYS = ("from", "to", "kind", "note")
+EVALUATOR_KEYS = ("slug", "name", "kind", "affiliation", "url")
+SOURCE_KEYS = (
+    "key",
+    "title",
+    "author",
+    "publisher",
+    "published_on",
+    "url",
+    "archived_url",
+    "kind",
+    "citation",
+)
+EVALUATION_KEYS = (
+    "recommendation",
+    "evaluator",
+    "as_of",
+    "grade",
+    "wording",
+    "narrative",
+    "publication",
+    "status",
+    "published_at",
+    "evidence",
+)
+EVIDENCE_KEYS = ("source", "stance", "quote", "page")
+EDITION_KEYS = ("slug", "name", "as_of", "status", "published_at", "description", "entries")
+ENTRY_KEYS = ("recommendation", "evaluator", "as_of")
+
+CODE_RE = re.compile(r"^[A-Z][A-Z0-9]*-[0-9]+$")
+
+
+def max_length(model, name: str) -> int:
+    return model._meta.get_field(name).max_length
+
+
+# Specs. `at` holds the place of each key, for problems found later; it never takes part
+# in comparisons (two files describing the same source the same way are equal).
+@dataclass
+class GradeSpec:
+    slug: str
+    label: str
+    score: int
+    colour: str
+    description: str
+    at: Places | None = field(default=None, compare=False, repr=False)
+
+
+@dataclass
+class ScaleSpec:
+    slug: str
+    name: str
+    description: str
+    grades: list[GradeSpec]
+    at: Places | None = field(default=None, compare=False, repr=False)
+
+
+@dataclass
+class TopicSpec:
+    slug: str
+    name: str
+    at: Places | None = field(default=None, compare=False, repr=False)
+
+
+@dataclass
+class EvaluatorSpec:
+    slug: str
+    name: str
+    kind: str
+    affiliation: str
+    url: str
+    at: Places | None = field(default=None, compare=False, repr=False)
+
+
+@dataclass
+class SourceSpec:
+    key: str
+    title: str
+    author: str
+    publisher: str
+    published_on: datetime.date | None
+    url: str
+    archived_url: str
+    kind: str
+    citation: str
+    at: Places | None = field(default=None, compare=False, repr=False)
+
+
+@dataclass
+class ReportSpec:
+    slug: str
+    short_name: str
+    title: str
+    authors: str
+    institution: str
+    published_on: datetime.date
+    url: str
+    citation: str
+    description: str
+    grade_scale: str
+    at: Places | None = field(default=None, compare=False, repr=False)
+
+
+@dataclass
+class AreaSpec:
+    slug: str
+    name: str
+    intro: str
+    position: int
+    at: Places | None = field(default=None, compare=False, repr=False)
+
+
+@dataclass
+class RecommendationSpec:
+    code: str
+    area: str
+    title: str
+    actor: str
+    topics: list[str]
+    text: str
+    position: int
+    at: Places | None = field(default=None, compare=False, repr=False)
+    topic_at: list[Where] = field(default_factory=list, compare=False, repr=False)
+
+
+@dataclass
+class LinkSpec:
+    source: str  # a code of this report
+    target_report: str
+    target_code: str
+    kind: str
+    note: str
+    at: Places | None = field(default=None, compare=False, repr=False)
+
+
+@dataclass
+class EvidenceSpec:
+    source: str
+    stance: str
+    quote: str
+    page: str
+    position: int
+    at: Places | None = field(default=None, compare=False, repr=False)
+
+
+@dataclass
+class EvaluationSpec:
+    recommendation: str
+    evaluator: str
+    as_of: datetime.date
+    grade: str
+    wording: str
+    narrative: str
+    publication: str | None
+    status: str
+    published_at: datetime.datetime | None
+    evidence: list[EvidenceSpec]
+    at: Places | None = field(default=None, compare=False, repr=False)
+
+    @property
+    def key(self) -> tuple[str, str, datetime.date]:
+        return (self.recommendation, self.evaluator, self.as_of)
+
+
+@dataclass
+class EntrySpec:
+    recommendation: str
+    evaluator: str
+    as_of: datetime.date
+    at: Places | None = field(default=None, compare=False, repr=False)
+
+    @property
+    def key(self) -> tuple[str, str, datetime.date]:
+        return (self.recommendation, self.evaluator, self.as_of)
+
+
+@dataclass
+class EditionSpec:
+    slug: str
+    name: str
+    as_of: datetime.date
+    status: str
+    published_at: datetime.datetime | None
+    description: str
+    entries: list[EntrySpec] | None  # None: freeze the current grades as of `as_of`
+    at: Places | None = field(default=None, compare=False, repr=False)
+
+
+@dataclass
+class FileSpec:
+    file: str
+    report: ReportSpec | None = None
+    grade_scale: ScaleSpec | None = None
+    topics: list[TopicSpec] = field(default_factory=list)
+    areas: list[AreaSpec] = field(default_factory=list)
+    recommendations: list[RecommendationSpec] = field(default_factory=list)
+    links: list[LinkSpec] = field(default_factory=list)
+    evaluators: list[EvaluatorSpec] = field(default_factory=list)
+    sources: list[SourceSpec] = field(default_factory=list)
+    evaluations: list[EvaluationSpec] = field(default_factory=list)
+    editions: list[EditionSpec] = field(default_factory=list)
+    # Named in the file but unreadable (their problems are reported already): references to
+    # them are not reported again as references to nothing.
+    unreadable: set = field(default_factory=set)
+
+
+def _places(m: Mapping) -> Places:
+    return Places(m)
+
+
+class _Unique:
+    """Finds a value used twice in one list of a file (codes, slugs, keys)."""
+
+    def __init__(self, what: str, problems: Problems, message: str | None = None):
+        self.what, self.problems, self.message, self.first = what, problems, message, {}
+
+    def check(self, value, where: Where, shown: str | None = None) -> bool:
+        if value is None:
+            return False
+        if value in self.first:
+            first = self.first[value]
+            shown = shown or quoted(value)
+            if self.message:
+                message = self.message.format(value=shown, line=first.line, path=first.path)
+            else:
+                message = (
+                    f"{shown} is used twice in this file (first at line {first.line}, "
+                    f"{first.path}); {self.what} must be unique"
+                )
+            self.problems.add(where, message)
+            return False
+        self.first[value] = where
+        return True
+
+
+def parse_file(path: str | Path, problems: Problems) -> FileSpec | None:
+    """Read one file completely; every problem in it is added to `problems`."""
+    root = load(path, problems)
+    if root is None:
+        return None
+    reader = Reader(str(path), problems)
+    if not isinstance(root, yaml.MappingNode):
+        problems.add(
+            reader.where(root, ""),
+            "is not a scorecard file: expected “format: 1” and sections such as “report:” "
+            "at the top level",
+        )
+        return None
+    top = reader.mapping(root, "", TOP_KEYS, "the file")
+    if top is None:
+        return None
+    spec = FileSpec(file=str(path))
+    if not top.has("format"):
+        top.problem(None, "“format: 1” is missing at the top; this reader understands format 1")
+    else:
+        version = top.integer("format", minimum=0, maximum=10**6)
+        if version is not None and version != FORMAT:
+            top.problem(
+                "format",
+                f"this file is in format {version}; this version of Alliance Scorecard reads "
+                f"format {FORMAT} (see docs/interchange-format.md)",
+            )
+    report = top.mapping("report", REPORT_KEYS, "the report")
+    if report is not None:
+        spec.report = _report(report)
+    if top.has("grade_scale"):
+        scale = top.mapping("grade_scale", SCALE_KEYS, "the grade scale")
+        if scale is not None:
+            spec.grade_scale = _scale(scale, problems, spec.unreadable)
+    spec.topics = _list(top, "topics", TOPIC_KEYS, "topics", _topic, "slug", problems)
+    spec.areas = [
+        area
+        for index, m in enumerate(top.items("areas", AREA_KEYS, "areas"))
+        if m is not None and (area := _area(m, index + 1))
+    ]
+    _unique_by(spec.areas, "slug", "area slugs", problems)
+    spec.recommendations = [
+        rec
+        for index, m in enumerate(
+            top.items("recommendations", RECOMMENDATION_KEYS, "recommendations")
+        )
+        if m is not None and (rec := _recommendation(m, index + 1))
+    ]
+    _unique_by(spec.recommendations, "code", "recommendation codes", problems)
+    spec.links = _list(top, "links", LINK_KEYS, "links", _link, None, problems)
+    unique = _Unique("links", problems)
+    for link in spec.links:
+        if link.source == link.target_code and link.target_report in ("", _slug(spec)):
+            problems.add(link.at["to"], "a recommendation cannot link to itself")
+        unique.check(
+            (link.source, link.target_report or _slug(spec), link.target_code, link.kind),
+            link.at[""],
+            f"the link {link.source} {link.kind} {link.target_report or _slug(spec)}/"
+            f"{link.target_code}",
+        )
+    spec.evaluators = _list(
+        top, "evaluators", EVALUATOR_KEYS, "evaluators", _evaluator, "slug", problems
+    )
+    spec.sources = _list(top, "sources", SOURCE_KEYS, "sources", _source, "key", problems)
+    spec.evaluations = [
+        evaluation
+        for m in top.items("evaluations", EVALUATION_KEYS, "evaluations")
+        if m is not None and (evaluation := _evaluation(m, problems, spec.unreadable))
+    ]
+    unique = _Unique("evaluations (recommendation, evaluator, as_of)", problems)
+    for evaluation in spec.evaluations:
+        unique.check(
+            evaluation.key,
+            evaluation.at[""],
+            f"the evaluation of {evaluation.recommendation} by {evaluation.evaluator} as of "
+            f"{evaluation.as_of}",
+        )
+    spec.editions = [
+        edition
+        for m in top.items("editions", EDITION_KEYS, "editions")
+        if m is not None and (edition := _edition(m, problems))
+    ]
+    _unique_by(spec.editions, "slug", "edition slugs", problems)
+    return spec
+
+
+def _slug(spec: FileSpec) -> str:
+    return spec.report.slug if spec.report is not None else ""
+
+
+def _list(top: Mapping, key, keys, what, build, unique_key, problems) -> list:
+    items = [item for m in top.items(key, keys, what) if m is not None and (item := build(m))]
+    if unique_key:
+        _unique_by(items, unique_key, f"{what} {unique_key}s", problems)
+    return items
+
+
+def _unique_by(items: list, name: str, what: str, problems: Problems) -> None:
+    unique = _Unique(what, problems)
+    for item in items:
+        unique.check(getattr(item, name), item.at.get(name, item.at[""]))
+
+
+def _complete(m: Mapping, before: int, values: dict) -> bool:
+    """Whether the mapping read without problems and has its required values."""
+    return len(m.reader.problems) == before and all(v is not None for v in values.values())
+
+
+def _report(m: Mapping) -> ReportSpec | None:
+    required = {
+        "slug": m.slug("slug"),
+        "published_on": m.date("published_on", required=True),
+        "grade_scale": m.slug("grade_scale", what="the slug of a grade scale"),
+    }
+    spec = ReportSpec(
+        slug=required["slug"],
+        short_name=m.text(
+            "short_name",
+            required=True,
+            max_length=max_length(Report, "short_name"),
+            single_line=True,
+        ),
+        title=m.text(
+            "title", required=True, max_length=max_length(Report, "title"), single_line=True
+        ),
+        authors=m.text("authors", max_length=max_length(Report, "authors"), single_line=True),
+        institution=m.text(
+            "institution", max_length=max_length(Report, "institution"), single_line=True
+        ),
+        published_on=required["published_on"],
+        url=m.url("url", max_length=max_length(Report, "url")),
+        citation=m.text("citation", max_length=max_length(Report, "citation"), single_line=True),
+        description=m.text("description"),
+        grade_scale=required["grade_scale"],
+        at=_places(m),
+    )
+    return spec if required["slug"] is not None else None
+
+
+def _scale(m: Mapping, problems: Problems, unreadable: set) -> ScaleSpec | None:
+    slug = m.slug("slug")
+    grades = []
+    for m_grade in m.items("grades", GRADE_KEYS, "grades"):
+        grade = _grade(m_grade) if m_grade is not None else None
+        if grade is not None:
+            grades.append(grade)
+        elif m_grade is not None and m_grade.has("slug"):
+            unreadable.add(("grade", m_grade.values["slug"].value))
+    if not m.has("grades"):
+        m.problem(None, "“grades” is required: the levels of the scale")
+    _unique_by(grades, "slug", "grade slugs", problems)
+    _unique_by(grades, "score", "grade scores", problems)
+    spec = ScaleSpec(
+        slug=slug,
+        name=m.text(
+            "name", required=True, max_length=max_length(GradeScale, "name"), single_line=True
+        ),
+        description=m.text("description"),
+        grades=grades,
+        at=_places(m),
+    )
+    return spec if slug is not None else None
+
+
+def _grade(m: Mapping) -> GradeSpec | None:
+    before = len(m.reader.problems)
+    values = {"slug": m.slug("slug"), "score": m.integer("score"), "colour": m.colour("colour")}
+    label = m.text("label", required=True, max_length=max_length(Grade, "label"), single_line=True)
+    description = m.text("description")
+    if not _complete(m, before, values):
+        return None
+    return GradeSpec(label=label, description=description, at=_places(m), **values)
+
+
+def _topic(m: Mapping) -> TopicSpec | None:
+    slug = m.slug("slug")
+    name = m.text("name", required=True, max_length=max_length(Topic, "name"), single_line=True)
+    return TopicSpec(slug, name, at=_places(m)) if slug is not None else None
+
+
+def _area(m: Mapping, position: int) -> AreaSpec | None:
+    slug = m.slug("slug")
+    name = m.text("name", required=True, max_length=max_length(Area, "name"), single_line=True)
+    intro = m.text("intro")
+    return AreaSpec(slug, name, intro, position, at=_places(m)) if slug is not None else None
+
+
+def _code(m: Mapping, key: str, *, required: bool = True) -> str | None:
+    value = m.text(key, required=required, single_line=True)
+    if not value:
+        return None
+    if not CODE_RE.match(value) or len(value) > max_length(Recommendation, "code"):
+        m.problem(
+            key,
+            f"{quoted(value)} is not a recommendation code; use capitals, a hyphen and a "
+            f"number (e.g. SEC-2), at most {max_length(Recommendation, 'code')} characters",
+        )
+        return None
+    return value
+
+
+def _recommendation(m: Mapping, position: int) -> RecommendationSpec | None:
+    code = _code(m, "code")
+    area = m.slug("area", what="the slug of an area")
+    title = m.text(
+        "title", required=True, max_length=max_length(Recommendation, "title"), single_line=True
+    )
+    actor = m.choice("actor", Actor.values, what="an actor", default=Actor.UNSPECIFIED)
+    topics = m.slugs("topics", "topic slugs")
+    text = m.text("text", required=True)
+    if code is None:
+        return None
+    spec = RecommendationSpec(
+        code=code,
+        area=area,
+        title=title,
+        actor=actor,
+        topics=[slug for slug, _ in topics],
+        text=text,
+        position=position,
+        at=_places(m),
+    )
+    spec.topic_at = [where for _, where in topics]
+    seen = set()
+    for slug, where in topics:
+        if slug in seen:
+            m.reader.problems.add(where, f"the topic {quoted(slug)} is listed twice")
+        seen.add(slug)
+    return spec
+
+
+def _link(m: Mapping) -> LinkSpec | None:
+    before = len(m.reader.problems)
+    source = _code(m, "from")
+    target = m.text("to", required=True, single_line=True)
+    report, code = "", None
+    if target:
+        report, _, code = target.rpartition("/")
+        if (report and not SLUG_RE.match(report)) or not CODE_RE.match(code):
+            m.problem(
+                "to",
+                f"{quoted(target)} is not a recommendation; write REPORT/CODE "
+                f"(e.g. armitage-nye-2000/SEC-7), or CODE for one of this report",
+            )
+            code = None
+    kind = m.choice("kind", LinkKind.values, what="a kind of link")
+    note = m.text("note", max_length=max_length(RecommendationLink, "note"), single_line=True)
+    values = {"source": source, "target_code": code, "kind": kind}
+    if not _complete(m, before, values):
+        return None
+    return LinkSpec(target_report=report, note=note, at=_places(m), **values)
+
+
+def _evaluator(m: Mapping) -> EvaluatorSpec | None:
+    slug = m.slug("slug")
+    spec = EvaluatorSpec(
+        slug=slug,
+        name=m.text(
+            "name", required=True, max_length=max_length(Evaluator, "name"), single_line=True
+        ),
+        kind=m.choice(
+            "kind",
+            EvaluatorKind.values,
+            what="a kind of evaluator",
+            default=EvaluatorKind.ORGANIZATION,
+        ),
+        affiliation=m.text(
+            "affiliation", max_length=max_length(Evaluator, "affiliation"), single_line=True
+        ),
+        url=m.url("url", max_length=max_length(Evaluator, "url")),
+        at=_places(m),
+    )
+    return spec if slug is not None else None
+
+
+def _source(m: Mapping) -> SourceSpec | None:
+    key = m.slug("key", max_length=max_length(Source, "key"), what="a source key")
+    spec = SourceSpec(
+        key=key,
+        title=m.text(
+            "title", required=True, max_length=max_length(Source, "title"), single_line=True
+        ),
+        author=m.text("author", max_length=max_length(Source, "author"), single_line=True),
+        publisher=m.text("publisher", max_length=max_length(Source, "publisher"), single_line=True),
+        published_on=m.date("published_on"),
+        url=m.url("url", max_length=max_length(Source, "url")),
+        archived_url=m.url("archived_url", max_length=max_length(Source, "archived_url")),
+        kind=m.choice("kind", SourceKind.values, what="a kind of source", default=SourceKind.OTHER),
+        citation=m.text("citation"),
+        at=_places(m),
+    )
+    return spec if key is not None else None
+
+
+def _evaluation(m: Mapping, problems: Problems, unreadable: set) -> EvaluationSpec | None:
+    before = len(problems)
+    values = {
+        "recommendation": _code(m, "recommendation"),
+        "evaluator": m.slug("evaluator", what="the slug of an evaluator"),
+        "as_of": m.date("as_of", required=True),
+        "grade": m.slug("grade", what="the slug of a grade"),
+        "status": m.choice("status", Status.values, what="a status"),
+    }
+    wording = m.text("wording", max_length=max_length(Evaluation, "wording"), single_line=True)
+    narrative = m.text("narrative")
+    publication = m.slug(
+        "publication", required=False, max_length=max_length(Source, "key"), what="a source key"
+    )
+    published_at = m.datetime("published_at")
+    evidence = []
+    unique = _Unique(
+        "sources within an evaluation's evidence",
+        problems,
+        "{value} is already cited by this evaluation (line {line}); cite a source once, "
+        "with every passage relied on in its quote",
+    )
+    for position, item in enumerate(m.items("evidence", EVIDENCE_KEYS, "evidence")):
+        if item is None:
+            continue
+        source = item.slug("source", max_length=max_length(Source, "key"), what="a source key")
+        stance = item.choice("stance", Stance.values, what="a stance", default=Stance.SUPPORTS)
+        quote = item.text("quote")
+        page = item.text("page", max_length=max_length(EvidenceLink, "page"), single_line=True)
+        places = _places(item)
+        if source is not None and unique.check(source, places["source"]) and stance is not None:
+            evidence.append(EvidenceSpec(source, stance, quote, page, position, at=places))
+    if values["status"] == Status.DRAFT and published_at is not None:
+        m.problem(
+            "published_at",
+            "a draft has no publication time; remove published_at or set status: published",
+        )
+    if values["status"] == Status.PUBLISHED and not narrative.strip():
+        m.problem("narrative", "a published evaluation needs a narrative: say why this grade")
+    if len(problems) > before or any(v is None for v in values.values()):
+        unreadable.add(
+            ("evaluation", values["recommendation"], values["evaluator"], values["as_of"])
+        )
+        return None
+    return EvaluationSpec(
+        wording=wording,
+        narrative=narrative,
+        publication=publication,
+        published_at=published_at,
+        evidence=evidence,
+        at=_places(m),
+        **values,
+    )
+
+
+def _edition(m: Mapping, problems: Problems) -> EditionSpec | None:
+    before = len(problems)
+    slug = m.slug("slug")
+    name = m.text("name", required=True, max_length=max_length(Edition, "name"), single_line=True)
+    as_of = m.date("as_of", required=True)
+    status = m.choice("status", Status.values, what="a status", default=Status.PUBLISHED)
+    published_at = m.datetime("published_at")
+    description = m.text("description")
+    if status == Status.DRAFT and published_at is not None:
+        m.problem(
+            "published_at",
+            "a draft edition has no publication time; remove published_at or set status: published",
+        )
+    entries = None
+    if m.has("entries"):
+        entries = []
+        unique = _Unique("recommendations within an edition", problems)
+        for item in m.items("entries", ENTRY_KEYS, "entries"):
+            if item is None:
+                continue
+            values = {
+                "recommendation": _code(item, "recommendation"),
+                "evaluator": item.slug("evaluator", what="the slug of an evaluator"),
+                "as_of": item.date("as_of", required=True),
+            }
+            places = _places(item)
+            if all(v is not None for v in values.values()) and unique.check(
+                values["recommendation"], places["recommendation"]
+            ):
+                entries.append(EntrySpec(at=places, **values))
+    if len(problems) > before or None in (slug, as_of, status):
+        return None
+    return EditionSpec(
+        slug=slug,
+        name=name,
+        as_of=as_of,
+        status=status,
+        published_at=published_at,
+        description=description,
+        entries=entries,
+        at=_places(m),
+    )
