@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST := $(BIN)/python -m pytest
 
-.PHONY: run test test-sqlite test-postgres fuzz lint format install browser backup restore clean
+.PHONY: run test test-sqlite test-postgres fuzz soak bench lint format install browser backup restore clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -57,6 +57,19 @@ fuzz: $(DEV)
 	$(PYTEST) -m fuzz -s tests/test_api_schema_fuzz.py
 	@echo "==> API schema fuzzing on PostgreSQL"
 	bin/with-postgres -- $(PYTEST) -m fuzz -s tests/test_api_schema_fuzz.py
+
+## make soak: a minute of readers and writers against gunicorn on a private PostgreSQL,
+## restarted half-way; checks no 500s, 503 + Retry-After during the outage, recovery, no
+## lost write, no leaked draft (soak/run.py). Under 3 minutes.
+soak: $(DEV)
+	bin/with-postgres -- $(BIN)/python soak/run.py
+
+## make bench: the benchmark (bench/README.md): API, pages, export and load against 200,000
+## evaluations on a private PostgreSQL kept in bench/.cache/ (first run loads it). BENCH_ARGS
+## passes options, e.g. BENCH_ARGS="--only api --reps 10".
+bench: $(RUNTIME)
+	@bench/ensure-wrk
+	bin/with-postgres --data-dir bench/.cache/pgdata -- $(BIN)/python bench/run.py $(BENCH_ARGS)
 
 lint: $(DEV)
 	$(BIN)/ruff check .

@@ -132,7 +132,15 @@ CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.db.DatabaseCache",
         "LOCATION": "scorecard_cache",
-    }
+    },
+    # Rendered public pages, per worker process, under their ETag (scorecard/views.py):
+    # a page is only ever served for the data it was rendered from, so nothing needs
+    # sharing or invalidating. Bounded: 300 pages of a few hundred kilobytes at most.
+    "pages": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "scorecard-pages",
+        "OPTIONS": {"MAX_ENTRIES": env_int("PAGE_CACHE_ENTRIES", 300, minimum=0)},
+    },
 }
 
 AUTH_PASSWORD_VALIDATORS = [

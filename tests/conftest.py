@@ -1,10 +1,22 @@
 from pathlib import Path
 
 import pytest
+from django.core.cache import caches
 
 from tests import factories
 from tracker import services
 from tracker.models import Report
+
+
+@pytest.fixture(autouse=True)
+def _forget_kept_pages():
+    """Each test starts without the pages earlier ones rendered (scorecard.views._kept).
+
+    In production a page's ETag moves with every write; tests also set timestamps by hand,
+    and two tests could then share an ETag for different data.
+    """
+    yield
+    caches["pages"].clear()
 
 
 @pytest.fixture

@@ -307,3 +307,21 @@ def test_freezing_can_start_from_the_report(publisher, editor_user, report):
         f"/admin/tracker/edition/add/?report={report.pk}",
     )
     assert editors_list.context["action_form"] is None
+
+
+def test_a_publisher_cannot_strip_a_published_evaluation_of_its_evidence(publisher, recommendation):
+    published = factories.make_evaluation(recommendation)
+    url = f"{EVALUATIONS}{published.pk}/change/"
+    data = form_data(publisher.get(url)) | {"evidence-0-DELETE": "on", "wording": "Changed"}
+
+    response = publisher.post(url, data)
+
+    assert response.status_code == 200
+    assert errors_of(response) == {
+        "__all__": [
+            "Evidence: A published evaluation keeps at least one piece of evidence; cite "
+            "another source before removing this one, or withdraw it to draft first."
+        ]
+    }
+    published.refresh_from_db()
+    assert (published.wording, published.version, published.evidence.count()) == ("", 1, 1)

@@ -5,7 +5,10 @@ from io import StringIO
 import pytest
 from django.contrib.auth.models import Group, User
 from django.core.management import CommandError, call_command
+from django.core.management.sql import emit_post_migrate_signal
 from rest_framework.authtoken.models import Token
+
+from tracker import roles
 
 
 def create_account(*args: str) -> list[str]:
@@ -19,6 +22,10 @@ def test_a_fresh_database_has_the_three_roles_with_their_permissions():
     def permissions(name: str) -> set[str]:
         return set(Group.objects.get(name=name).permissions.values_list("codename", flat=True))
 
+    assert {name: permissions(name) for name in ("Editor", "Publisher", "Partner")} == {
+        name: {f"{action}_{model}" for model, actions in grants.items() for action in actions}
+        for name, grants in roles.GROUP_PERMISSIONS.items()
+    }
     editor = permissions("Editor")
     assert {"add_evaluation", "change_evaluation", "delete_evaluation"} <= editor
     assert {"add_evidencelink", "change_evidencelink", "add_source", "change_source"} <= editor
@@ -100,3 +107,17 @@ def test_an_account_created_by_the_command_can_log_in_once_it_has_a_password(cli
 
     assert (response.status_code, response["Location"]) == (302, "/admin/")
     assert client.get("/admin/tracker/evaluation/").status_code == 200
+
+
+@pytest.mark.django_db
+def test_roles_deleted_by_a_flush_come_back_with_the_next_migrate():
+    Group.objects.all().delete()  # what `manage.py flush` and transactional tests do
+
+    emit_post_migrate_signal(verbosity=0, interactive=False, db="default")
+
+    assert sorted(Group.objects.values_list("name", flat=True)) == [
+        "Editor",
+        "Partner",
+        "Publisher",
+    ]
+    assert Group.objects.get(name="Editor").permissions.count() == 24

@@ -2,9 +2,10 @@
 
 The failures are injected into the real database connection (`connection.execute_wrapper`):
 every statement before the chosen one really runs, then the chosen write raises instead of
-running, exactly as if the server had gone away at that moment. Nothing is mocked; the
-database itself must roll back. These tests commit for real (`transactional_db`), so the
-services' own transactions are the outermost ones, as in production.
+running, exactly as if the server had gone away at that moment. Nothing is mocked: the
+database itself must roll back what the service wrote. (Inside a test's transaction a
+service's transaction is a savepoint; a service that wrote outside one would leave its rows
+in the test's transaction, and `database_state` would see them.)
 """
 
 import datetime
@@ -15,13 +16,13 @@ from typing import Any
 
 import pytest
 import yaml
-from django.db import InterfaceError, OperationalError, connection, connections, transaction
+from django.db import InterfaceError, OperationalError, connection, transaction
 from django.test import Client
 
 from tests.conftest import DEMO_FILES
 from tests.factories import make_user
 from tracker import services
-from tracker.models import Edition, Evaluation, Report, Status
+from tracker.models import Edition, Evaluation, Evaluator, Report, Source, Status
 
 WRITES = ("INSERT", "UPDATE", "DELETE")
 REPORT_SLUG = "armitage-nye-2000"
@@ -90,28 +91,9 @@ def fault_points(total: int) -> list[int]:
     return sorted({1, 2, total // 3, total // 2, (2 * total) // 3, total - 1, total} - {0})
 
 
-@pytest.fixture
-def _restore_migrated_rows(django_db_blocker) -> Iterator[None]:
-    """After the test's database is emptied, put back the rows migrations create (the role
-    groups), which the tests that run later rely on. Set up before `transactional_db`, so
-    torn down after its flush."""
-    yield
-    with django_db_blocker.unblock():
-        for database in connections.all():
-            contents = getattr(database, "_test_serialized_contents", None)
-            if contents:
-                database.creation.deserialize_db_from_string(contents)
-
-
-@pytest.fixture
-def committed(_restore_migrated_rows, transactional_db, django_db_serialized_rollback) -> None:
-    """Real transactions: what a service writes is committed or rolled back by the database."""
-    assert not connection.in_atomic_block
-
-
 def changed_demo_files(folder: Path) -> list[Path]:
-    """The demo files with changes an import may make over the demo: an evaluator corrected, a new
-    source, and a new draft evaluation citing it (its updates, inserts and history rows)."""
+    """The demo files with changes an import may make over the demo: an evaluator corrected,
+    a new source, and a new draft evaluation citing it (updates, inserts, history rows)."""
     data = yaml.safe_load(DEMO_FILES[0].read_text(encoding="utf-8"))
     data["evaluators"][1]["affiliation"] = "Changed by a later import"
     data["sources"].append(
@@ -137,7 +119,7 @@ def changed_demo_files(folder: Path) -> list[Path]:
 # --- Import ---------------------------------------------------------------------------------
 
 
-def test_an_import_failing_at_any_write_leaves_an_empty_database_empty(committed):
+def test_an_import_failing_part_way_leaves_an_empty_database_empty(db):
     def demo_import() -> None:
         services.import_scorecard(files=DEMO_FILES)
 
@@ -156,9 +138,7 @@ def test_an_import_failing_at_any_write_leaves_an_empty_database_empty(committed
     assert Evaluation.objects.count() == 34
 
 
-def test_an_import_failing_at_any_write_leaves_the_existing_data_exactly_as_it_was(
-    committed, tmp_path
-):
+def test_an_import_failing_part_way_leaves_the_existing_data_exactly_as_it_was(db, tmp_path):
     services.import_scorecard(files=DEMO_FILES)
     files = changed_demo_files(tmp_path)
 
@@ -199,7 +179,7 @@ def freeze() -> Edition:
         "tracker_editionentry",  # the frozen grades, written last
     ],
 )
-def test_publishing_an_edition_that_fails_half_way_leaves_nothing(committed, table):
+def test_publishing_an_edition_that_fails_half_way_leaves_nothing(db, table):
     services.import_scorecard(files=DEMO_FILES)
     before = database_state()
 
@@ -211,7 +191,7 @@ def test_publishing_an_edition_that_fails_half_way_leaves_nothing(committed, tab
     assert not Edition.objects.filter(slug="fault-test-edition").exists()
 
 
-def test_publishing_an_edition_that_fails_at_any_write_leaves_nothing(committed):
+def test_publishing_an_edition_that_fails_at_any_write_leaves_nothing(db):
     services.import_scorecard(files=DEMO_FILES)
     total = count_writes(freeze)
     assert total == 3  # the edition, its history row, its entries (one statement)
@@ -229,21 +209,19 @@ def test_publishing_an_edition_that_fails_at_any_write_leaves_nothing(committed)
 # --- Recording an evaluation with its evidence (what the API's editors do) ----------------
 
 
-def test_an_evaluation_whose_evidence_fails_to_save_is_not_recorded(committed):
+def test_an_evaluation_whose_evidence_fails_to_save_is_not_recorded(db):
     services.import_scorecard(files=DEMO_FILES)
     report = Report.objects.get(slug=REPORT_SLUG)
-    recommendation = report.recommendations.get(code="SEC-1")
-    evidence_source = Evaluation.objects.filter(recommendation=recommendation).first().publication
     before = database_state()
 
     with fail_on_write(1, table="tracker_evidencelink"), pytest.raises(InjectedFault):
         services.record_evaluation(
-            recommendation=recommendation,
-            evaluator=Evaluation.objects.first().evaluator,
+            recommendation=report.recommendations.get(code="SEC-1"),
+            evaluator=Evaluator.objects.get(slug="scorecard-editors-sample"),
             grade=report.grade_scale.grades.get(slug="accomplished"),
             as_of=datetime.date(2012, 1, 1),
             narrative="Never saved.",
-            evidence=[{"source": evidence_source}],
+            evidence=[{"source": Source.objects.get(key="hwang-2004-new-security-agenda")}],
         )
 
     assert database_state() == before
@@ -258,14 +236,19 @@ DATABASE_ERRORS = [
 
 
 @contextmanager
-def database_down(error: Exception) -> Iterator[None]:
-    """Every query raises `error`, as they do while the database is unreachable.
-    Transaction control statements still run, so the test's own transaction stays usable."""
+def database_down(error: Exception, *, after: str | None = None) -> Iterator[None]:
+    """Every query raises `error`, as they do while the database is unreachable; with
+    `after`, only once a statement starting with it has run. Transaction control statements
+    still run, so the test's own transaction stays usable."""
+    down = after is None
 
     def refuse(execute: Callable, sql: str, params: Any, many: bool, context: dict) -> Any:
-        if sql.lstrip().upper().startswith(("SELECT", "WITH", *WRITES)):
+        nonlocal down
+        if down and sql.lstrip().upper().startswith(("SELECT", "WITH", *WRITES)):
             raise error
-        return execute(sql, params, many, context)
+        result = execute(sql, params, many, context)
+        down = down or sql.lstrip().startswith(after)
+        return result
 
     with connection.execute_wrapper(refuse):
         yield
@@ -318,6 +301,20 @@ def test_pages_and_api_answer_503_with_retry_after_while_the_database_is_down(
     with database_down(error):
         response = browser_client.get(path)
     assert_unavailable(response, json=json)
+
+
+@pytest.mark.parametrize(
+    "path",
+    [f"/reports/{REPORT_SLUG}/evaluations.csv", f"/reports/{REPORT_SLUG}/evidence.csv"],
+)
+def test_a_download_whose_rows_cannot_be_read_is_a_503_not_a_broken_file(
+    demo, browser_client, path
+):
+    """The database goes away after the report was found, as the rows are read: that must
+    still be an error response, not a 200 whose body breaks off."""
+    with database_down(DATABASE_ERRORS[0], after='SELECT "tracker_report"'):
+        response = browser_client.get(path)
+    assert_unavailable(response, json=False)
 
 
 @pytest.mark.parametrize("error", DATABASE_ERRORS, ids=lambda error: type(error).__name__)

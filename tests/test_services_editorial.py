@@ -276,3 +276,30 @@ def test_an_edition_freezes_only_its_own_reports_recommendations(report, recomme
     edition = services.publish_edition(report=report, slug="own", name="Own", as_of=APRIL_2004)
 
     assert [entry.recommendation for entry in edition.entries.all()] == [recommendation]
+
+
+def test_a_published_evaluation_keeps_its_narrative_and_evidence(recommendation):
+    published = factories.make_evaluation(recommendation)
+    link = published.evidence.get()
+
+    with pytest.raises(ValidationError) as refused:
+        services.update_evaluation(
+            evaluation=published,
+            expected_version=1,
+            changes={"narrative": " "},
+            removed_evidence=[link.pk],
+        )
+
+    assert refused.value.message_dict == {
+        "narrative": ["A published evaluation keeps its narrative; withdraw it to draft first."],
+        "evidence": [
+            "A published evaluation keeps at least one piece of evidence; cite another source "
+            "before removing this one, or withdraw it to draft first."
+        ],
+    }
+    published.refresh_from_db()
+    assert (published.narrative, published.version, published.evidence.get()) == (
+        "Progress was made.",
+        1,
+        link,
+    )

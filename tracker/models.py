@@ -286,9 +286,11 @@ class Evaluation(models.Model):
         ]
         indexes = [
             # current_grades / grade_timeline: latest published evaluation per recommendation.
+            # With `id`, the last tie-breaker, "the latest" is one step back through the
+            # index instead of a sort of a recommendation's rows (bench/README.md).
             models.Index(
-                fields=["recommendation", "status", "as_of", "published_at"],
-                name="evaluation_current_idx",
+                fields=["recommendation", "status", "as_of", "published_at", "id"],
+                name="evaluation_latest_idx",
             ),
             # The partners' change feed: ordered by update time.
             models.Index(fields=["updated_at", "id"], name="evaluation_feed_idx"),

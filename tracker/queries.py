@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.apps import apps
+from django.db import connections, router
 from django.db.models import (
     Count,
     F,
@@ -24,6 +25,8 @@ from django.db.models import (
     Subquery,
     Value,
 )
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
 from tracker.models import (
     Edition,
@@ -38,6 +41,7 @@ from tracker.models import (
     Status,
     Topic,
 )
+from tracker.prepared import Prepared
 
 
 def published_evaluations() -> QuerySet[Evaluation]:
@@ -71,7 +75,7 @@ def with_current_grade(
 ) -> QuerySet[Recommendation]:
     """Annotate `current_evaluation_id` and `current_grade_id` (None when ungraded).
 
-    The annotations are correlated subqueries answered from the `evaluation_current_idx`
+    The annotations are correlated subqueries answered from the `evaluation_latest_idx`
     index, so a page of recommendations costs one index look-up per row shown.
     """
     latest = _latest_published(as_of)
@@ -99,7 +103,9 @@ def attach_current_evaluations(recommendations: Iterable[Recommendation]) -> lis
         wanted = Evaluation.objects.filter(
             pk__in=[r.current_evaluation_id for r in recommendations if r.current_evaluation_id]
         )
-    evaluations = {e.pk: e for e in wanted.select_related("grade", "evaluator")}
+    # No ORDER BY: the default one joins every recommendation and report to sort rows that
+    # go into a dict (on 10,000 recommendations, most of this query's time).
+    evaluations = {e.pk: e for e in wanted.select_related("grade", "evaluator").order_by()}
     for recommendation in recommendations:
         recommendation.current_evaluation = evaluations.get(recommendation.current_evaluation_id)
     return recommendations
@@ -133,6 +139,148 @@ def grade_timeline(recommendation: Recommendation) -> list[Evaluation]:
         .prefetch_related(evidence_prefetch())
         .order_by("as_of", "published_at", "id")
     )
+
+
+# The published evaluations of one recommendation, with their evidence and sources, as
+# tuples: the API's timeline, read in one prepared query (tracker/prepared.py) without
+# building model instances. Field paths as the ORM names them.
+TIMELINE_FIELDS = (
+    "id",
+    "recommendation_id",
+    "recommendation__report__slug",
+    "recommendation__code",
+    "recommendation__title",
+    "evaluator__slug",
+    "evaluator__name",
+    "grade__slug",
+    "grade__label",
+    "grade__score",
+    "grade__colour",
+    "wording",
+    "narrative",
+    "as_of",
+    "publication__key",
+    "publication__title",
+    "publication__url",
+    "status",
+    "published_at",
+    "created_at",
+    "updated_at",
+    "version",
+)
+EVIDENCE_FIELDS = (
+    "id",
+    "stance",
+    "quote",
+    "page",
+    "source__key",
+    "source__title",
+    "source__author",
+    "source__publisher",
+    "source__published_on",
+    "source__url",
+    "source__archived_url",
+    "source__kind",
+    "source__citation",
+)
+
+
+def _published_timeline(*, recommendation: int) -> QuerySet:
+    # One row per piece of evidence (or one for an evaluation without any), in order.
+    return (
+        Evaluation.objects.published()
+        .filter(recommendation_id=recommendation)
+        .order_by("as_of", "published_at", "id", "evidence__position", "evidence__id")
+        .values_list(*TIMELINE_FIELDS, *(f"evidence__{name}" for name in EVIDENCE_FIELDS))
+    )
+
+
+_PUBLISHED_TIMELINE = Prepared(Evaluation, _published_timeline)
+
+
+def grade_timeline_values(recommendation_id: int) -> list[dict[str, Any]]:
+    """`grade_timeline` as dicts keyed by TIMELINE_FIELDS, each with `evidence`: dicts keyed
+    by EVIDENCE_FIELDS. One query; an unknown or ungraded recommendation gives []."""
+    evaluations: list[dict[str, Any]] = []
+    width = len(TIMELINE_FIELDS)
+    for row in _PUBLISHED_TIMELINE.rows(recommendation=recommendation_id):
+        if not evaluations or evaluations[-1]["id"] != row[0]:
+            evaluation = dict(zip(TIMELINE_FIELDS, row[:width], strict=True))
+            evaluation["evidence"] = []
+            evaluations.append(evaluation)
+        if row[width] is not None:
+            evaluations[-1]["evidence"].append(dict(zip(EVIDENCE_FIELDS, row[width:], strict=True)))
+    return evaluations
+
+
+def evidence_values(evaluation_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
+    """Evaluation id → its evidence as dicts keyed by EVIDENCE_FIELDS, in citation order."""
+    links = (
+        EvidenceLink.objects.filter(evaluation_id__in=evaluation_ids)
+        .order_by("evaluation_id", "position", "id")
+        .values_list("evaluation_id", *EVIDENCE_FIELDS)
+    )
+    evidence: dict[int, list[dict[str, Any]]] = {}
+    for evaluation_id, *values in links:
+        evidence.setdefault(evaluation_id, []).append(
+            dict(zip(EVIDENCE_FIELDS, values, strict=True))
+        )
+    return evidence
+
+
+# A page of recommendations as dicts (the API's list): these fields of a queryset annotated
+# by `with_current_grade`, then `evaluation_summary_values` and `topic_slugs` for its rows.
+RECOMMENDATION_FIELDS = (
+    "id",
+    "report__slug",
+    "area__slug",
+    "area__name",
+    "code",
+    "position",
+    "title",
+    "text",
+    "actor",
+)
+EVALUATION_SUMMARY_FIELDS = (
+    "id",
+    "recommendation_id",
+    "as_of",
+    "evaluator__slug",
+    "evaluator__name",
+    "wording",
+    "narrative",
+    "published_at",
+    "grade__slug",
+    "grade__label",
+    "grade__score",
+    "grade__colour",
+)
+
+
+def current_evaluation_values(
+    recommendations: QuerySet[Recommendation], ids: list[int]
+) -> dict[int, dict[str, Any]]:
+    """Recommendation id → its current evaluation as a dict keyed by EVALUATION_SUMMARY_FIELDS,
+    for the recommendations `ids` of a queryset annotated by `with_current_grade` (one query).
+
+    Asking for a page's rows first and their current evaluations after, rather than in one
+    query, computes the current evaluation for the rows shown only, not for every row an
+    OFFSET skips on the way to them (bench/README.md).
+    """
+    current = recommendations.filter(pk__in=ids).order_by().values("current_evaluation_id")
+    rows = Evaluation.objects.filter(pk__in=current).order_by()
+    return {row["recommendation_id"]: row for row in rows.values(*EVALUATION_SUMMARY_FIELDS)}
+
+
+def topic_slugs(recommendation_ids: list[int]) -> dict[int, list[str]]:
+    """Recommendation id → the slugs of its topics, by topic name (one query)."""
+    through = Recommendation.topics.through.objects.filter(recommendation_id__in=recommendation_ids)
+    slugs: dict[int, list[str]] = {}
+    for recommendation_id, slug in through.order_by("topic__name", "topic_id").values_list(
+        "recommendation_id", "topic__slug"
+    ):
+        slugs.setdefault(recommendation_id, []).append(slug)
+    return slugs
 
 
 def published_editions() -> QuerySet[Edition]:
@@ -170,15 +318,7 @@ def _history(model: type[Model]) -> type[Model]:
     return apps.get_model(model._meta.app_label, f"Historical{model.__name__}")
 
 
-def data_state() -> DataState:
-    """The latest change to anything the public pages show, in one indexed query.
-
-    Publishing, withdrawing and editing an evaluation all move its `updated_at`; every other
-    editorial write (sources, evidence, recommendations, editions, deletions) leaves an
-    audit-history row. The maxima therefore move on any change, at the cost of also moving
-    when a draft is saved (a needless revalidation, never a stale page). Reports, areas and
-    grade scales carry no timestamps: they change with imports, which also write history.
-    """
+def _data_state_query() -> QuerySet:
     parts = [
         _latest(Evaluation.objects, "updated_at"),
         _latest(_history(Evaluation).objects, "history_date"),
@@ -189,7 +329,40 @@ def data_state() -> DataState:
         _latest(_history(Edition).objects, "history_date"),
         _latest(Edition.objects.filter(status=Status.PUBLISHED), "published_at"),
     ]
-    moments = [row["t"] for row in parts[0].union(*parts[1:], all=True)]
+    return parts[0].union(*parts[1:], all=True)
+
+
+# data_state's SQL, compiled once per database: every page and API response runs it, and
+# building and compiling the eight-part union cost several times what running it does
+# (measured in bench/).
+_DATA_STATE_SQL: dict[str, tuple[str, tuple]] = {}
+
+
+def _aware(value: datetime.datetime | str | None) -> datetime.datetime | None:
+    """A moment read by raw SQL: SQLite returns text in UTC, PostgreSQL a datetime."""
+    if isinstance(value, str):
+        value = parse_datetime(value)
+    if value is not None and timezone.is_naive(value):
+        value = timezone.make_aware(value, datetime.UTC)
+    return value
+
+
+def data_state() -> DataState:
+    """The latest change to anything the public pages show, in one indexed query.
+
+    Publishing, withdrawing and editing an evaluation all move its `updated_at`; every other
+    editorial write (sources, evidence, recommendations, editions, deletions) leaves an
+    audit-history row. The maxima therefore move on any change, at the cost of also moving
+    when a draft is saved (a needless revalidation, never a stale page). Reports, areas and
+    grade scales carry no timestamps: they change with imports, which also write history.
+    """
+    alias = router.db_for_read(Evaluation)
+    if alias not in _DATA_STATE_SQL:
+        _DATA_STATE_SQL[alias] = _data_state_query().query.get_compiler(alias).as_sql()
+    sql, params = _DATA_STATE_SQL[alias]
+    with connections[alias].cursor() as cursor:
+        cursor.execute(sql, params)
+        moments = [_aware(row[0]) for row in cursor.fetchall()]
     known = [moment for moment in moments if moment is not None]
     token = hashlib.sha256(
         "|".join(moment.isoformat() if moment else "-" for moment in moments).encode()

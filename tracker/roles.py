@@ -5,7 +5,9 @@ partners see published data only; editors and publishers also see drafts; only p
 (and superusers) publish, withdraw and freeze editions.
 """
 
+from django.apps import apps as global_apps
 from django.contrib.auth.models import AnonymousUser, User
+from django.db import DEFAULT_DB_ALIAS
 
 EDITOR = "Editor"
 PUBLISHER = "Publisher"
@@ -44,3 +46,42 @@ def can_see_drafts(user: User | AnonymousUser) -> bool:
 
 def can_publish(user: User | AnonymousUser) -> bool:
     return is_publisher(user)
+
+
+# The model permissions each group holds in the admin. Publishing and freezing editions are
+# not model permissions: `can_publish` decides them. Migration 0003_roles created the groups
+# with these; `ensure_role_groups` puts back any that go missing.
+_READ_ONLY = ("report", "area", "topic", "gradescale", "grade", "recommendationlink")
+_EDITOR_PERMISSIONS = {
+    "evaluation": ("add", "change", "delete", "view"),
+    "evidencelink": ("add", "change", "delete", "view"),
+    "source": ("add", "change", "view"),
+    "evaluator": ("add", "change", "view"),
+    "recommendation": ("change", "view"),
+    "edition": ("view",),
+    "editionentry": ("view",),
+    **dict.fromkeys(_READ_ONLY, ("view",)),
+}
+GROUP_PERMISSIONS = {EDITOR: _EDITOR_PERMISSIONS, PUBLISHER: _EDITOR_PERMISSIONS, PARTNER: {}}
+
+
+def ensure_role_groups(*, apps=global_apps, using: str = DEFAULT_DB_ALIAS) -> None:
+    """Create any missing role group with its permissions; groups that exist are left as
+    they are (an operator may have adjusted them).
+
+    Runs after every `migrate`, so a flushed database (`manage.py flush`, transactional
+    tests) gets its roles back.
+    """
+    Group = apps.get_model("auth", "Group")
+    Permission = apps.get_model("auth", "Permission")
+    for name, grants in GROUP_PERMISSIONS.items():
+        group, created = Group.objects.using(using).get_or_create(name=name)
+        if created:
+            codenames = [
+                f"{action}_{model}" for model, actions in grants.items() for action in actions
+            ]
+            group.permissions.set(
+                Permission.objects.using(using).filter(
+                    content_type__app_label="tracker", codename__in=codenames
+                )
+            )

@@ -236,8 +236,24 @@ def update_evaluation(
     evaluation.refresh_from_db()
     _revise_evidence(evaluation, set(removed_evidence), evidence_changes or {}, user)
     _add_evidence(evaluation, new_evidence, user)
+    if evaluation.is_published:
+        _check_still_publishable(evaluation)
     _record_history(evaluation, user, date=now)
     return evaluation
+
+
+def _check_still_publishable(evaluation: Evaluation) -> None:
+    """What publishing required, a published evaluation keeps."""
+    kept = {
+        "narrative": "A published evaluation keeps its narrative; withdraw it to draft first.",
+        "evidence": (
+            "A published evaluation keeps at least one piece of evidence; cite another "
+            "source before removing this one, or withdraw it to draft first."
+        ),
+    }
+    problems = publication_problems(evaluation)
+    if problems:
+        raise ValidationError({name: kept[name] for name in problems})
 
 
 EDITABLE_EVIDENCE_FIELDS = ("source", "stance", "quote", "page")

@@ -94,8 +94,11 @@ class PagePagination(PageNumberPagination):
         ]
 
 
-def encode_cursor(row: Model) -> str:
-    raw = f"{row.updated_at.isoformat()}|{row.pk}".encode()
+def encode_cursor(row: Model | dict) -> str:
+    updated_at, pk = (
+        (row["updated_at"], row["id"]) if isinstance(row, dict) else (row.updated_at, row.pk)
+    )
+    raw = f"{updated_at.isoformat()}|{pk}".encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
@@ -137,8 +140,12 @@ class FeedPagination(BasePagination):
         cursor = request.query_params.get(self.cursor_query_param)
         if cursor:
             updated_at, pk = decode_cursor(cursor)
+            # The redundant `>=` lets the database seek the index straight to the cursor;
+            # with the OR alone it reads and discards every row before it (measured in
+            # bench/: a page 150,000 rows deep took 15 times as long as the first).
             queryset = queryset.filter(
-                Q(updated_at__gt=updated_at) | Q(updated_at=updated_at, pk__gt=pk)
+                Q(updated_at__gte=updated_at),
+                Q(updated_at__gt=updated_at) | Q(updated_at=updated_at, pk__gt=pk),
             )
         rows = list(queryset.order_by("updated_at", "id")[: size + 1])
         self.has_next = len(rows) > size

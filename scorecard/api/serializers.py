@@ -238,6 +238,27 @@ class EvidenceSerializer(ReadSerializer):
             "page": link.page,
         }
 
+    @staticmethod
+    def represent_values(link: Mapping[str, Any]) -> dict[str, Any]:
+        """The same, from a dict keyed by `tracker.queries.EVIDENCE_FIELDS`."""
+        return {
+            "id": link["id"],
+            "source": {
+                "key": link["source__key"],
+                "title": link["source__title"],
+                "author": link["source__author"],
+                "publisher": link["source__publisher"],
+                "published_on": link["source__published_on"],
+                "url": link["source__url"],
+                "archived_url": link["source__archived_url"],
+                "kind": link["source__kind"],
+                "citation": link["source__citation"],
+            },
+            "stance": link["stance"],
+            "quote": link["quote"],
+            "page": link["page"],
+        }
+
 
 # --- Evaluations --------------------------------------------------------------------------
 
@@ -299,6 +320,48 @@ class EvaluationSerializer(ReadSerializer):
             "evidence": [EvidenceSerializer.represent(link) for link in evaluation.evidence.all()],
         }
 
+    @staticmethod
+    def represent_values(evaluation: Mapping[str, Any]) -> dict[str, Any]:
+        """The same, from a dict keyed by `tracker.queries.TIMELINE_FIELDS` (with `evidence`):
+        the busiest reads build no model instances (bench/README.md)."""
+        return {
+            "id": evaluation["id"],
+            "recommendation": {
+                "id": evaluation["recommendation_id"],
+                "report": evaluation["recommendation__report__slug"],
+                "code": evaluation["recommendation__code"],
+                "title": evaluation["recommendation__title"],
+            },
+            "evaluator": {
+                "slug": evaluation["evaluator__slug"],
+                "name": evaluation["evaluator__name"],
+            },
+            "grade": {
+                "slug": evaluation["grade__slug"],
+                "label": evaluation["grade__label"],
+                "score": evaluation["grade__score"],
+                "colour": evaluation["grade__colour"],
+            },
+            "wording": evaluation["wording"],
+            "narrative": evaluation["narrative"],
+            "as_of": evaluation["as_of"],
+            "publication": {
+                "key": evaluation["publication__key"],
+                "title": evaluation["publication__title"],
+                "url": evaluation["publication__url"],
+            }
+            if evaluation["publication__key"] is not None
+            else None,
+            "status": evaluation["status"],
+            "published_at": evaluation["published_at"],
+            "created_at": evaluation["created_at"],
+            "updated_at": evaluation["updated_at"],
+            "version": evaluation["version"],
+            "evidence": [
+                EvidenceSerializer.represent_values(link) for link in evaluation["evidence"]
+            ],
+        }
+
 
 class WithdrawnSerializer(ReadSerializer):
     """An evaluation withdrawn after publication, as the change feed shows it to the public:
@@ -316,6 +379,21 @@ class WithdrawnSerializer(ReadSerializer):
             "recommendation": RecommendationRefSerializer.represent(evaluation.recommendation),
             "status": "withdrawn",
             "updated_at": evaluation.updated_at,
+        }
+
+    @staticmethod
+    def represent_values(evaluation: Mapping[str, Any]) -> dict[str, Any]:
+        """The same, from a dict keyed by `tracker.queries.TIMELINE_FIELDS`."""
+        return {
+            "id": evaluation["id"],
+            "recommendation": {
+                "id": evaluation["recommendation_id"],
+                "report": evaluation["recommendation__report__slug"],
+                "code": evaluation["recommendation__code"],
+                "title": evaluation["recommendation__title"],
+            },
+            "status": "withdrawn",
+            "updated_at": evaluation["updated_at"],
         }
 
 
@@ -384,6 +462,46 @@ class RecommendationSerializer(ReadSerializer):
             ),
         }
 
+    @staticmethod
+    def represent_values(
+        row: Mapping[str, Any], current: Mapping[str, Any] | None, topics: list[str]
+    ) -> dict[str, Any]:
+        """The same, from dicts keyed by `tracker.queries.RECOMMENDATION_FIELDS` and
+        `EVALUATION_SUMMARY_FIELDS` (the current evaluation, or None)."""
+        return {
+            "id": row["id"],
+            "report": row["report__slug"],
+            "area": {"slug": row["area__slug"], "name": row["area__name"]},
+            "code": row["code"],
+            "position": row["position"],
+            "title": row["title"],
+            "text": row["text"],
+            "actor": row["actor"],
+            "topics": topics,
+            "current_grade": {
+                "slug": current["grade__slug"],
+                "label": current["grade__label"],
+                "score": current["grade__score"],
+                "colour": current["grade__colour"],
+            }
+            if current
+            else None,
+            "current_grade_as_of": current["as_of"] if current else None,
+            "current_evaluation": {
+                "id": current["id"],
+                "as_of": current["as_of"],
+                "evaluator": {
+                    "slug": current["evaluator__slug"],
+                    "name": current["evaluator__name"],
+                },
+                "wording": current["wording"],
+                "narrative": current["narrative"],
+                "published_at": current["published_at"],
+            }
+            if current
+            else None,
+        }
+
 
 class TimelineSerializer(ReadSerializer):
     recommendation = RecommendationRefSerializer()
@@ -397,6 +515,16 @@ class TimelineSerializer(ReadSerializer):
         return {
             "recommendation": RecommendationRefSerializer.represent(recommendation),
             "evaluations": [EvaluationSerializer.represent(e) for e in evaluations],
+        }
+
+    @staticmethod
+    def represent_values(
+        recommendation: dict[str, Any], evaluations: list[Mapping[str, Any]]
+    ) -> dict[str, Any]:
+        """From `RecommendationRefSerializer`'s body and `tracker.queries.grade_timeline_values`."""
+        return {
+            "recommendation": recommendation,
+            "evaluations": [EvaluationSerializer.represent_values(e) for e in evaluations],
         }
 
 

@@ -1,10 +1,11 @@
 """The partner API, version 1 (see README, "Partner API"), its schema and its docs."""
 
 from django.urls import include, path, re_path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
 from scorecard.api import errors, views
+from scorecard.api.schema import SchemaView
 
 app_name = "api"
 
@@ -25,7 +26,7 @@ router.register("editions", views.EditionViewSet, basename="edition")
 
 urlpatterns = [
     path("v1/", include(router.urls)),
-    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("schema/", SchemaView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
     # Anything else under /api/ is a JSON 404, not the site's HTML error page.
     re_path(r"^", errors.not_found),

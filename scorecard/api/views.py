@@ -158,10 +158,20 @@ class RecommendationViewSet(ReadOnlyViewSet):
         return Recommendation.objects.select_related("report", "area").prefetch_related("topics")
 
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
-        rows = queries.attach_current_evaluations(page)
+        # Rows as dicts, not model instances (bench/README.md): the page, then the current
+        # evaluations and the topics of its rows, one query each.
+        filtered = self.filter_queryset(Recommendation.objects.all())
+        rows = self.paginate_queryset(filtered.values(*queries.RECOMMENDATION_FIELDS))
+        ids = [row["id"] for row in rows]
+        current = queries.current_evaluation_values(filtered, ids) if ids else {}
+        topics = queries.topic_slugs(ids) if ids else {}
         return self.get_paginated_response(
-            [s.RecommendationSerializer.represent(row) for row in rows]
+            [
+                s.RecommendationSerializer.represent_values(
+                    row, current.get(row["id"]), topics.get(row["id"], [])
+                )
+                for row in rows
+            ]
         )
 
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -170,9 +180,14 @@ class RecommendationViewSet(ReadOnlyViewSet):
 
     @action(detail=True, filter_backends=[], pagination_class=None)
     def timeline(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        recommendation = self.get_object()
-        evaluations = queries.grade_timeline(recommendation)
-        return Response(s.TimelineSerializer.represent((recommendation, evaluations)))
+        # One query when the recommendation has published evaluations (they name it);
+        # a second only to tell an ungraded recommendation from a missing one.
+        evaluations = queries.grade_timeline_values(int(self.kwargs["pk"]))
+        if evaluations:
+            reference = s.EvaluationSerializer.represent_values(evaluations[0])["recommendation"]
+        else:
+            reference = s.RecommendationRefSerializer.represent(self.get_object())
+        return Response(s.TimelineSerializer.represent_values(reference, evaluations))
 
     def get_object(self) -> Recommendation:
         if self.action == "timeline":
@@ -211,16 +226,20 @@ class EvaluationViewSet(
         return visible(self.request.user).prefetch_related(queries.evidence_prefetch())
 
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        # Rows as dicts, not model instances: the feed is polled (bench/README.md).
+        visible = access.feed_for(request.user).values(*queries.TIMELINE_FIELDS)
+        page = self.paginate_queryset(self.filter_queryset(visible))
         drafts_visible = roles.can_see_drafts(request.user)
-        return self.get_paginated_response(
-            [
-                s.EvaluationSerializer.represent(e)
-                if drafts_visible or e.status == Status.PUBLISHED
-                else s.WithdrawnSerializer.represent(e)
-                for e in page
-            ]
-        )
+        shown = [e["id"] for e in page if drafts_visible or e["status"] == Status.PUBLISHED]
+        evidence = queries.evidence_values(shown) if shown else {}
+        results = []
+        for row in page:
+            if drafts_visible or row["status"] == Status.PUBLISHED:
+                row["evidence"] = evidence.get(row["id"], [])
+                results.append(s.EvaluationSerializer.represent_values(row))
+            else:
+                results.append(s.WithdrawnSerializer.represent_values(row))
+        return self.get_paginated_response(results)
 
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return Response(s.EvaluationSerializer.represent(self.get_object()))

@@ -37,11 +37,24 @@ def browser() -> Iterator:
     # from this same thread, never from inside the loop, so allowing it is safe here.
     previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    # The running loop also gives this thread fresh database connection objects (Django's
+    # connections are context-local); carry over the migrated rows the test runner
+    # serialized on the old ones, so serialized rollback keeps working.
+    serialized = {
+        database.alias: database._test_serialized_contents
+        for database in connections.all()
+        if hasattr(database, "_test_serialized_contents")
+    }
     try:
         with sync_playwright() as playwright:
+            for alias, contents in serialized.items():
+                connections[alias]._test_serialized_contents = contents
             chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             yield chromium
             chromium.close()
+            # Close the connections opened in the loop's context, or the test database
+            # could not be dropped at the end of the session.
+            connections.close_all()
     finally:
         if previous is None:
             os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
@@ -49,30 +62,46 @@ def browser() -> Iterator:
             os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
-@pytest.fixture
-def _restore_migrated_rows(django_db_blocker) -> Iterator[None]:
-    """After the test has emptied the database, put back the rows migrations create.
+_RESTORE_AFTER_TEARDOWN = pytest.StashKey()
 
-    Set up before `transactional_db`, so torn down after its flush. Later tests rely on
-    those rows (the role groups), as they would on a freshly migrated database.
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item, nextitem):
+    """After a browser test has emptied the database, put back the rows migrations create.
+
+    Later tests rely on those rows (the role groups), as on a freshly migrated database.
+    This runs after every fixture's teardown, so after the flush, which pytest-django's
+    live-server helper otherwise schedules last.
     """
-    yield
-    with django_db_blocker.unblock():
-        for database in connections.all():
-            contents = getattr(database, "_test_serialized_contents", None)
-            if contents:
-                database.creation.deserialize_db_from_string(contents)
+    result = yield
+    restore = item.stash.get(_RESTORE_AFTER_TEARDOWN, None)
+    # After the last test the test database is already gone: nothing to restore.
+    if restore is not None and nextitem is not None:
+        restore()
+    return result
 
 
 @pytest.fixture
 def site(
-    _restore_migrated_rows, transactional_db, django_db_serialized_rollback, live_server, demo
+    request, transactional_db, django_db_serialized_rollback, django_db_blocker, live_server, demo
 ) -> str:
     """The live server's address, with the demo scorecard loaded.
 
-    The live server reads committed data, so these tests commit and empty the database
-    afterwards (serialized rollback keeps a copy of the migrated rows to restore).
+    The live server reads committed data, so these tests commit, and the database is
+    emptied afterwards; serialized rollback keeps the migrated rows to restore then.
     """
+    saved = {
+        database.alias: database._test_serialized_contents
+        for database in connections.all()
+        if getattr(database, "_test_serialized_contents", None)
+    }
+
+    def restore() -> None:
+        with django_db_blocker.unblock():
+            for alias, contents in saved.items():
+                connections[alias].creation.deserialize_db_from_string(contents)
+
+    request.node.stash[_RESTORE_AFTER_TEARDOWN] = restore
     return live_server.url
 
 

@@ -4,6 +4,10 @@ Editor: logs and edits draft evaluations, their evidence and sources; reads the 
 Publisher: everything an editor may do; publishing and freezing editions are decided by
 `tracker.roles.can_publish` (membership of this group), not by a model permission.
 Partner: no admin access at all (partners are not staff); the group marks API accounts.
+
+The grants are copied here as they were when this migration was written, as migrations
+should be; `tracker.roles.GROUP_PERMISSIONS` is the current definition, and
+`tracker.roles.ensure_role_groups` recreates missing groups after every `migrate`.
 """
 
 from django.contrib.auth.management import create_permissions

@@ -54,11 +54,23 @@ EVALUATION_COLUMNS = [
 LINK_COLUMNS = ["id", "evaluation_id", "source_id", "stance", "quote", "page", "position"]
 
 
-def _insert_sql(model, columns: list[str]) -> str:
+def _insert_sql(model, columns: list[str], marks: str | None = None) -> str:
     quote = connection.ops.quote_name
     names = ", ".join(quote(c) for c in columns)
-    marks = ", ".join(["%s"] * len(columns))
-    return f"INSERT INTO {quote(model._meta.db_table)} ({names}) VALUES ({marks})"  # noqa: S608 -- names come from the model, values are parameters
+    marks = marks or "(" + ", ".join(["%s"] * len(columns)) + ")"
+    return f"INSERT INTO {quote(model._meta.db_table)} ({names}) VALUES {marks}"  # noqa: S608 -- names come from the model, values are parameters
+
+
+def _insert_many(cursor, model, columns: list[str], rows: list[tuple]) -> None:
+    if connection.vendor == "postgresql":
+        # executemany is one round trip per row on psycopg2 (200,000 rows: minutes);
+        # execute_values sends a thousand rows per statement.
+        # Imported here: psycopg2 is there only with PostgreSQL.
+        from psycopg2.extras import execute_values
+
+        execute_values(cursor.cursor, _insert_sql(model, columns, "%s"), rows, page_size=1000)
+    else:
+        cursor.executemany(_insert_sql(model, columns), rows)
 
 
 class Progress:
@@ -204,8 +216,8 @@ def generate(*, count: int, per: int, seed: int, prefix: str, stream) -> dict[st
     def flush() -> None:
         # Plain executemany: the ORM's per-batch SQL compilation costs ten times the insert.
         with connection.cursor() as cursor:
-            cursor.executemany(_insert_sql(Evaluation, EVALUATION_COLUMNS), evaluation_rows)
-            cursor.executemany(_insert_sql(EvidenceLink, LINK_COLUMNS), link_rows)
+            _insert_many(cursor, Evaluation, EVALUATION_COLUMNS, evaluation_rows)
+            _insert_many(cursor, EvidenceLink, LINK_COLUMNS, link_rows)
         progress.advance(len(evaluation_rows))
         evaluation_rows.clear()
         link_rows.clear()
