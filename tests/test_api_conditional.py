@@ -3,6 +3,7 @@
 import datetime
 
 import pytest
+from django.utils import timezone
 from django.utils.http import http_date
 
 from tests import factories
@@ -119,9 +120,15 @@ def test_editors_and_the_public_get_different_etags(old_demo, anonymous):
     assert "Authorization" in public["Vary"]
 
 
-def test_last_modified_waits_for_its_second_to_pass(demo, anonymous):
-    """A change in this very second could follow the answer: no Last-Modified yet."""
-    make_draft(demo)
+def test_last_modified_waits_for_its_second_to_pass(old_demo, anonymous):
+    """Until the second of the last change is over, another change could follow within it
+    and the date would not show it: no Last-Modified yet (the ETag still validates).
+
+    The change is dated a minute ahead, so the second is certainly not over when the
+    request runs, however slowly."""
+    Evaluation.objects.filter(pk=Evaluation.objects.first().pk).update(
+        updated_at=timezone.now() + datetime.timedelta(minutes=1)
+    )
 
     response = anonymous.get("/api/v1/reports/")
 

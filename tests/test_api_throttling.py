@@ -104,6 +104,7 @@ import django
 django.setup()
 from django.test import Client
 go = sys.argv[1]
+open(f"{go}.ready-{os.getpid()}", "w").close()
 while not os.path.exists(go):
     time.sleep(0.005)
 client = Client(HTTP_AUTHORIZATION="Token " + sys.argv[2])
@@ -172,7 +173,10 @@ def test_the_limit_holds_across_two_processes(tmp_path):
             )
             for _ in range(2)
         ]
-        time.sleep(1.5)  # both processes start Django, then wait for the signal
+        # Both start Django and say so; then they are let go at the same moment.
+        deadline = time.monotonic() + 120
+        while len(list(tmp_path.glob(f"{go.name}.ready-*"))) < 2 and time.monotonic() < deadline:
+            time.sleep(0.01)
         go.touch()
         outputs = [worker.communicate(timeout=120)[0] for worker in workers]
         assert [worker.returncode for worker in workers] == [0, 0]

@@ -15,6 +15,7 @@ import datetime
 import hashlib
 import re
 
+from django.core.cache import caches
 from django.http import HttpResponse, HttpResponseNotModified
 from django.utils.cache import patch_vary_headers
 from django.utils.http import http_date, parse_http_date_safe
@@ -46,18 +47,67 @@ def _matches(header: str, etag: str) -> bool:
     return any(tag.strip().removeprefix("W/") == wanted for tag in header.split(","))
 
 
-def _usable_last_modified(now: datetime.datetime) -> datetime.datetime | None:
+def _usable_last_modified(request: Request, now: datetime.datetime) -> datetime.datetime | None:
     """The record's last change, to the second, once that second is over.
 
     HTTP dates have whole seconds. A Last-Modified handed out during the second it names
     could validate a copy that a change later in that same second made stale, so it is only
     sent once the second has passed (RFC 9110, 8.8.2.2: such a date would be weak).
     """
-    changed = queries.last_modified()
+    state = _data_state(request)
+    changed = state.last_modified
     if changed is None:
         return None
     whole = changed.replace(microsecond=0)
     return whole if now >= whole + datetime.timedelta(seconds=1) else None
+
+
+def _data_state(request: Request) -> queries.DataState:
+    # One query per request, whether the answer is an early 304 or a full response.
+    state = getattr(request, "_scorecard_data_state", None)
+    if state is None:
+        state = request._scorecard_data_state = queries.data_state()
+    return state
+
+
+# --- 304 before the work ---------------------------------------------------------------------
+# A body is a function of the code, the data, the URL, who asks (drafts or not) and the
+# media type. So is its ETag: while the data are as they were when this process last sent
+# a URL's body, the ETag it sent then is the one the body would have now, and a client
+# holding it gets its 304 after the one query that tells the data's state, without the
+# view's queries. Like GitHub's API, such a 304 does not count against the rate limit.
+
+
+class AnsweredEarly(Exception):
+    def __init__(self, response: HttpResponse):
+        super().__init__("304 Not Modified")
+        self.response = response
+
+
+def _sent_key(request: Request, state: queries.DataState) -> str:
+    user = request.user
+    who = f"user-{user.pk}" if user is not None and user.is_authenticated else "anonymous"
+    url = hashlib.sha256(request.build_absolute_uri().encode()).hexdigest()
+    return f"api-etag:{state.token}:{who}:{request.accepted_media_type}:{url}"
+
+
+def answer_early(request: Request) -> None:
+    """Raise AnsweredEarly with a 304 when If-None-Match names the ETag already sent for
+    this URL and the data as they are now (see above); otherwise do nothing."""
+    header = request.headers.get("If-None-Match")
+    if request.method not in ("GET", "HEAD") or header is None:
+        return
+    state = _data_state(request)
+    sent = caches["pages"].get(_sent_key(request, state))
+    if sent is None or not _matches(header, sent["ETag"]):
+        return
+    not_modified = HttpResponseNotModified()
+    for name, value in sent.items():
+        not_modified[name] = value
+    last_modified = _usable_last_modified(request, datetime.datetime.now(datetime.UTC))
+    if last_modified is not None:
+        not_modified["Last-Modified"] = http_date(last_modified.timestamp())
+    raise AnsweredEarly(not_modified)
 
 
 def add_validators(request: Request, response: Response, etag: str | None = None) -> HttpResponse:
@@ -65,7 +115,7 @@ def add_validators(request: Request, response: Response, etag: str | None = None
     response.render()
     etag = etag or f'"{body_hash(response.content)}"'
     now = datetime.datetime.now(datetime.UTC)
-    last_modified = _usable_last_modified(now)
+    last_modified = _usable_last_modified(request, now)
     response["ETag"] = etag
     if last_modified is not None:
         response["Last-Modified"] = http_date(last_modified.timestamp())
@@ -74,6 +124,11 @@ def add_validators(request: Request, response: Response, etag: str | None = None
     patch_vary_headers(response, ("Accept", "Authorization", "Cookie"))
     authenticated = request.user is not None and request.user.is_authenticated
     response["Cache-Control"] = "private, no-cache" if authenticated else "public, no-cache"
+    caches["pages"].set(
+        _sent_key(request, _data_state(request)),
+        {name: response[name] for name in ("ETag", "Vary", "Cache-Control") if name in response},
+        timeout=None,
+    )
 
     if_none_match = request.headers.get("If-None-Match")
     if if_none_match is not None:

@@ -58,6 +58,17 @@ class ApiViewSet(GenericViewSet):
         """A view's own ETag for a response (default: a hash of the body)."""
         return None
 
+    def check_throttles(self, request: Request) -> None:
+        # A 304 that one query can give is given before the rate limit counts it.
+        if isinstance(getattr(request, "accepted_renderer", None), JSONRenderer):
+            conditional.answer_early(request)
+        super().check_throttles(request)
+
+    def handle_exception(self, exc: Exception) -> HttpResponseBase:
+        if isinstance(exc, conditional.AnsweredEarly):
+            return exc.response
+        return super().handle_exception(exc)
+
     def finalize_response(
         self, request: Request, response: HttpResponseBase, *args: Any, **kwargs: Any
     ) -> HttpResponseBase:

@@ -107,10 +107,17 @@ def site(
 
 @pytest.fixture
 def page(browser) -> Iterator:
+    """A browser tab; the test fails if a page logs an error (a blocked style, a 404...)."""
     context = browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True)
     page = context.new_page()
+    errors: list[str] = []
+    page.on(
+        "console", lambda message: errors.append(message.text) if message.type == "error" else None
+    )
+    page.on("pageerror", lambda error: errors.append(str(error)))
     yield page
     context.close()
+    assert errors == [], "The browser reported errors (Content-Security-Policy, missing files?)"
 
 
 @pytest.fixture

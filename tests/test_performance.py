@@ -1,0 +1,256 @@
+"""The fast paths the benchmark called for (bench/README.md) give exactly what the plain
+ways give: prepared queries, dict-built API bodies, column-wise CSV cells, kept pages."""
+
+import csv
+import datetime
+import io
+
+import pytest
+from django.db.models import QuerySet
+from django.test.client import Client
+from django.utils import timezone
+
+from scorecard import exports
+from scorecard.api import serializers as s
+from tests import factories
+from tests.api_support import client_as
+from tracker import queries, services
+from tracker.models import Evaluation, EvidenceLink, Recommendation, Source
+from tracker.prepared import Prepared
+
+# --- Prepared queries ------------------------------------------------------------------------
+
+
+def _evaluations_since(*, recommendation: int, after: datetime.datetime) -> QuerySet:
+    return (
+        Evaluation.objects.filter(recommendation_id=recommendation, updated_at__gt=after)
+        .order_by("as_of", "id")
+        .values_list("id", "as_of", "published_at")
+    )
+
+
+EVALUATIONS_SINCE = Prepared(Evaluation, _evaluations_since)
+
+
+def test_a_prepared_query_gives_what_the_queryset_gives_for_any_arguments(demo):
+    long_ago = datetime.datetime(2000, 1, 1, tzinfo=datetime.UTC)
+    for code in ("SEC-1", "SEC-7", "ECO-1"):
+        recommendation = demo.recommendations.get(code=code)
+        for after in (long_ago, timezone.now()):
+            expected = list(_evaluations_since(recommendation=recommendation.pk, after=after))
+            rows = EVALUATIONS_SINCE.rows(recommendation=recommendation.pk, after=after)
+            assert rows == expected
+    # Dates and times come back as such on SQLite too (the ORM's converters run).
+    (row, *_) = EVALUATIONS_SINCE.rows(
+        recommendation=demo.recommendations.get(code="SEC-1").pk, after=long_ago
+    )
+    assert (type(row[1]), type(row[2])) == (datetime.date, datetime.datetime)
+
+
+def test_a_prepared_query_costs_one_query(demo, django_assert_num_queries):
+    recommendation = demo.recommendations.get(code="SEC-1")
+    EVALUATIONS_SINCE.rows(recommendation=recommendation.pk, after=timezone.now())
+    with django_assert_num_queries(1):
+        EVALUATIONS_SINCE.rows(recommendation=recommendation.pk, after=timezone.now())
+
+
+def test_an_argument_that_does_not_reach_the_sql_is_refused(db):
+    def ignores(*, recommendation: int) -> QuerySet:
+        return Evaluation.objects.values_list("id")
+
+    with pytest.raises(ValueError, match="recommendation"):
+        Prepared(Evaluation, ignores).rows(recommendation=1)
+
+
+# --- The API's bodies built from dicts ---------------------------------------------------------
+
+
+def test_timeline_values_give_the_same_body_as_the_model_instances(demo):
+    recommendation = demo.recommendations.get(code="SEC-7")
+    # An evaluation without evidence, and one with two pieces, in citation order.
+    bare = factories.make_evaluation(
+        recommendation, "setback", as_of=datetime.date(2009, 1, 1), with_evidence=False
+    )
+    cited = factories.make_evaluation(recommendation, "setback", as_of=datetime.date(2010, 1, 1))
+    EvidenceLink.objects.create(evaluation=cited, source=factories.make_source(), position=9)
+
+    from_models = [
+        s.EvaluationSerializer.represent(e) for e in queries.grade_timeline(recommendation)
+    ]
+    from_values = [
+        s.EvaluationSerializer.represent_values(e)
+        for e in queries.grade_timeline_values(recommendation.pk)
+    ]
+
+    assert from_values == from_models
+    assert [e["id"] for e in from_values][-2:] == [bare.pk, cited.pk]
+    assert from_values[-2]["evidence"] == []
+    assert len(from_values[-1]["evidence"]) == 2
+
+
+def test_an_ungraded_recommendation_has_an_empty_timeline_and_a_missing_one_is_a_404(demo):
+    client = client_as("anonymous")
+    ungraded = factories.make_recommendation(demo, code="NEW-1")
+
+    body = client.get(f"/api/v1/recommendations/{ungraded.pk}/timeline/").json()
+    missing = client.get("/api/v1/recommendations/999999999/timeline/")
+
+    assert body == {
+        "recommendation": {
+            "id": ungraded.pk,
+            "report": demo.slug,
+            "code": "NEW-1",
+            "title": ungraded.title,
+        },
+        "evaluations": [],
+    }
+    assert missing.status_code == 404
+
+
+def test_the_recommendation_list_from_dicts_matches_each_detail(demo):
+    client = client_as("anonymous")
+    listed = client.get(f"/api/v1/recommendations/?report={demo.slug}&page_size=200").json()
+
+    assert listed["count"] == 25
+    for row in listed["results"]:
+        assert row == client.get(f"/api/v1/recommendations/{row['id']}/").json()
+
+
+# --- CSV exports --------------------------------------------------------------------------------
+
+
+def _cell_by_cell(queryset: QuerySet, first: str) -> list[list[str]]:
+    rows = ((first, *values) for values in queryset)
+    return list(csv.reader(io.StringIO("".join(exports.csv_lines(["h"], rows)))))
+
+
+def _column_wise(queryset: QuerySet, fields: list[str], first: str) -> list[list[str]]:
+    rows = exports.csv_rows(queryset, fields, first=first)
+    return list(csv.reader(io.StringIO("".join(exports.csv_text_lines(["h"], rows)))))
+
+
+def test_column_wise_csv_cells_equal_cell_by_cell_ones(demo):
+    recommendation = demo.recommendations.get(code="SEC-7")
+    Recommendation.objects.filter(pk=recommendation.pk).update(title="=1+2 cooperation")
+    odd = factories.make_evaluation(recommendation, "setback", as_of=datetime.date(2011, 1, 1))
+    # A moment with microseconds, one without, a text starting with each formula character.
+    Evaluation.objects.filter(pk=odd.pk).update(
+        published_at=datetime.datetime(2011, 1, 2, 3, 4, 5, 600, tzinfo=datetime.UTC),
+        updated_at=datetime.datetime(2011, 1, 2, 3, 4, 5, tzinfo=datetime.UTC),
+        wording="-minus",
+        narrative="\tTabbed",
+    )
+    Source.objects.filter(evidence__evaluation=odd).update(title="@at", citation="+plus")
+
+    for rows, fields in (
+        (queries.evaluation_export_rows(demo), queries.EVALUATION_EXPORT_FIELDS),
+        (queries.evidence_export_rows(demo), queries.EVIDENCE_EXPORT_FIELDS),
+    ):
+        expected = _cell_by_cell(rows, "-report")
+        assert _column_wise(rows, list(fields.values()), "-report") == expected
+        assert len(expected) > 30
+    exported = _column_wise(
+        queries.evaluation_export_rows(demo),
+        list(queries.EVALUATION_EXPORT_FIELDS.values()),
+        "-report",
+    )
+    texts = {cell for row in exported for cell in row}
+    assert {"'-report", "'=1+2 cooperation", "'-minus", "'\tTabbed"} <= texts
+    assert {"2011-01-02T03:04:05.000600+00:00", "2011-01-02T03:04:05+00:00"} <= texts
+
+
+# --- Kept pages ---------------------------------------------------------------------------------
+
+
+def test_a_kept_page_is_the_page_and_costs_one_query(demo, django_assert_num_queries):
+    client = Client()
+    url = f"/reports/{demo.slug}/"
+    rendered = client.get(url)
+
+    with django_assert_num_queries(1):
+        kept = client.get(url)
+
+    assert (kept.status_code, kept.content, kept["ETag"]) == (
+        200,
+        rendered.content,
+        rendered["ETag"],
+    )
+
+
+def test_a_publication_is_shown_at_once_not_a_kept_page(demo):
+    client = Client()
+    url = f"/reports/{demo.slug}/sec-1/"
+    before = client.get(url)
+    draft = services.record_evaluation(
+        recommendation=demo.recommendations.get(code="SEC-1"),
+        evaluator=factories.make_evaluator(),
+        grade=demo.grade_scale.grades.get(slug="setback"),
+        as_of=datetime.date(2012, 3, 4),
+        narrative="A marker narrative for the kept-page test.",
+        evidence=[{"source": factories.make_source()}],
+    )
+    services.publish_evaluation(evaluation=draft)
+
+    after = client.get(url)
+
+    assert b"A marker narrative for the kept-page test." not in before.content
+    assert b"A marker narrative for the kept-page test." in after.content
+    assert after["ETag"] != before["ETag"]
+
+
+def test_pages_are_kept_per_host_and_failures_are_not_kept(
+    demo, django_assert_num_queries, django_assert_max_num_queries
+):
+    client = Client()
+    url = f"/reports/{demo.slug}/sec-1/"
+    local = client.get(url, HTTP_HOST="localhost")
+    loopback = client.get(url, HTTP_HOST="127.0.0.1")
+    client.get(f"/reports/{demo.slug}/no-such-1/")
+
+    with django_assert_num_queries(1):
+        again = client.get(url, HTTP_HOST="127.0.0.1")
+    with django_assert_max_num_queries(10) as captured:
+        missing = client.get(f"/reports/{demo.slug}/no-such-1/")
+
+    # The page embeds its own address (the badge snippet), so each host has its own copy.
+    assert b"http://localhost/" in local.content
+    assert b"http://127.0.0.1/" in loopback.content
+    assert again.content == loopback.content
+    assert missing.status_code == 404
+    assert len(captured) > 1
+
+
+# --- Conditional API requests -------------------------------------------------------------------
+
+
+def test_an_api_304_costs_one_query_while_the_data_stand_still(demo, django_assert_num_queries):
+    client = client_as("anonymous")
+    url = f"/api/v1/recommendations/?report={demo.slug}"
+    first = client.get(url)
+
+    with django_assert_num_queries(1):
+        again = client.get(url, HTTP_IF_NONE_MATCH=first["ETag"])
+
+    assert (again.status_code, again.content, again["ETag"]) == (304, b"", first["ETag"])
+    assert again["Cache-Control"] == first["Cache-Control"]
+    assert again["Vary"] == first["Vary"]
+
+
+def test_after_a_change_the_api_answers_in_full_again(demo):
+    client = client_as("anonymous")
+    url = f"/api/v1/recommendations/{demo.recommendations.get(code='SEC-1').pk}/timeline/"
+    first = client.get(url)
+    draft = services.record_evaluation(
+        recommendation=demo.recommendations.get(code="SEC-1"),
+        evaluator=factories.make_evaluator(),
+        grade=demo.grade_scale.grades.get(slug="setback"),
+        as_of=datetime.date(2012, 3, 4),
+        narrative="Worse.",
+        evidence=[{"source": factories.make_source()}],
+    )
+    services.publish_evaluation(evaluation=draft)
+
+    after = client.get(url, HTTP_IF_NONE_MATCH=first["ETag"])
+
+    assert after.status_code == 200
+    assert after.json()["evaluations"][-1]["id"] == draft.pk
