@@ -633,6 +633,12 @@ def scale_count() -> int:
     return Recommendation.objects.filter(report__slug=SCALE_REPORT).count()
 
 
+def scale_recommendation_id() -> int:
+    from tracker.models import Recommendation
+
+    return Recommendation.objects.get(report__slug=SCALE_REPORT, code=SCALE_CODE.upper()).pk
+
+
 def scale_reports() -> list[str]:
     from tracker.models import Report
 
@@ -668,6 +674,18 @@ def conditional_lines(site: Site, reps: int) -> list[Line]:
             site,
             "recommendation page, If-None-Match → 304",
             f"/reports/{SCALE_REPORT}/{SCALE_CODE}/",
+            reps,
+        ),
+        measure_304(
+            site,
+            f"API recommendations, page of {PAGE}, If-None-Match → 304",
+            f"/api/v1/recommendations/?report={SCALE_REPORT}&page_size={PAGE}&page=5",
+            reps,
+        ),
+        measure_304(
+            site,
+            "API timeline, If-None-Match → 304",
+            f"/api/v1/recommendations/{scale_recommendation_id()}/timeline/",
             reps,
         ),
     ]

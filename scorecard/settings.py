@@ -170,13 +170,14 @@ CACHES = {
         "BACKEND": "django.core.cache.backends.db.DatabaseCache",
         "LOCATION": "scorecard_cache",
     },
-    # Rendered public pages, per worker process, under their ETag (scorecard/views.py):
-    # a page is only ever served for the data it was rendered from, so nothing needs
-    # sharing or invalidating. Bounded: 300 pages of a few hundred kilobytes at most.
+    # Rendered public pages (scorecard/views.py) and the ETags the API sent
+    # (scorecard/api/conditional.py), per worker process, keyed by the data's state: an
+    # entry only ever serves the data it was made from, so nothing needs sharing or
+    # invalidating. Bounded: 300 entries, pages of a few hundred kilobytes at most.
     "pages": {
         "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
         "LOCATION": "scorecard-pages",
-        "OPTIONS": {"MAX_ENTRIES": env_int("PAGE_CACHE_ENTRIES", 300, minimum=0)},
+        "OPTIONS": {"MAX_ENTRIES": env_int("PAGE_CACHE_ENTRIES", 300, minimum=1)},
     },
 }
 

@@ -41,7 +41,7 @@ from tracker.models import (
     Status,
     Topic,
 )
-from tracker.prepared import Prepared
+from tracker.prepared import Prepared, execute_prepared
 
 
 def published_evaluations() -> QuerySet[Evaluation]:
@@ -332,9 +332,9 @@ def _data_state_query() -> QuerySet:
     return parts[0].union(*parts[1:], all=True)
 
 
-# data_state's SQL, compiled once per database: every page and API response runs it, and
-# building and compiling the eight-part union cost several times what running it does
-# (measured in bench/).
+# data_state's SQL, compiled once per database and prepared once per PostgreSQL connection:
+# every page and API response runs it, and building, compiling and planning the eight-part
+# union cost several times what running it does (bench/README.md).
 _DATA_STATE_SQL: dict[str, tuple[str, tuple]] = {}
 
 
@@ -360,8 +360,9 @@ def data_state() -> DataState:
     if alias not in _DATA_STATE_SQL:
         _DATA_STATE_SQL[alias] = _data_state_query().query.get_compiler(alias).as_sql()
     sql, params = _DATA_STATE_SQL[alias]
-    with connections[alias].cursor() as cursor:
-        cursor.execute(sql, params)
+    connection = connections[alias]
+    with connection.cursor() as cursor:
+        execute_prepared(cursor, "scorecard_data_state", sql, params)
         moments = [_aware(row[0]) for row in cursor.fetchall()]
     known = [moment for moment in moments if moment is not None]
     token = hashlib.sha256(
