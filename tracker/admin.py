@@ -699,41 +699,37 @@ class EvaluationAdmin(ServiceAdmin):
 
     @admin.action(description="Publish selected evaluations", permissions=["publish"])
     def publish_selected(self, request: HttpRequest, queryset: QuerySet) -> None:
-        published = 0
-        for evaluation in queryset.select_related("recommendation", "grade", "evaluator"):
-            if evaluation.is_published:
-                continue
-            try:
-                services.publish_evaluation(evaluation=evaluation, user=request.user)
-            except ValidationError as refusal:
-                self.message_user(
-                    request,
-                    f"Not published: {describe(evaluation)} — {' '.join(refusal.messages)}",
-                    messages.ERROR,
-                )
-            else:
-                published += 1
-        if published:
-            self.message_user(request, f"Published {plural(published, 'evaluation')}.")
+        done = self._apply_to_each(
+            request, queryset.filter(status=models.Status.DRAFT), services.publish_evaluation,
+            "Not published",
+        )  # fmt: skip
+        if done:
+            self.message_user(request, f"Published {plural(done, 'evaluation')}.")
 
     @admin.action(description="Withdraw selected evaluations to draft", permissions=["publish"])
     def withdraw_selected(self, request: HttpRequest, queryset: QuerySet) -> None:
-        withdrawn = 0
+        done = self._apply_to_each(
+            request, queryset.filter(status=models.Status.PUBLISHED), services.unpublish_evaluation,
+            "Not withdrawn",
+        )  # fmt: skip
+        if done:
+            self.message_user(request, f"Withdrew {plural(done, 'evaluation')} to draft.")
+
+    def _apply_to_each(self, request, queryset, service, refused: str) -> int:
+        """Run a service on each evaluation on its own, naming each one it refuses."""
+        done = 0
         for evaluation in queryset.select_related("recommendation", "grade", "evaluator"):
-            if not evaluation.is_published:
-                continue
             try:
-                services.unpublish_evaluation(evaluation=evaluation, user=request.user)
+                service(evaluation=evaluation, user=request.user)
             except ValidationError as refusal:
                 self.message_user(
                     request,
-                    f"Not withdrawn: {describe(evaluation)} — {' '.join(refusal.messages)}",
+                    f"{refused}: {describe(evaluation)} — {' '.join(refusal.messages)}",
                     messages.ERROR,
                 )
             else:
-                withdrawn += 1
-        if withdrawn:
-            self.message_user(request, f"Withdrew {plural(withdrawn, 'evaluation')} to draft.")
+                done += 1
+        return done
 
     def get_urls(self):
         view = self.admin_site.admin_view
