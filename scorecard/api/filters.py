@@ -11,13 +11,13 @@ import django_filters as filters
 from django import forms
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ValidationError
-from django.db.models import F, OuterRef, Q, QuerySet, Subquery, Value
-from django.db.models.functions import Left, Length, StrIndex
-from django.http import HttpRequest
+from django.db.models import Q, QuerySet
+from django.http import HttpRequest, QueryDict
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
+from rest_framework import exceptions
 
 from scorecard.api import access
 from tracker import queries, roles
@@ -33,8 +33,8 @@ from tracker.models import (
     Source,
     SourceKind,
     Status,
-    Topic,
 )
+from tracker.queries import RecommendationFilters
 
 
 class IsoDateField(forms.DateField):
@@ -139,63 +139,71 @@ def _choice_message(choices: list[tuple[str, str]]) -> dict[str, str]:
     return {"invalid_choice": f"“%(value)s” is not one of: {values}."}
 
 
-class RecommendationFilter(filters.FilterSet):
-    report = RecordFilter(queryset=Report.objects.all(), noun="report")
-    area = SlugsFilter(queryset=Area.objects.all(), noun="area", field_name="area")
-    grade = SlugsFilter(queryset=Grade.objects.all(), noun="grade", field_name="current_grade_id")
-    actor = filters.ChoiceFilter(
-        choices=Actor.choices, error_messages=_choice_message(Actor.choices)
-    )
-    topic = RecordFilter(queryset=Topic.objects.all(), noun="topic", field_name="topics")
-    q = TextFilter(method="search")
-    as_of = DateParamFilter(method="keep")
-    ORDERINGS = ["position", "code", "grade", "date"]
-    ordering = filters.ChoiceFilter(
-        choices=[(o, o) for name in ORDERINGS for o in (name, f"-{name}")],
-        method="order",
-        error_messages=_choice_message([(o, o) for name in ORDERINGS for o in (name, f"-{name}")]),
-    )
+# The recommendation list reads its parameters here rather than through a FilterSet: a
+# form built per request cost more than the rest of the request (bench/README.md). The
+# parameters are documented in docs.recommendations_list.
+_SLUG_FIELD = forms.CharField(max_length=100, required=False)
+_TEXT_FIELD = forms.CharField(max_length=200, required=False)
+_DATE_FIELD = IsoDateField(required=False)
+_ACTOR_FIELD = forms.ChoiceField(
+    choices=Actor.choices, required=False, error_messages=_choice_message(Actor.choices)
+)
+_ORDERING_CHOICES = [(o, o) for name in RecommendationFilters.ORDERINGS for o in (name, f"-{name}")]
+_ORDERING_FIELD = forms.ChoiceField(
+    choices=_ORDERING_CHOICES,
+    required=False,
+    error_messages=_choice_message(_ORDERING_CHOICES),
+)
+_RECOMMENDATION_PARAMETERS = {
+    "report": _SLUG_FIELD,
+    "area": _SLUG_FIELD,
+    "grade": _SLUG_FIELD,
+    "topic": _SLUG_FIELD,
+    "actor": _ACTOR_FIELD,
+    "q": _TEXT_FIELD,
+    "as_of": _DATE_FIELD,
+    "ordering": _ORDERING_FIELD,
+}
 
-    class Meta:
-        model = Recommendation
-        fields: list[str] = []
 
-    def filter_queryset(self, queryset: QuerySet) -> QuerySet:
-        # The current grade (as of a date, if asked) is needed by the grade filter and the
-        # orderings, so it is annotated before they run.
-        queryset = queries.with_current_grade(queryset, self.form.cleaned_data.get("as_of"))
-        queryset = queryset.order_by("report__published_on", "report_id", "position")
-        return super().filter_queryset(queryset)
+def recommendation_filters(params: QueryDict) -> RecommendationFilters:
+    """The list's query parameters, checked: a 400 naming each one that is malformed.
 
-    def keep(self, queryset: QuerySet, name: str, value: Any) -> QuerySet:
-        return queryset
+    Whether a slug names anything is asked only when nothing matched
+    (`check_slugs_exist`): a slug that matched rows exists.
+    """
+    values: dict[str, Any] = {}
+    errors: dict[str, list[str]] = {}
+    for name, field in _RECOMMENDATION_PARAMETERS.items():
+        raw = params.get(name)
+        if raw is None:
+            continue
+        try:
+            value = field.clean(raw)
+        except ValidationError as error:
+            errors[name] = list(error.messages)
+            continue
+        if isinstance(value, str):
+            value = value.strip()
+        if value not in ("", None):
+            values[name] = value
+    if errors:
+        raise exceptions.ValidationError(errors)
+    return RecommendationFilters(**values)
 
-    def search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
-        value = value.strip()
-        if not value:
-            return queryset
-        return queryset.filter(
-            Q(code__icontains=value) | Q(title__icontains=value) | Q(text__icontains=value)
-        )
 
-    def order(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
-        descending = value.startswith("-")
-        key = value.lstrip("-")
-        if key == "position":
-            keys = [F("report__published_on"), F("report_id"), F("position")]
-        elif key == "code":
-            prefix = Left("code", StrIndex("code", Value("-")) - 1)
-            keys = [prefix, Length("code"), F("code"), F("report_id")]
-        elif key == "grade":
-            score = Grade.objects.filter(pk=OuterRef("current_grade_id")).values("score")[:1]
-            queryset = queryset.annotate(current_grade_score=Subquery(score))
-            keys = [F("current_grade_score")]
-        else:
-            keys = [F("current_as_of")]
-        ordered = [
-            (k.desc(nulls_last=True) if descending else k.asc(nulls_last=True)) for k in keys
+def check_slugs_exist(filters: RecommendationFilters) -> None:
+    """A 400 for each filter naming a report, area, topic or grade that does not exist."""
+    errors = {}
+    for name, model in queries.unknown_slugs(filters).items():
+        known = sorted(set(model.objects.values_list("slug", flat=True)))
+        shown = ", ".join(known[:30]) + (", …" if len(known) > 30 else "")
+        noun = model._meta.verbose_name
+        errors[name] = [
+            f"There is no {noun} “{getattr(filters, name)}”. Known: {shown or 'none yet'}."
         ]
-        return queryset.order_by(*ordered, "report_id", "position")
+    if errors:
+        raise exceptions.ValidationError(errors)
 
 
 def _visible_evaluators(request: HttpRequest | None) -> QuerySet[Evaluator]:

@@ -72,14 +72,26 @@ class PagePagination(PageNumberPagination):
     def paginate_queryset(self, queryset, request: Request, view=None) -> list:
         self.request = request
         paginator = self.django_paginator_class(queryset, self.get_page_size(request))
-        number = self.get_page_number(request, paginator)
+        self._turn_to(paginator, self.get_page_number(request, paginator))
+        return list(self.page)
+
+    def _turn_to(self, paginator, number: int) -> None:
         try:
             self.page = paginator.page(number)
         except InvalidPage:
             raise exceptions.NotFound(
                 f"Page {number} does not exist: the last page is {paginator.num_pages}."
             ) from None
-        return list(self.page)
+
+    # For a list that reads a page and its count in one query (the recommendations):
+    # the size and number asked for, then the page once the count is known.
+    def size_and_number(self, request: Request) -> tuple[int, int]:
+        return self.get_page_size(request), self.get_page_number(request, None)
+
+    def set_page(self, request: Request, *, count: int, number: int, size: int) -> None:
+        self.request = request
+        # Numbers stand in for the rows: the paginator needs only how many there are.
+        self._turn_to(self.django_paginator_class(range(count), size), number)
 
     def get_schema_operation_parameters(self, view) -> list[dict[str, Any]]:
         return [

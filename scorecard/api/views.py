@@ -22,8 +22,9 @@ from scorecard.api.filters import (
     AreaFilter,
     EditionFilter,
     EvaluationFilter,
-    RecommendationFilter,
     SourceFilter,
+    check_slugs_exist,
+    recommendation_filters,
 )
 from scorecard.api.pagination import FeedPagination
 from scorecard.api.permissions import Publish, ReadOrEdit
@@ -162,31 +163,42 @@ class RecommendationViewSet(ReadOnlyViewSet):
     noun = "recommendation"
     serializer_class = s.RecommendationSerializer
     lookup_value_regex = ID
-    filterset_class = RecommendationFilter
+    filter_backends: list = []  # the list reads its own parameters (recommendation_filters)
 
     def get_queryset(self) -> QuerySet[Recommendation]:
         # The filter set annotates each row's current grade (as of `as_of`, if given).
         return Recommendation.objects.select_related("report", "area").prefetch_related("topics")
 
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        # Rows as dicts, not model instances (bench/README.md): the page, then the current
-        # evaluations and the topics of its rows, one query each.
-        filtered = self.filter_queryset(Recommendation.objects.all())
-        rows = self.paginate_queryset(filtered.values(*queries.RECOMMENDATION_FIELDS))
-        ids = [row["id"] for row in rows]
-        current = queries.current_evaluation_values(filtered, ids) if ids else {}
-        topics = queries.topic_slugs(ids) if ids else {}
+        # One prepared query for the page, its count, current evaluations and topics
+        # (tracker.queries.recommendation_page; bench/README.md says why).
+        filters = recommendation_filters(request.query_params)
+        size, number = self.paginator.size_and_number(request)
+        count, page = queries.recommendation_page(filters, limit=size, offset=(number - 1) * size)
+        if not page:
+            check_slugs_exist(filters)
+            if count is None:
+                count = queries.recommendation_count(filters)
+        self.paginator.set_page(request, count=count, number=number, size=size)
         return self.get_paginated_response(
             [
                 s.RecommendationSerializer.represent_values(
-                    row, current.get(row["id"]), topics.get(row["id"], [])
+                    row.recommendation, row.current, row.topics
                 )
-                for row in rows
+                for row in page
             ]
         )
 
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        (recommendation,) = queries.attach_current_evaluations([self.get_object()])
+        # The current grade as of `as_of`, if given (the list's other filters do not apply).
+        as_of = recommendation_filters(request.query_params).as_of
+        queryset = queries.with_current_grade(self.get_queryset(), as_of).filter(
+            pk=self.kwargs["pk"]
+        )
+        recommendations = queries.attach_current_evaluations(queryset)
+        if not recommendations:
+            raise exceptions.NotFound(f"There is no recommendation “{self.kwargs['pk']}”.")
+        (recommendation,) = recommendations
         return Response(s.RecommendationSerializer.represent(recommendation))
 
     @action(detail=True, filter_backends=[], pagination_class=None)
