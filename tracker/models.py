@@ -213,7 +213,11 @@ class Source(models.Model):
 
     class Meta:
         ordering = ["title"]
-        indexes = [models.Index(fields=["url"], name="source_url_idx")]
+        indexes = [
+            models.Index(fields=["url"], name="source_url_idx"),
+            # Every response reads the latest `updated_at` (queries.data_state).
+            models.Index(fields=["updated_at"], name="source_updated_idx"),
+        ]
 
     def __str__(self) -> str:
         return self.title
