@@ -18,7 +18,7 @@ from tests import factories
 from tests.api_support import client_as, make_draft, publish_new
 from tracker import queries, services
 from tracker.models import Evaluation, EvidenceLink, Recommendation, Source
-from tracker.prepared import Limit, Prepared
+from tracker.prepared import Ids, Limit, Prepared
 
 # --- Prepared queries ------------------------------------------------------------------------
 
@@ -81,6 +81,22 @@ def test_a_prepared_query_ends_each_slice_where_the_queryset_does(demo):
 
     for size in (1, 20, 1000, 1, 20):
         assert LATEST.rows(report=demo.pk, size=size) == everything[:size]
+
+
+def _these(*, ids: Ids[5]) -> QuerySet:
+    return Evaluation.objects.filter(id__in=ids).order_by("id").values_list("id", "as_of")
+
+
+THESE = Prepared(Evaluation, _these)
+
+
+def test_a_prepared_query_takes_a_list_of_any_length_up_to_its_most(demo):
+    ids = list(Evaluation.objects.order_by("-id").values_list("id", flat=True)[:5])
+
+    for chosen in (ids[:1], ids[2:4], ids, [ids[3], ids[3], ids[0]]):
+        assert THESE.rows(ids=chosen) == list(_these(ids=chosen))
+    with pytest.raises(ValueError, match="Between 1 and 5 ids"):
+        THESE.rows(ids=[*ids, ids[0] + 1])
 
 
 # --- The API's bodies built from dicts ---------------------------------------------------------

@@ -24,9 +24,14 @@ An argument annotated `Limit` ends a slice (`queryset[:size]`). The ORM writes a
 into the SQL, and the planner needs its value (how many rows are wanted) to choose well:
 as a parameter, a join over a page was planned as a join over the whole table. So each
 value gets a statement of its own, compiled and prepared on first use.
+
+An argument annotated `Ids[n]` is a list of up to n ids for `__in`. It always reaches the
+SQL as n parameters (the list's first id repeated to fill them), so a list of any length
+runs the same statement.
 """
 
 import datetime
+import functools
 import inspect
 import itertools
 import weakref
@@ -43,6 +48,22 @@ _numbers = itertools.count(1)
 
 class Limit(int):
     """The annotation of a `Prepared` argument that ends a slice: `queryset[:size]`."""
+
+
+class Ids(tuple):
+    """The annotation `Ids[n]` of a `Prepared` argument: up to n ids, for `__in`."""
+
+    most = 0
+
+    def __class_getitem__(cls, most: int) -> type["Ids"]:
+        return _ids_of(most)
+
+
+@functools.cache
+def _ids_of(most: int) -> type[Ids]:
+    if not 0 < most < 1000:  # (their placeholders are numbered in thousands)
+        raise ValueError(most)
+    return type(f"Ids{most}", (Ids,), {"most": most})
 
 
 # PostgreSQL connections (the driver's, weakly: a new connection prepares again) and the
@@ -87,7 +108,8 @@ class _Plan:
     name: str
     sql: str
     params: tuple
-    slots: tuple[tuple[int, str], ...]  # (position in params, argument name)
+    # (position in params, argument name, index in an `Ids` argument or None)
+    slots: tuple[tuple[int, str, int | None], ...]
     converters: tuple[tuple[int, tuple, Any], ...]  # (column, functions, expression)
 
 
@@ -99,7 +121,15 @@ def _placeholder(index: int, kind: type) -> Any:
         return datetime.date(1111, 1, 1 + index)
     if kind is str:
         return f"\x1fprepared-argument-{index}\x1f"
-    return -(10**15) - index
+    if issubclass(kind, Ids):
+        return [-(10**15) - 1000 * index - item for item in range(kind.most)]
+    return -(10**15) - 1000 * index
+
+
+def _filled(ids: Sequence[int], most: int) -> Sequence[int]:
+    if not 0 < len(ids) <= most:
+        raise ValueError(f"Between 1 and {most} ids, not {len(ids)}")
+    return [*ids, *[ids[0]] * (most - len(ids))]
 
 
 class Prepared:
@@ -135,18 +165,21 @@ class Prepared:
         queryset = self.build(**placeholders, **limits)
         compiler = queryset.query.get_compiler(connection=connection)
         sql, params = compiler.as_sql()
-        wanted = {
-            self._adapt(connection, self.kinds[name], value): name
-            for name, value in placeholders.items()
-        }
+        wanted = {}
+        for name, value in placeholders.items():
+            if issubclass(self.kinds[name], Ids):
+                wanted.update({item: (name, index) for index, item in enumerate(value)})
+            else:
+                wanted[self._adapt(connection, self.kinds[name], value)] = (name, None)
         slots = tuple(
-            (position, wanted[p])
+            (position, *wanted[p])
             for position, p in enumerate(params)
             if isinstance(p, (int, str, datetime.date)) and p in wanted
         )
-        missing = set(placeholders) - {name for _, name in slots}
+        missing = set(wanted.values()) - {(name, index) for _, name, index in slots}
         if missing:
-            raise ValueError(f"Arguments {sorted(missing)} do not reach the SQL as parameters")
+            names = sorted({name for name, _ in missing})
+            raise ValueError(f"Arguments {names} do not reach the SQL as parameters")
         expressions = [column[0] for column in compiler.select]
         converters = tuple(
             (index, tuple(functions), expression)
@@ -162,9 +195,17 @@ class Prepared:
         plan = self._plans.get(key)
         if plan is None:
             plan = self._plans[key] = self._plan(connection, limits)
+        filled = {
+            name: _filled(arguments[name], kind.most)
+            for name, kind in self.kinds.items()
+            if issubclass(kind, Ids)
+        }
         params = list(plan.params)
-        for position, name in plan.slots:
-            params[position] = self._adapt(connection, self.kinds[name], arguments[name])
+        for position, name, index in plan.slots:
+            if index is None:
+                params[position] = self._adapt(connection, self.kinds[name], arguments[name])
+            else:
+                params[position] = filled[name][index]
         with connection.cursor() as cursor:
             execute_prepared(cursor, plan.name, plan.sql, params)
             rows = cursor.fetchall()

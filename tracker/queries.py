@@ -41,7 +41,7 @@ from tracker.models import (
     Status,
     Topic,
 )
-from tracker.prepared import Prepared, execute_prepared
+from tracker.prepared import Ids, Prepared, execute_prepared
 
 
 def published_evaluations() -> QuerySet[Evaluation]:
@@ -248,18 +248,31 @@ def feed_page(
     return page.order_by("updated_at", "id").values_list(*TIMELINE_FIELDS)[:size]
 
 
-def evidence_values(evaluation_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
-    """Evaluation id → its evidence as dicts keyed by EVIDENCE_FIELDS, in citation order."""
-    links = (
-        EvidenceLink.objects.filter(evaluation_id__in=evaluation_ids)
+# Evidence is read for this many evaluations at a time: a feed page's worth.
+EVIDENCE_BATCH = 200
+
+
+def _evidence(*, evaluations: Ids[EVIDENCE_BATCH]) -> QuerySet:
+    return (
+        EvidenceLink.objects.filter(evaluation_id__in=evaluations)
         .order_by("evaluation_id", "position", "id")
         .values_list("evaluation_id", *EVIDENCE_FIELDS)
     )
+
+
+_EVIDENCE = Prepared(EvidenceLink, _evidence)
+
+
+def evidence_values(evaluation_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
+    """Evaluation id → its evidence as dicts keyed by EVIDENCE_FIELDS, in citation order.
+    One query for each EVIDENCE_BATCH evaluations."""
     evidence: dict[int, list[dict[str, Any]]] = {}
-    for evaluation_id, *values in links:
-        evidence.setdefault(evaluation_id, []).append(
-            dict(zip(EVIDENCE_FIELDS, values, strict=True))
-        )
+    for start in range(0, len(evaluation_ids), EVIDENCE_BATCH):
+        batch = evaluation_ids[start : start + EVIDENCE_BATCH]
+        for evaluation_id, *values in _EVIDENCE.rows(evaluations=batch):
+            evidence.setdefault(evaluation_id, []).append(
+                dict(zip(EVIDENCE_FIELDS, values, strict=True))
+            )
     return evidence
 
 
