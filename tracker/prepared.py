@@ -23,7 +23,8 @@ SQLite, for one).
 An argument annotated `Limit` ends a slice (`queryset[:size]`). The ORM writes a slice
 into the SQL, and the planner needs its value (how many rows are wanted) to choose well:
 as a parameter, a join over a page was planned as a join over the whole table. So each
-value gets a statement of its own, compiled and prepared on first use.
+value gets a statement of its own, compiled and prepared on first use (so keep the values
+few: the API's page sizes are at most 200).
 
 An argument annotated `Ids[n]` is a list of up to n ids for `__in`. It always reaches the
 SQL as n parameters (the list's first id repeated to fill them), so a list of any length
