@@ -6,17 +6,19 @@ import datetime
 import io
 
 import pytest
+from django.contrib.auth.models import AnonymousUser
 from django.db.models import QuerySet
 from django.test.client import Client
 from django.utils import timezone
 
 from scorecard import exports
+from scorecard.api import access
 from scorecard.api import serializers as s
 from tests import factories
-from tests.api_support import client_as
+from tests.api_support import client_as, make_draft, publish_new
 from tracker import queries, services
 from tracker.models import Evaluation, EvidenceLink, Recommendation, Source
-from tracker.prepared import Prepared
+from tracker.prepared import Ids, Limit, Prepared
 
 # --- Prepared queries ------------------------------------------------------------------------
 
@@ -62,6 +64,41 @@ def test_an_argument_that_does_not_reach_the_sql_is_refused(db):
         Prepared(Evaluation, ignores).rows(recommendation=1)
 
 
+def _latest(*, report: int, size: Limit) -> QuerySet:
+    return (
+        Evaluation.objects.filter(recommendation__report_id=report)
+        .order_by("-as_of", "-id")
+        .values_list("id")[:size]
+    )
+
+
+LATEST = Prepared(Evaluation, _latest)
+
+
+def test_a_prepared_query_ends_each_slice_where_the_queryset_does(demo):
+    everything = list(_latest(report=demo.pk, size=1000))
+    assert len(everything) > 20
+
+    for size in (1, 20, 1000, 1, 20):
+        assert LATEST.rows(report=demo.pk, size=size) == everything[:size]
+
+
+def _these(*, ids: Ids[5]) -> QuerySet:
+    return Evaluation.objects.filter(id__in=ids).order_by("id").values_list("id", "as_of")
+
+
+THESE = Prepared(Evaluation, _these)
+
+
+def test_a_prepared_query_takes_a_list_of_any_length_up_to_its_most(demo):
+    ids = list(Evaluation.objects.order_by("-id").values_list("id", flat=True)[:5])
+
+    for chosen in (ids[:1], ids[2:4], ids, [ids[3], ids[3], ids[0]]):
+        assert THESE.rows(ids=chosen) == list(_these(ids=chosen))
+    with pytest.raises(ValueError, match="Between 1 and 5 ids"):
+        THESE.rows(ids=[*ids, ids[0] + 1])
+
+
 # --- The API's bodies built from dicts ---------------------------------------------------------
 
 
@@ -86,6 +123,31 @@ def test_timeline_values_give_the_same_body_as_the_model_instances(demo):
     assert [e["id"] for e in from_values][-2:] == [bare.pk, cited.pk]
     assert from_values[-2]["evidence"] == []
     assert len(from_values[-1]["evidence"]) == 2
+
+
+@pytest.mark.parametrize("role", ["anonymous", "editor"])
+def test_the_feed_reads_the_same_rows_with_a_filter_that_keeps_them_all(demo, role):
+    # Unfiltered, the feed is one prepared query; with any filter, a query built per request.
+    withdrawn = services.unpublish_evaluation(
+        evaluation=publish_new(demo.recommendations.get(code="SEC-1"))
+    )
+    make_draft(demo)
+    client = client_as(role)
+    visible = access.feed_for(getattr(client, "user", AnonymousUser()))
+    expected = list(visible.order_by("updated_at", "id").values_list("id", flat=True))
+
+    url = "/api/v1/evaluations/?updated_since=2000-01-01T00:00:00Z&page_size=7"
+    seen = []
+    while url:
+        prepared = client.get(url).json()
+        built = client.get(f"{url}&report={demo.slug}").json()
+        assert prepared["results"] == built["results"]
+        seen += [e["id"] for e in prepared["results"]]
+        url = prepared["next"]
+
+    assert seen == expected
+    statuses = {e["id"]: e["status"] for e in client.get("/api/v1/evaluations/").json()["results"]}
+    assert statuses[withdrawn.pk] == ("draft" if role == "editor" else "withdrawn")
 
 
 def test_an_ungraded_recommendation_has_an_empty_timeline_and_a_missing_one_is_a_404(demo):

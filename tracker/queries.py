@@ -43,7 +43,7 @@ from tracker.models import (
     Status,
     Topic,
 )
-from tracker.prepared import Prepared, execute_prepared
+from tracker.prepared import Ids, Prepared, execute_prepared
 
 
 def published_evaluations() -> QuerySet[Evaluation]:
@@ -215,18 +215,66 @@ def grade_timeline_values(recommendation_id: int) -> list[dict[str, Any]]:
     return evaluations
 
 
-def evidence_values(evaluation_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
-    """Evaluation id → its evidence as dicts keyed by EVIDENCE_FIELDS, in citation order."""
-    links = (
-        EvidenceLink.objects.filter(evaluation_id__in=evaluation_ids)
+# Before every change the feed can show: `updated_at` is never earlier.
+FEED_START = datetime.datetime(1, 1, 1, tzinfo=datetime.UTC)
+# The largest id the database can hold: a position (t, MAX_ID) means "changed after t".
+MAX_ID = 2**63 - 1
+
+
+def feed_after(
+    evaluations: QuerySet[Evaluation], updated_at: datetime.datetime, pk: int
+) -> QuerySet[Evaluation]:
+    """The evaluations after (updated_at, pk) in the change feed's (updated_at, id) order."""
+    # The redundant `>=` lets the database seek the index straight to the position; with
+    # the OR alone it reads and discards every row before it (measured in bench/: a page
+    # 150,000 rows deep took 15 times as long as the first).
+    return evaluations.filter(
+        Q(updated_at__gte=updated_at),
+        Q(updated_at__gt=updated_at) | Q(updated_at=updated_at, pk__gt=pk),
+    )
+
+
+def feed_page(
+    visible: QuerySet[Evaluation],
+    *,
+    since: datetime.datetime,
+    after_at: datetime.datetime,
+    after_id: int,
+    size: int,
+) -> QuerySet:
+    """A page of the change feed, as rows of TIMELINE_FIELDS: the first `size` of `visible`
+    changed after `since` and after the position (after_at, after_id), in (updated_at, id)
+    order. Without a position, pass (since, MAX_ID); without `since`, FEED_START: the
+    query then has one shape whatever was asked (`tracker.prepared.Prepared`)."""
+    page = feed_after(visible.filter(updated_at__gt=since), after_at, after_id)
+    return page.order_by("updated_at", "id").values_list(*TIMELINE_FIELDS)[:size]
+
+
+# Evidence is read for this many evaluations at a time: a feed page's worth.
+EVIDENCE_BATCH = 200
+
+
+def _evidence(*, evaluations: Ids[EVIDENCE_BATCH]) -> QuerySet:
+    return (
+        EvidenceLink.objects.filter(evaluation_id__in=evaluations)
         .order_by("evaluation_id", "position", "id")
         .values_list("evaluation_id", *EVIDENCE_FIELDS)
     )
+
+
+_EVIDENCE = Prepared(EvidenceLink, _evidence)
+
+
+def evidence_values(evaluation_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
+    """Evaluation id → its evidence as dicts keyed by EVIDENCE_FIELDS, in citation order.
+    One query for each EVIDENCE_BATCH evaluations."""
     evidence: dict[int, list[dict[str, Any]]] = {}
-    for evaluation_id, *values in links:
-        evidence.setdefault(evaluation_id, []).append(
-            dict(zip(EVIDENCE_FIELDS, values, strict=True))
-        )
+    for start in range(0, len(evaluation_ids), EVIDENCE_BATCH):
+        batch = evaluation_ids[start : start + EVIDENCE_BATCH]
+        for evaluation_id, *values in _EVIDENCE.rows(evaluations=batch):
+            evidence.setdefault(evaluation_id, []).append(
+                dict(zip(EVIDENCE_FIELDS, values, strict=True))
+            )
     return evidence
 
 

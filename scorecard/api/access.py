@@ -6,19 +6,23 @@ so a draft's source or evaluator cannot announce it either. Editors and publishe
 (`tracker.roles.can_see_drafts`) see everything.
 """
 
+import datetime
+
 from django.apps import apps
 from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from tracker import queries, roles
 from tracker.models import Edition, Evaluation, Evaluator, EvidenceLink, Source, Status
+from tracker.prepared import Limit, Prepared
+
+# What an evaluation is shown with.
+_SHOWN_BESIDE = ("grade", "evaluator", "publication", "recommendation", "recommendation__report")
 
 
 def evaluations_for(user: User | AnonymousUser) -> QuerySet[Evaluation]:
     if roles.can_see_drafts(user):
-        return Evaluation.objects.select_related(
-            "grade", "evaluator", "publication", "recommendation", "recommendation__report"
-        )
+        return Evaluation.objects.select_related(*_SHOWN_BESIDE)
     return queries.published_evaluations()
 
 
@@ -26,14 +30,19 @@ def feed_for(user: User | AnonymousUser) -> QuerySet[Evaluation]:
     """The change feed: what `evaluations_for` shows, and for those who cannot see drafts
     also the evaluations withdrawn after publication, so that a partner who copied one
     learns to drop it. Those are shown as bare tombstones (`WithdrawnSerializer`)."""
-    if roles.can_see_drafts(user):
-        return evaluations_for(user)
+    return feed(drafts_visible=roles.can_see_drafts(user))
+
+
+def feed(*, drafts_visible: bool) -> QuerySet[Evaluation]:
+    """`feed_for` a user who can (or cannot) see drafts."""
+    if drafts_visible:
+        return Evaluation.objects.select_related(*_SHOWN_BESIDE)
     # (The registry, not `Evaluation.history`, which builds a manager class per access.)
     history = apps.get_model("tracker", "HistoricalEvaluation")
     was_published = history.objects.filter(id=OuterRef("pk"), status=Status.PUBLISHED)
-    return Evaluation.objects.select_related(
-        "grade", "evaluator", "publication", "recommendation", "recommendation__report"
-    ).filter(Q(status=Status.PUBLISHED) | Exists(was_published))
+    return Evaluation.objects.select_related(*_SHOWN_BESIDE).filter(
+        Q(status=Status.PUBLISHED) | Exists(was_published)
+    )
 
 
 def editions_for(user: User | AnonymousUser) -> QuerySet[Edition]:
@@ -55,3 +64,25 @@ def evaluators_for(user: User | AnonymousUser) -> QuerySet[Evaluator]:
         return Evaluator.objects.all()
     graded = Evaluation.objects.filter(evaluator=OuterRef("pk"), status=Status.PUBLISHED)
     return Evaluator.objects.filter(Exists(graded))
+
+
+def _feed_page(*, drafts_visible: bool) -> Prepared:
+    def build(
+        *, since: datetime.datetime, after_at: datetime.datetime, after_id: int, size: Limit
+    ) -> QuerySet:
+        return queries.feed_page(
+            feed(drafts_visible=drafts_visible),
+            since=since,
+            after_at=after_at,
+            after_id=after_id,
+            size=size,
+        )
+
+    return Prepared(Evaluation, build)
+
+
+# `queries.feed_page` of `feed`, prepared once for each side of the drafts rule: the feed
+# is polled, and building, compiling and planning its query cost more than running it.
+FEED_PAGES = {
+    drafts_visible: _feed_page(drafts_visible=drafts_visible) for drafts_visible in (False, True)
+}

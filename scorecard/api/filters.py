@@ -5,7 +5,7 @@ empty list that looks like an answer and never a server error.
 
 import datetime
 import re
-from typing import Any
+from typing import Any, ClassVar
 
 import django_filters as filters
 from django import forms
@@ -229,6 +229,19 @@ class EvaluationFilter(filters.FilterSet):
     class Meta:
         model = Evaluation
         fields: list[str] = []
+
+    # Building the form class (a field per filter, and the evaluators a client may name)
+    # cost more than the rest of a feed request's Python. It differs only by the drafts
+    # rule, so it is built once for each side of it; each form still copies its fields.
+    _form_classes: ClassVar[dict[bool, type[forms.Form]]] = {}
+
+    def get_form_class(self) -> type[forms.Form]:
+        user = self.request.user if self.request is not None else AnonymousUser()
+        drafts_visible = roles.can_see_drafts(user)
+        form_class = self._form_classes.get(drafts_visible)
+        if form_class is None:
+            form_class = self._form_classes[drafts_visible] = super().get_form_class()
+        return form_class
 
     def filter_queryset(self, queryset: QuerySet) -> QuerySet:
         # A withdrawn evaluation is shown to the public only as a tombstone; filtering on

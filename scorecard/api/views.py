@@ -9,6 +9,7 @@ from typing import Any
 from django.db.models import Count, Prefetch, QuerySet
 from django.http import Http404, HttpResponseBase
 from django.urls import reverse
+from django_filters.utils import translate_validation
 from drf_spectacular.utils import extend_schema_view
 from rest_framework import exceptions, mixins, status
 from rest_framework.decorators import action
@@ -249,10 +250,27 @@ class EvaluationViewSet(
         return visible(self.request.user).prefetch_related(queries.evidence_prefetch())
 
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        # Rows as dicts, not model instances: the feed is polled (bench/README.md).
-        visible = access.feed_for(request.user).values(*queries.TIMELINE_FIELDS)
-        page = self.paginate_queryset(self.filter_queryset(visible))
+        # The feed is polled (bench/README.md): rows as dicts, not model instances, and
+        # without filters but `updated_since` one prepared query of fixed shape.
+        filterset = self.filterset_class(request.query_params, request=request)
+        if not filterset.is_valid():
+            raise translate_validation(filterset.errors)
+        size, after = self.paginator.position(request)
+        since = filterset.form.cleaned_data.get("updated_since") or queries.FEED_START
+        after_at, after_id = after or (since, queries.MAX_ID)
+        position = {"since": since, "after_at": after_at, "after_id": after_id, "size": size + 1}
         drafts_visible = roles.can_see_drafts(request.user)
+        filtered = any(
+            value for name, value in filterset.form.cleaned_data.items() if name != "updated_since"
+        )
+        if filtered:
+            # (`updated_since` is applied by the filter set too: the same condition twice.)
+            visible = filterset.filter_queryset(access.feed_for(request.user))
+            rows = queries.feed_page(visible, **position)
+        else:
+            rows = access.FEED_PAGES[drafts_visible].rows(**position)
+        fields = queries.TIMELINE_FIELDS
+        page = self.paginator.page_of([dict(zip(fields, row, strict=True)) for row in rows], size)
         shown = [e["id"] for e in page if drafts_visible or e["status"] == Status.PUBLISHED]
         evidence = queries.evidence_values(shown) if shown else {}
         results = []
