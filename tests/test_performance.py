@@ -7,6 +7,7 @@ import io
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
+from django.db import connection
 from django.db.models import QuerySet
 from django.test.client import Client
 from django.utils import timezone
@@ -16,7 +17,7 @@ from scorecard.api import access
 from scorecard.api import serializers as s
 from tests import factories
 from tests.api_support import client_as, make_draft, publish_new
-from tracker import queries, services
+from tracker import prepared, queries, services
 from tracker.models import Evaluation, EvidenceLink, Recommendation, Source
 from tracker.prepared import Ids, Limit, Prepared
 
@@ -100,6 +101,22 @@ def test_a_prepared_query_takes_a_list_of_any_length_up_to_its_most(demo):
 
 
 # --- The API's bodies built from dicts ---------------------------------------------------------
+
+
+def test_a_connection_keeps_a_bounded_number_of_prepared_statements(db, monkeypatch):
+    # Clients choose the shapes (filters, page sizes); the plans kept for them must not
+    # grow without end on a long-lived connection, and a forgotten one is prepared again.
+    monkeypatch.setattr(prepared, "MOST_PREPARED", 3)
+    with connection.cursor() as cursor:
+        for _ in range(2):
+            for n in range(5):
+                prepared.execute_prepared(cursor, f"scorecard_test_{n}", f"SELECT %s + {n}", [10])
+                assert cursor.fetchone()[0] == 10 + n
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT count(*) FROM pg_prepared_statements WHERE name LIKE 'scorecard_test_%'"
+            )
+            assert cursor.fetchone()[0] == 3
 
 
 def test_timeline_values_give_the_same_body_as_the_model_instances(demo):

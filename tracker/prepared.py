@@ -68,8 +68,12 @@ def _ids_of(most: int) -> type[Ids]:
 
 
 # PostgreSQL connections (the driver's, weakly: a new connection prepares again) and the
-# statements prepared on each.
+# statements prepared on each, least recently run first.
 _PREPARED_ON: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+# Each prepared statement holds its plan in the connection's memory, and the shapes a
+# client can ask for are many (the recommendation list's filters, the feed's page sizes):
+# past this many on one connection, the least recently run is forgotten.
+MOST_PREPARED = 256
 
 
 def execute_prepared(cursor: CursorWrapper, name: str, sql: str, params: Sequence[Any]) -> None:
@@ -88,8 +92,14 @@ def execute_prepared(cursor: CursorWrapper, name: str, sql: str, params: Sequenc
         # that runs in 1. Only statements prepared here are affected: psycopg2 sends every
         # other query with its values written in.
         cursor.execute("SET plan_cache_mode = force_generic_plan")
-        prepared = _PREPARED_ON[connection.connection] = set()
-    if name not in prepared:
+        prepared = _PREPARED_ON[connection.connection] = {}
+    if name in prepared:
+        prepared[name] = prepared.pop(name)  # now the most recently run
+    else:
+        while len(prepared) >= MOST_PREPARED:
+            oldest = next(iter(prepared))
+            cursor.execute(f"DEALLOCATE {oldest}")
+            del prepared[oldest]
         # %s become $1, $2, ... (and %% a plain %); PostgreSQL infers each one's type.
         parts = sql.replace("%%", "\x00").split("%s")
         numbered = "".join(
@@ -97,7 +107,7 @@ def execute_prepared(cursor: CursorWrapper, name: str, sql: str, params: Sequenc
             for index, part in enumerate(parts, start=1)
         ).replace("\x00", "%")
         cursor.execute(f"PREPARE {name} AS {numbered}")
-        prepared.add(name)
+        prepared[name] = True
     if params:
         cursor.execute(f"EXECUTE {name}({', '.join('%s' for _ in params)})", params)
     else:
