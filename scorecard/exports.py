@@ -2,8 +2,9 @@
 
 The shapes are documented in docs/exports.md. CSV files are UTF-8 with a header row, and
 every text cell that a spreadsheet would read as a formula is prefixed with an apostrophe.
-The long files (all evaluations, all evidence) are streamed straight from a database
-cursor, so their memory use stays flat however many rows there are.
+The long files (all evaluations, all evidence) are streamed as the database reads them, so
+their memory use stays flat however many rows there are: on PostgreSQL the server writes the
+CSV (COPY), elsewhere the csv module does, byte for byte the same file.
 """
 
 import csv
