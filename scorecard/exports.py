@@ -217,11 +217,12 @@ def copy_csv_sql(queryset: QuerySet, fields: Sequence[str], *, first: str) -> st
     # `first`, the same on every row, is made in Python; an empty one would be quoted.
     with connection.cursor() as cursor:
         select = cursor.mogrify(select, [csv_cell(first) or None, *params]).decode()
-    # Statements sent together run as one transaction, so SET LOCAL holds for this COPY
-    # only. Planned without parallel workers: for a report of 20,000 rows the planner chose
-    # a parallel scan of the whole evaluation table rather than the report's index, and took
-    # 1.5 to 2 times the processor time. DateStyle ISO writes dates as isoformat() does (the
-    # default, but a server can be set otherwise); to_char() would cost more.
+    # Statements sent together run as one transaction (or in the one under way), so SET
+    # LOCAL holds for this COPY only. Planned without parallel workers: for a report of
+    # 20,000 rows the planner chose a parallel scan of the whole evaluation table rather
+    # than the report's index, and took 1.5 to 2 times the processor time. DateStyle ISO
+    # writes dates as isoformat() does (the default, but a server can be set otherwise);
+    # to_char() would cost more.
     return (
         "SET LOCAL max_parallel_workers_per_gather = 0; SET LOCAL datestyle = 'ISO'; "
         f"COPY ({select}) TO STDOUT WITH (FORMAT csv)"
