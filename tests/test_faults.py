@@ -244,7 +244,7 @@ def database_down(error: Exception, *, after: str | None = None) -> Iterator[Non
 
     def refuse(execute: Callable, sql: str, params: Any, many: bool, context: dict) -> Any:
         nonlocal down
-        if down and sql.lstrip().upper().startswith(("SELECT", "WITH", *WRITES)):
+        if down and sql.lstrip().upper().startswith(("SELECT", "WITH", "SET", "COPY", *WRITES)):
             raise error
         result = execute(sql, params, many, context)
         down = down or sql.lstrip().startswith(after)

@@ -238,6 +238,73 @@ def test_column_wise_csv_cells_equal_cell_by_cell_ones(demo):
     assert {"2011-01-02T03:04:05.000600+00:00", "2011-01-02T03:04:05+00:00"} <= texts
 
 
+AWKWARD_TEXTS = [
+    'He said "yes", then "no"',
+    "first line\nsecond line",
+    "windows\r\nline",
+    "lone\rreturn",
+    "=SUM(A1)",
+    "+plus",
+    "-minus, with a comma",
+    "@at",
+    "\ttab first",
+    "\rreturn first",
+    '"quoted first"',
+    "back\\slash \\. and \\N",
+    "",
+    " leading and trailing space ",
+    "Ünïcödé — 日米同盟 🤝",
+]
+
+
+def test_streamed_downloads_are_byte_for_byte_what_the_csv_module_writes(demo):
+    """On PostgreSQL the server writes the long downloads (COPY); SQLite's are written by
+    the csv module. Either way the bytes must be the reference writer's, on text that needs
+    quoting or escaping, empty texts beside NULLs, and moments with and without
+    microseconds (trailing zeros included)."""
+    moments = [
+        datetime.datetime(2011, 1, 2, 3, 4, 5, tzinfo=datetime.UTC),
+        datetime.datetime(2011, 1, 2, 3, 4, 5, 600, tzinfo=datetime.UTC),
+        datetime.datetime(2011, 1, 2, 3, 4, 5, 292400, tzinfo=datetime.UTC),
+        datetime.datetime(2011, 1, 2, 3, 4, 5, 999999, tzinfo=datetime.UTC),
+        datetime.datetime(999, 12, 31, 23, 59, 59, 100000, tzinfo=datetime.UTC),
+    ]
+    recommendation = demo.recommendations.get(code="SEC-7")
+    Recommendation.objects.filter(pk=recommendation.pk).update(title='=1+2, "cooperation"')
+    for index, text in enumerate(AWKWARD_TEXTS):
+        evaluation = factories.make_evaluation(
+            recommendation, "setback", as_of=datetime.date(2011, 1, 1 + index)
+        )
+        Evaluation.objects.filter(pk=evaluation.pk).update(
+            published_at=moments[index % len(moments)],
+            updated_at=moments[(index + 1) % len(moments)],
+            wording=text,
+            narrative=AWKWARD_TEXTS[-1 - index],
+            publication=None if index % 2 else factories.make_source(),
+        )
+        Source.objects.filter(evidence__evaluation=evaluation).update(
+            title=text, author=AWKWARD_TEXTS[-1 - index], citation=text[::-1]
+        )
+        EvidenceLink.objects.filter(evaluation=evaluation).update(quote=text, page=text[:50])
+    client = Client()
+
+    for name, rows, fields in (
+        ("evaluations", queries.evaluation_export_rows(demo), queries.EVALUATION_EXPORT_FIELDS),
+        ("evidence", queries.evidence_export_rows(demo), queries.EVIDENCE_EXPORT_FIELDS),
+    ):
+        response = client.get(f"/reports/{demo.slug}/{name}.csv")
+        served = b"".join(response.streaming_content)
+        cells = ((demo.slug, *values) for values in rows)
+        reference = "".join(exports.csv_lines(["report", *fields], cells)).encode()
+        assert served == reference, name
+        assert served.count(b"\n") > len(AWKWARD_TEXTS) + 30
+
+    served = b"".join(client.get(f"/reports/{demo.slug}/evaluations.csv").streaming_content)
+    assert b'"\'=1+2, ""cooperation"""' in served
+    assert b",2011-01-02T03:04:05.292400+00:00," in served
+    assert "日米同盟 🤝".encode() in served
+
+
 # --- Kept pages ---------------------------------------------------------------------------------
 
 

@@ -6,7 +6,9 @@ import io
 import json
 
 import pytest
+from django.test import Client
 
+from scorecard import exports
 from scorecard.exports import SCORECARD_COLUMNS, csv_cell
 from tests import factories
 from tracker import queries
@@ -200,3 +202,22 @@ def test_evidence_csv_streams_the_evidence_of_published_evaluations(demo, client
     assert len(rows) == expected
     assert list(rows[0]) == ["report", *queries.EVIDENCE_EXPORT_FIELDS]
     assert rows[0]["source_title"] == "A New Security Agenda for the U.S.-Japan Alliance"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_download_closed_half_way_leaves_the_site_working(demo, monkeypatch):
+    """A visitor who cancels a long download: the rest is not read, and the next
+    request (on PostgreSQL, maybe on the same connection) is answered in full."""
+    monkeypatch.setattr(exports, "STREAM_CHUNK_ROWS", 5)
+    monkeypatch.setattr(exports, "WRITE_BATCH_ROWS", 5)
+    client = Client()
+    url = "/reports/armitage-nye-2000/evaluations.csv"
+    whole = b"".join(client.get(url).streaming_content)
+
+    response = client.get(url)
+    first = next(iter(response.streaming_content))
+    response.close()
+
+    assert whole.startswith(first)
+    assert len(first) < len(whole)
+    assert b"".join(client.get(url).streaming_content) == whole
