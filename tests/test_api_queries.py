@@ -117,7 +117,8 @@ def test_the_counts_are_small(data):
     """The budget of the busiest endpoints, so a new per-row query cannot hide in a constant.
 
     Every request pays the rate limit (one upsert on the cache table, measured on the API's
-    index page) and Last-Modified (one query); then each page its own queries.
+    index page) and Last-Modified (one query; on PostgreSQL read by the rate limit's
+    statement); then each page its own queries.
     """
     client = client_as("anonymous")
     count_queries(client, ["/api/v1/"])
@@ -127,12 +128,13 @@ def test_the_counts_are_small(data):
         client, ["/api/v1/recommendations/", "/api/v1/evaluations/", "/api/v1/reports/"]
     )
 
+    last_modified = 0 if connection.vendor == "postgresql" else 1
     assert rate_limit == 1
     assert counts == {
         # the page with its count, current evaluations and topics
-        "/api/v1/recommendations/": rate_limit + 1 + 1,
+        "/api/v1/recommendations/": rate_limit + last_modified + 1,
         # rows, evidence
-        "/api/v1/evaluations/": rate_limit + 1 + 2,
+        "/api/v1/evaluations/": rate_limit + last_modified + 2,
         # count, rows
-        "/api/v1/reports/": rate_limit + 1 + 2,
+        "/api/v1/reports/": rate_limit + last_modified + 2,
     }

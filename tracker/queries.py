@@ -683,14 +683,24 @@ def data_state() -> DataState:
     when a draft is saved (a needless revalidation, never a stale page). Reports, areas and
     grade scales carry no timestamps: they change with imports, which also write history.
     """
+    sql, params = data_state_sql()
+    connection = connections[router.db_for_read(Evaluation)]
+    with connection.cursor() as cursor:
+        execute_prepared(cursor, "scorecard_data_state", sql, params)
+        return data_state_of([row[0] for row in cursor.fetchall()])
+
+
+def data_state_sql() -> tuple[str, tuple]:
+    """data_state's query: one row, one moment (or NULL) in each, in a fixed order."""
     alias = router.db_for_read(Evaluation)
     if alias not in _DATA_STATE_SQL:
         _DATA_STATE_SQL[alias] = _data_state_query().query.get_compiler(alias).as_sql()
-    sql, params = _DATA_STATE_SQL[alias]
-    connection = connections[alias]
-    with connection.cursor() as cursor:
-        execute_prepared(cursor, "scorecard_data_state", sql, params)
-        moments = [_aware(row[0]) for row in cursor.fetchall()]
+    return _DATA_STATE_SQL[alias]
+
+
+def data_state_of(moments: list[datetime.datetime | str | None]) -> DataState:
+    """The DataState of the moments data_state_sql() read, in its order."""
+    moments = [_aware(moment) for moment in moments]
     known = [moment for moment in moments if moment is not None]
     token = hashlib.sha256(
         "|".join(moment.isoformat() if moment else "-" for moment in moments).encode()

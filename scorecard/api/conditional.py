@@ -63,11 +63,27 @@ def _usable_last_modified(request: Request, now: datetime.datetime) -> datetime.
 
 
 def _data_state(request: Request) -> queries.DataState:
-    # One query per request, whether the answer is an early 304 or a full response.
+    # Read once per request, whether the answer is an early 304 or a full response, and
+    # before the body is made: a Last-Modified older than the body can only cost a client
+    # a revalidation, where one newer than the body could validate a stale copy.
     state = getattr(request, "_scorecard_data_state", None)
     if state is None:
         state = request._scorecard_data_state = queries.data_state()
     return state
+
+
+def knows_data_state(request: Request) -> bool:
+    return getattr(request, "_scorecard_data_state", None) is not None
+
+
+def read_data_state(request: Request) -> None:
+    """Read the data's state for this request now, unless it is known already."""
+    _data_state(request)
+
+
+def keep_data_state(request: Request, state: queries.DataState) -> None:
+    """The data's state for this request, read with another query (the rate limit's)."""
+    request._scorecard_data_state = state
 
 
 # --- 304 before the work ---------------------------------------------------------------------

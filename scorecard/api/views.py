@@ -62,9 +62,14 @@ class ApiViewSet(GenericViewSet):
 
     def check_throttles(self, request: Request) -> None:
         # A 304 that one query can give is given before the rate limit counts it.
-        if isinstance(getattr(request, "accepted_renderer", None), JSONRenderer):
+        json = isinstance(getattr(request, "accepted_renderer", None), JSONRenderer)
+        if json:
             conditional.answer_early(request)
         super().check_throttles(request)
+        if json and request.method in ("GET", "HEAD"):
+            # The data's state, read before the body (conditional.py says why), if the
+            # rate limit's query did not read it too.
+            conditional.read_data_state(request)
 
     def handle_exception(self, exc: Exception) -> HttpResponseBase:
         if isinstance(exc, conditional.AnsweredEarly):
