@@ -244,7 +244,10 @@ def database_down(error: Exception, *, after: str | None = None) -> Iterator[Non
 
     def refuse(execute: Callable, sql: str, params: Any, many: bool, context: dict) -> Any:
         nonlocal down
-        if down and sql.lstrip().upper().startswith(("SELECT", "WITH", "SET", "COPY", *WRITES)):
+        statement = sql.lstrip().upper()
+        if down and statement.startswith(
+            ("SELECT", "WITH", "SET", "COPY", "PREPARE", "EXECUTE", "DEALLOCATE", *WRITES)
+        ):
             raise error
         result = execute(sql, params, many, context)
         down = down or sql.lstrip().startswith(after)
