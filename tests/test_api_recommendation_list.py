@@ -12,7 +12,7 @@ from django.utils import timezone
 from tests import factories
 from tests.api_support import client_as
 from tracker import queries
-from tracker.models import Status, Topic
+from tracker.models import Report, Status, Topic
 
 APRIL_2004 = datetime.date(2004, 4, 26)
 JAN_2008 = datetime.date(2008, 1, 15)
@@ -159,3 +159,101 @@ def test_an_empty_list_is_a_page_with_nothing_on_it(history, anonymous):
 
     assert response.status_code == 200
     assert response.json() == {"count": 0, "next": None, "previous": None, "results": []}
+
+
+@pytest.fixture
+def varied(report):
+    """Two reports; areas, actors, topics and words that tell the recommendations apart;
+    grades that differ now and as of 2005."""
+    defence = factories.make_area(report, "defence")
+    economy = factories.make_area(report, "economy")
+    other = factories.make_recommendation(factories.make_report())
+    alliance = Topic.objects.create(slug="alliance", name="Alliance")
+    rows = []
+    for n, (area, actor, words) in enumerate(
+        [
+            (defence, "japan", "Host nation support"),
+            (defence, "united-states", "Bases on Okinawa"),
+            (economy, "both", "Trade and host nation talks"),
+            (economy, "japan", "Deregulation"),
+            (defence, "both", "Missile defence"),
+        ]
+    ):
+        rows.append(factories.make_recommendation(report, area))
+        rows[-1].actor, rows[-1].title = actor, words
+        rows[-1].save()
+        if n % 2 == 0:
+            rows[-1].topics.add(alliance)
+    for recommendation, grades in zip(
+        [*rows, other],
+        [("none", "done"), ("partial",), (), ("done", "none"), ("none",), ("done",)],
+        strict=True,
+    ):
+        for year, grade in zip((2004, 2008), grades, strict=False):
+            factories.make_evaluation(recommendation, grade, as_of=datetime.date(year, 4, 1))
+    return report
+
+
+def expected_rows(filters: dict[str, str], as_of, ordering: str) -> list[int]:
+    """What the list should hold, worked out from the ORM's scorecards."""
+    rows = []
+    for report in Report.objects.order_by("published_on", "id"):
+        for r in queries.scorecard(report, as_of):
+            current = r.current_evaluation
+            kept = (
+                filters.get("report", report.slug) == report.slug
+                and filters.get("area", r.area.slug) == r.area.slug
+                and filters.get("actor", r.actor) == r.actor
+                and ("topic" not in filters or r.topics.filter(slug=filters["topic"]).exists())
+                and filters.get("q", "").upper() in f"{r.code}|{r.title}|{r.text}".upper()
+                and (
+                    "grade" not in filters
+                    or (current is not None and current.grade.slug == filters["grade"])
+                )
+            )
+            if kept:
+                rows.append((report, r, current))
+    key = ordering.lstrip("-")
+    if key != "position":
+        graded = [row for row in rows if row[2] is not None]
+        ungraded = [row for row in rows if row[2] is None]
+        graded.sort(key=lambda row: (row[0].pk, row[1].position))  # ties: report order
+        graded.sort(
+            key=lambda row: row[2].grade.score if key == "grade" else row[2].as_of,
+            reverse=ordering.startswith("-"),
+        )
+        rows = graded + ungraded
+    elif ordering.startswith("-"):
+        rows.reverse()
+    return [r.pk for _, r, _ in rows]
+
+
+FILTER_VALUES = {
+    "report": "report",  # the fixture's report, filled in below
+    "area": "defence",
+    "actor": "japan",
+    "topic": "alliance",
+    "q": "HOST nation",
+}
+
+
+@pytest.mark.parametrize("as_of", [None, datetime.date(2005, 1, 1)])
+@pytest.mark.parametrize(
+    "current", [{}, {"grade": "none"}, {"ordering": "grade"}, {"ordering": "-date"}]
+)
+def test_every_filter_combines_with_the_current_grade_and_as_of(varied, anonymous, as_of, current):
+    # Each filter alone and in pairs, with what needs the current grade and with as_of:
+    # the statement's parameters must line up with its placeholders in every shape.
+    values = {**FILTER_VALUES, "report": varied.slug}
+    combinations = [(), *((name,) for name in values), *itertools.combinations(values, 2)]
+    for names in combinations:
+        filters = {name: values[name] for name in names}
+        if "grade" in current:
+            filters["grade"] = current["grade"]
+        ordering = current.get("ordering", "position")
+        query = "&".join(f"{name}={value}" for name, value in filters.items())
+        query += f"&ordering={ordering}" + (f"&as_of={as_of.isoformat()}" if as_of else "")
+
+        listed = [row["id"] for row in all_rows(anonymous, query)]
+
+        assert listed == expected_rows(filters, as_of, ordering), query

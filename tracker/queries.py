@@ -347,7 +347,9 @@ def _like(text: str) -> str:
 
 
 def _matching_sql(filters: RecommendationFilters, arguments: list[str], *, for_count: bool) -> str:
-    """The `matching` rows of the filters: ids and what orders them."""
+    """The `matching` rows of the filters: ids and what orders them. The names of the
+    values its placeholders take, in the order they appear, go on the end of `arguments`."""
+    first_argument = len(arguments)
     conditions = []
     if filters.report is not None:
         conditions.append("rep.slug = %s")
@@ -380,10 +382,11 @@ def _matching_sql(filters: RecommendationFilters, arguments: list[str], *, for_c
     if not _needs_current(filters, for_count=for_count):
         return rows
     # The grade filter and the grade and date orderings need every row's current grade.
+    # Its subquery comes before the rows in the SQL, and so do its arguments.
     as_of = ""
     if filters.as_of is not None:
         as_of = " AND e.as_of <= %s"
-        arguments.append("as_of")
+        arguments.insert(first_argument, "as_of")
     rows = (
         f"SELECT b.*, ce.grade_id, ce.as_of AS current_as_of, cg.score AS grade_score "  # noqa: S608
         f"FROM (SELECT f.*, {_CURRENT_ID.format(outer='f', as_of=as_of)} AS current_id "
