@@ -327,15 +327,10 @@ def test_a_publication_is_shown_at_once_not_a_kept_page(demo):
     client = Client()
     url = f"/reports/{demo.slug}/sec-1/"
     before = client.get(url)
-    draft = services.record_evaluation(
-        recommendation=demo.recommendations.get(code="SEC-1"),
-        evaluator=factories.make_evaluator(),
-        grade=demo.grade_scale.grades.get(slug="setback"),
-        as_of=datetime.date(2012, 3, 4),
+    publish_new(
+        demo.recommendations.get(code="SEC-1"),
         narrative="A marker narrative for the kept-page test.",
-        evidence=[{"source": factories.make_source()}],
     )
-    services.publish_evaluation(evaluation=draft)
 
     after = client.get(url)
 
@@ -386,15 +381,7 @@ def test_after_a_change_the_api_answers_in_full_again(demo):
     client = client_as("anonymous")
     url = f"/api/v1/recommendations/{demo.recommendations.get(code='SEC-1').pk}/timeline/"
     first = client.get(url)
-    draft = services.record_evaluation(
-        recommendation=demo.recommendations.get(code="SEC-1"),
-        evaluator=factories.make_evaluator(),
-        grade=demo.grade_scale.grades.get(slug="setback"),
-        as_of=datetime.date(2012, 3, 4),
-        narrative="Worse.",
-        evidence=[{"source": factories.make_source()}],
-    )
-    services.publish_evaluation(evaluation=draft)
+    draft = publish_new(demo.recommendations.get(code="SEC-1"), narrative="Worse.")
 
     after = client.get(url, HTTP_IF_NONE_MATCH=first["ETag"])
 

@@ -70,6 +70,13 @@ class UtcDateTimeField(forms.CharField):
             ) from None
 
 
+def unknown_slug_message(noun: str, slug: str, queryset: QuerySet) -> str:
+    """That `slug` names no `noun`, and which slugs would (the first 30)."""
+    known = sorted(set(queryset.values_list("slug", flat=True)))
+    shown = ", ".join(known[:30]) + (", …" if len(known) > 30 else "")
+    return f"There is no {noun} “{slug}”. Known: {shown or 'none yet'}."
+
+
 class ExistingSlugsField(forms.CharField):
     """A slug that must name at least one row; cleans to the ids of the rows it names."""
 
@@ -85,13 +92,11 @@ class ExistingSlugsField(forms.CharField):
             return None
         ids = list(self.queryset.filter(slug=slug).values_list("pk", flat=True))
         if not ids:
-            known = sorted(set(self.queryset.values_list("slug", flat=True)))
-            shown = ", ".join(known[:30]) + (", …" if len(known) > 30 else "")
             # Values go in params: the message is %-formatted later, and may contain a `%`.
             raise ValidationError(
-                "There is no %(noun)s “%(slug)s”. Known: %(known)s.",
+                "%(message)s",
                 code="invalid",
-                params={"noun": self.noun, "slug": slug, "known": shown or "none yet"},
+                params={"message": unknown_slug_message(self.noun, slug, self.queryset)},
             )
         return ids
 
@@ -196,12 +201,8 @@ def check_slugs_exist(filters: RecommendationFilters) -> None:
     """A 400 for each filter naming a report, area, topic or grade that does not exist."""
     errors = {}
     for name, model in queries.unknown_slugs(filters).items():
-        known = sorted(set(model.objects.values_list("slug", flat=True)))
-        shown = ", ".join(known[:30]) + (", …" if len(known) > 30 else "")
         noun = model._meta.verbose_name
-        errors[name] = [
-            f"There is no {noun} “{getattr(filters, name)}”. Known: {shown or 'none yet'}."
-        ]
+        errors[name] = [unknown_slug_message(noun, getattr(filters, name), model.objects.all())]
     if errors:
         raise exceptions.ValidationError(errors)
 
