@@ -11,7 +11,14 @@ import datetime
 import pytest
 
 from tests import factories
-from tests.api_support import MARKER, ROLES, client_as, make_draft, withdrawn_with_marker
+from tests.api_support import (
+    MARKER,
+    ROLES,
+    client_as,
+    make_draft,
+    publish_new,
+    withdrawn_with_marker,
+)
 from tracker.models import Edition, EditionEntry, Evaluation, Status
 
 CREATED = {"anonymous": 401, "partner": 403, "editor": 201, "publisher": 201}
@@ -242,3 +249,62 @@ def test_a_wrong_token_is_refused_even_for_reads(db):
     response = client.get("/api/v1/reports/")
 
     assert (response.status_code, response.json()["code"]) == (401, "authentication_failed")
+
+
+# Published evaluations: only a publisher changes them (issue 13, item 1) ------------------
+
+PUBLISHED_NEEDS_PUBLISHER = (
+    "This evaluation is published: only a publisher can change it, or withdraw it to draft "
+    "so that you can."
+)
+
+
+@pytest.fixture
+def published(demo):
+    return publish_new(demo.recommendations.get(code="SEC-2"), narrative="Published words.")
+
+
+def _writes(client, evaluation: Evaluation) -> dict[str, object]:
+    url = f"/api/v1/evaluations/{evaluation.pk}/"
+    etag = client.get(url)["ETag"]
+    full = {
+        "evaluator": evaluation.evaluator.slug,
+        "grade": "setback",
+        "as_of": evaluation.as_of.isoformat(),
+        "wording": "Rewritten",
+        "narrative": "Rewritten.",
+        "publication": None,
+    }
+    return {
+        "patch": client.patch(
+            url, {"narrative": "Rewritten.", "grade": "setback"}, HTTP_IF_MATCH=etag
+        ),
+        "put": client.put(url, full, HTTP_IF_MATCH=etag),
+        "evidence": client.post(
+            f"{url}evidence/", {"source": factories.make_source().key}, HTTP_IF_MATCH=etag
+        ),
+    }
+
+
+def test_an_editor_cannot_change_a_published_evaluation_through_the_api(published):
+    answers = _writes(client_as("editor"), published)
+
+    assert {name: r.status_code for name, r in answers.items()} == dict.fromkeys(answers, 403)
+    assert {name: r.json() for name, r in answers.items()} == dict.fromkeys(
+        answers,
+        {"detail": PUBLISHED_NEEDS_PUBLISHER, "code": "permission_denied", "errors": {}},
+    )
+    saved = Evaluation.objects.get(pk=published.pk)
+    assert (saved.narrative, saved.version, saved.evidence.count()) == ("Published words.", 2, 1)
+
+
+def test_a_publisher_changes_a_published_evaluation_through_the_api(published):
+    publisher = client_as("publisher")
+    url = f"/api/v1/evaluations/{published.pk}/"
+
+    response = publisher.patch(
+        url, {"narrative": "Rewritten."}, HTTP_IF_MATCH=publisher.get(url)["ETag"]
+    )
+
+    assert response.status_code == 200
+    assert Evaluation.objects.get(pk=published.pk).narrative == "Rewritten."

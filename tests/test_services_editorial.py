@@ -160,12 +160,12 @@ def test_evidence_history_is_dated_after_its_version(draft, user):
 # Publishing -------------------------------------------------------------------------------
 
 
-def test_publishing_records_who_and_why_in_history(draft, user):
-    services.publish_evaluation(evaluation=draft, user=user, expected_version=1)
+def test_publishing_records_who_and_why_in_history(draft, publisher_user):
+    services.publish_evaluation(evaluation=draft, user=publisher_user, expected_version=1)
     latest = draft.history.first()
     assert (latest.status, latest.history_user, latest.history_change_reason) == (
         Status.PUBLISHED,
-        user,
+        publisher_user,
         "Published",
     )
 
@@ -203,7 +203,7 @@ def test_a_published_edition_cannot_be_deleted(edition):
     assert refused.value.message_dict == {
         "__all__": [
             "“2004 card” is published: published editions never change and cannot be "
-            "deleted. Later corrections become new evaluations."
+            "deleted, because readers cite them. Freeze a new edition instead."
         ]
     }
     assert Edition.objects.count() == 1

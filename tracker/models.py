@@ -205,6 +205,9 @@ class Source(models.Model):
     published_on = models.DateField(null=True, blank=True)
     url = models.URLField(max_length=1000, blank=True)
     archived_url = models.URLField(max_length=1000, blank=True)
+    # The URL's identity (tracker.rules.source_url_key), kept with every save: one source
+    # per page, held by the database even when two editors add it at the same moment.
+    url_key = models.CharField(max_length=1000, blank=True, editable=False)
     kind = models.CharField(max_length=20, choices=SourceKind.choices, default=SourceKind.OTHER)
     citation = models.TextField(blank=True, help_text="The full citation, as printed.")
     created_at = models.DateTimeField(auto_now_add=True)
@@ -218,9 +221,25 @@ class Source(models.Model):
             # Every response reads the latest `updated_at` (queries.data_state).
             models.Index(fields=["updated_at"], name="source_updated_idx"),
         ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["url_key"], condition=~Q(url_key=""), name="source_unique_url"
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.title
+
+    def save(self, *args, **kwargs) -> None:
+        # Derived, not decided here: the rule is tracker.rules.source_url_key, which imports
+        # this module (hence imported on use).
+        from tracker.rules import source_url_key
+
+        self.url_key = source_url_key(self.url)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "url" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "url_key"}
+        super().save(*args, **kwargs)
 
 
 class Status(models.TextChoices):
@@ -358,6 +377,10 @@ class Edition(models.Model):
             models.CheckConstraint(
                 condition=Q(status=Status.DRAFT) | Q(published_at__isnull=False),
                 name="edition_published_has_date",
+            ),
+            # Readers tell a report's editions apart by name ("2004 card → 2008 review").
+            models.UniqueConstraint(
+                fields=["report", "name"], name="edition_unique_name_per_report"
             ),
         ]
 

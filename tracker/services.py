@@ -1,8 +1,11 @@
 """Write operations on the record. Each is one transaction: it happens whole or not at all.
 
-The admin, the API and the management commands all write through these functions, so the
-rules (what a grade may be, what publishing requires, what an edition freezes) hold
-whichever door a change comes through. Errors are `ValidationError`s keyed by field name.
+The admin, the API and the management commands all write through these functions, and each
+asks `tracker.rules` whether the acting `user` may (`user=None` is the operator: the shell
+and management commands). A refusal about who asks is a `PermissionDenied` with its reason;
+one about the data is a `ValidationError` keyed by field name. A rule the database holds
+(one evaluation per evaluator and date, one source per URL, unique edition slugs and names)
+is refused the same way when two writers race for it, never with an `IntegrityError`.
 """
 
 import datetime
@@ -11,12 +14,12 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
-from django.db.models import F, Q
+from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.text import slugify
 
-from tracker import interchange, queries
+from tracker import interchange, queries, rules
 from tracker.models import (
     Edition,
     EditionEntry,
@@ -31,16 +34,10 @@ from tracker.models import (
     Stance,
     Status,
 )
+from tracker.rules import Operation
 
 # Fields of an evaluation an editor may change; the rest are kept by the services.
-EDITABLE_EVALUATION_FIELDS = (
-    "grade",
-    "wording",
-    "narrative",
-    "as_of",
-    "evaluator",
-    "publication",
-)
+EDITABLE_EVALUATION_FIELDS = rules.EVALUATION_FIELDS
 
 
 class StaleVersionError(ValidationError):
@@ -59,16 +56,6 @@ class StaleVersionError(ValidationError):
             },
             code="stale",
         )
-
-
-def relied_on_by_edition(evaluation: Evaluation) -> Edition | None:
-    """The first published edition that freezes this evaluation, if any."""
-    entry = (
-        EditionEntry.objects.filter(evaluation=evaluation, edition__status=Status.PUBLISHED)
-        .select_related("edition")
-        .first()
-    )
-    return entry.edition if entry else None
 
 
 def _check_evaluation_fields(
@@ -100,23 +87,17 @@ def evaluation_field_problems(
         if evaluation is not None and evaluation.pk is not None:
             others = others.exclude(pk=evaluation.pk)
         if others.exists():
-            errors["as_of"] = _duplicate_message(recommendation, evaluator, as_of)
+            errors["as_of"] = rules.duplicate_evaluation_message(recommendation, evaluator, as_of)
     report = recommendation.report
     if grade.scale_id != report.grade_scale_id:
         errors["grade"] = (
             f"“{grade.label}” is not on the grade scale of {report.short_name}; "
             f"choose a grade of “{report.grade_scale.name}”."
         )
-    if as_of > timezone.localdate():
-        errors["as_of"] = "The date an evaluation speaks for cannot be in the future."
+    date_problem = rules.evaluation_date_problem(as_of, report)
+    if date_problem is not None:
+        errors["as_of"] = date_problem
     return errors
-
-
-def _duplicate_message(recommendation: Recommendation, evaluator, as_of: datetime.date) -> str:
-    return (
-        f"{evaluator} already has an evaluation of {recommendation.code} "
-        f"as of {as_of}; edit that one, or choose another date."
-    )
 
 
 def _add_evidence(evaluation: Evaluation, evidence: Iterable[Mapping[str, Any]], user=None) -> None:
@@ -158,12 +139,19 @@ def record_evaluation(
     author=None,
     evidence: Iterable[Mapping[str, Any]] = (),
 ) -> Evaluation:
-    """Log a new draft evaluation, with its evidence."""
+    """Log a new draft evaluation, with its evidence. `author` is the acting user."""
+    rules.check(author, Operation.CREATE_EVALUATION)
+    if evidence:
+        rules.check(author, Operation.CITE_EVIDENCE, state=rules.State.DRAFT)
     _check_evaluation_fields(recommendation, grade, as_of)
+    duplicate = ValidationError(
+        {"as_of": rules.duplicate_evaluation_message(recommendation, evaluator, as_of)},
+        code="duplicate",
+    )
     if Evaluation.objects.filter(
         recommendation=recommendation, evaluator=evaluator, as_of=as_of
     ).exists():
-        raise ValidationError({"as_of": _duplicate_message(recommendation, evaluator, as_of)})
+        raise duplicate
     evaluation = Evaluation(
         recommendation=recommendation,
         evaluator=evaluator,
@@ -175,9 +163,15 @@ def record_evaluation(
         author=author,
         status=Status.DRAFT,
     )
-    evaluation.full_clean()
+    evaluation.full_clean(validate_constraints=False)
     evaluation._history_user = author
-    evaluation.save()
+    try:
+        # Two identical requests at once both pass the check above; the database's
+        # constraint lets one in, and the other is refused as the check would have.
+        with transaction.atomic():
+            evaluation.save()
+    except IntegrityError:
+        raise duplicate from None
     _add_evidence(evaluation, evidence, author)
     return evaluation
 
@@ -203,17 +197,16 @@ def update_evaluation(
     unknown = set(changes) - set(EDITABLE_EVALUATION_FIELDS)
     if unknown:
         raise ValidationError(dict.fromkeys(unknown, "This field cannot be changed here."))
-    edition = relied_on_by_edition(evaluation)
-    if edition is not None:
-        raise ValidationError(
-            {
-                "__all__": (
-                    f"This evaluation is frozen in the published edition “{edition.name}” "
-                    f"and cannot change. Log a new evaluation to correct it."
-                )
-            }
-        )
     candidate = Evaluation.objects.get(pk=evaluation.pk)
+    # Asked of the evaluation as it is now, not as the caller loaded it.
+    rules.check(user, Operation.CHANGE_EVALUATION, candidate, fresh=True)
+    for asked, operation in (
+        (new_evidence, Operation.CITE_EVIDENCE),
+        (evidence_changes, Operation.CHANGE_EVIDENCE),
+        (removed_evidence, Operation.REMOVE_EVIDENCE),
+    ):
+        if asked:
+            rules.check(user, operation, candidate)
     for name, value in changes.items():
         setattr(candidate, name, value)
     _check_evaluation_fields(candidate.recommendation, candidate.grade, candidate.as_of)
@@ -244,19 +237,12 @@ def update_evaluation(
 
 def _check_still_publishable(evaluation: Evaluation) -> None:
     """What publishing required, a published evaluation keeps."""
-    kept = {
-        "narrative": "A published evaluation keeps its narrative; withdraw it to draft first.",
-        "evidence": (
-            "A published evaluation keeps at least one piece of evidence; cite another "
-            "source before removing this one, or withdraw it to draft first."
-        ),
-    }
-    problems = publication_problems(evaluation)
+    problems = rules.publication_problems(evaluation)
     if problems:
-        raise ValidationError({name: kept[name] for name in problems})
+        raise ValidationError({name: rules.PUBLISHED_KEEPS[name] for name in problems})
 
 
-EDITABLE_EVIDENCE_FIELDS = ("source", "stance", "quote", "page")
+EDITABLE_EVIDENCE_FIELDS = rules.EVIDENCE_FIELDS
 
 
 def _revise_evidence(
@@ -304,11 +290,8 @@ def add_evidence(
     *, evaluation: Evaluation, evidence: Iterable[Mapping[str, Any]], user=None
 ) -> Evaluation:
     """Cite more sources on an evaluation that no published edition relies on."""
-    edition = relied_on_by_edition(evaluation)
-    if edition is not None:
-        raise ValidationError(
-            {"evidence": f"This evaluation is frozen in the edition “{edition.name}”."}
-        )
+    evaluation = Evaluation.objects.get(pk=evaluation.pk)
+    rules.check(user, Operation.CITE_EVIDENCE, evaluation, fresh=True)
     now = timezone.now()
     _add_evidence(evaluation, evidence, user)
     Evaluation.objects.filter(pk=evaluation.pk).update(version=F("version") + 1, updated_at=now)
@@ -317,17 +300,7 @@ def add_evidence(
     return evaluation
 
 
-def publication_problems(evaluation: Evaluation) -> dict[str, str]:
-    """Why an evaluation may not be published yet (empty when it may)."""
-    problems = {}
-    if not evaluation.narrative.strip():
-        problems["narrative"] = "Write the narrative before publishing: say why this grade."
-    if not evaluation.evidence.exists():
-        problems["evidence"] = (
-            "Cite at least one source before publishing: every published grade "
-            "shows the evidence behind it."
-        )
-    return problems
+publication_problems = rules.publication_problems
 
 
 @transaction.atomic
@@ -344,6 +317,7 @@ def publish_evaluation(
     publisher read it, so nobody publishes words they have not seen.
     """
     evaluation.refresh_from_db()
+    rules.check(user, Operation.PUBLISH_EVALUATION, evaluation, fresh=True)
     problems = publication_problems(evaluation)
     if problems:
         raise ValidationError(problems)
@@ -369,16 +343,8 @@ def publish_evaluation(
 @transaction.atomic
 def unpublish_evaluation(*, evaluation: Evaluation, user=None) -> Evaluation:
     """Withdraw a published evaluation to draft, unless an edition relies on it."""
-    edition = relied_on_by_edition(evaluation)
-    if edition is not None:
-        raise ValidationError(
-            {
-                "status": (
-                    f"This evaluation is frozen in the published edition “{edition.name}” "
-                    f"and cannot be withdrawn."
-                )
-            }
-        )
+    evaluation.refresh_from_db()
+    rules.check(user, Operation.WITHDRAW_EVALUATION, evaluation, fresh=True)
     updated = Evaluation.objects.filter(pk=evaluation.pk, status=Status.PUBLISHED).update(
         status=Status.DRAFT,
         published_at=None,
@@ -395,10 +361,8 @@ def unpublish_evaluation(*, evaluation: Evaluation, user=None) -> Evaluation:
 @transaction.atomic
 def delete_evaluation(*, evaluation: Evaluation, user=None) -> None:
     """Delete a draft. Published evaluations are history: withdraw them instead."""
-    if evaluation.status == Status.PUBLISHED:
-        raise ValidationError(
-            {"status": "A published evaluation cannot be deleted; withdraw it to draft first."}
-        )
+    evaluation.refresh_from_db()
+    rules.check(user, Operation.DELETE_EVALUATION, evaluation, fresh=True)
     evaluation._history_user = user
     evaluation.delete()
 
@@ -415,11 +379,8 @@ def publish_edition(
     published_at: datetime.datetime | None = None,
 ) -> Edition:
     """Freeze the report's published grades as of a date into a named, published edition."""
-    errors = {}
-    if as_of > timezone.localdate():
-        errors["as_of"] = "An edition cannot speak for a date in the future."
-    if Edition.objects.filter(slug=slug).exists():
-        errors["slug"] = f"An edition called “{slug}” already exists."
+    rules.check(user, Operation.FREEZE_EDITION)
+    errors = edition_problems(report=report, slug=slug, name=name, as_of=as_of)
     if errors:
         raise ValidationError(errors)
     grades = queries.current_grades(report, as_of)
@@ -436,9 +397,18 @@ def publish_edition(
         status=Status.PUBLISHED,
         published_at=published_at or timezone.now(),
     )
-    edition.full_clean()
+    edition.full_clean(validate_constraints=False)
     edition._history_user = user
-    edition.save()
+    try:
+        # Two publishers freezing at once both pass the checks above; the database's
+        # constraints let one in, and the other is refused as the checks would have.
+        with transaction.atomic():
+            edition.save()
+    except IntegrityError:
+        raise ValidationError(
+            edition_problems(report=report, slug=slug, name=name, as_of=as_of)
+            or {"slug": "Another edition was frozen under this slug or name just now; reload."}
+        ) from None
     EditionEntry.objects.bulk_create(
         EditionEntry(edition=edition, recommendation_id=rec_id, evaluation=evaluation)
         for rec_id, evaluation in grades.items()
@@ -446,28 +416,26 @@ def publish_edition(
     return edition
 
 
-def source_with_url(url: str, *, exclude: Source | None = None) -> Source | None:
-    """The source already on file at this URL (a trailing slash aside), if any."""
-    url = (url or "").strip()
-    if not url:
-        return None
-    bare = url.rstrip("/")
-    sources = Source.objects.filter(url__in={url, bare, bare + "/"})
-    if exclude is not None:
-        sources = sources.exclude(pk=exclude.pk)
-    return sources.order_by("pk").first()
+def edition_problems(
+    *, report: Report, slug: str, name: str, as_of: datetime.date
+) -> dict[str, str]:
+    """What stops an edition being frozen under this slug, name and date (empty: nothing)."""
+    errors = {}
+    date_problem = rules.edition_date_problem(as_of, report)
+    if date_problem is not None:
+        errors["as_of"] = date_problem
+    if Edition.objects.filter(slug=slug).exists():
+        errors["slug"] = f"An edition called “{slug}” already exists."
+    if Edition.objects.filter(report=report, name=name).exists():
+        errors["name"] = rules.duplicate_edition_name_message(report, name)
+    return errors
+
+
+source_with_url = rules.source_with_url
 
 
 def _duplicate_url_error(existing: Source) -> ValidationError:
-    return ValidationError(
-        {
-            "url": (
-                f"This URL is already on file as “{existing.title}” ({existing.key}); "
-                f"cite that source instead of adding it again."
-            )
-        },
-        code="duplicate",
-    )
+    return ValidationError({"url": rules.duplicate_url_message(existing)}, code="duplicate")
 
 
 def _unique_source_key(title: str) -> str:
@@ -493,6 +461,7 @@ def create_source(
     user=None,
 ) -> Source:
     """Add a source; refused when its URL is already on file (cite that one instead)."""
+    rules.check(user, Operation.CREATE_SOURCE)
     existing = source_with_url(url)
     if existing is not None:
         raise _duplicate_url_error(existing)
@@ -507,28 +476,32 @@ def create_source(
         kind=kind,
         citation=citation,
     )
-    source.full_clean()
+    source.full_clean(validate_constraints=False)
     source._history_user = user
-    source.save()
+    _save_source(source)
     return source
 
 
-def edition_relying_on_source(source: Source) -> Edition | None:
-    """A published edition that freezes an evaluation citing (or published in) the source."""
-    return (
-        Edition.objects.filter(status=Status.PUBLISHED)
-        .filter(
-            Q(entries__evaluation__evidence__source=source)
-            | Q(entries__evaluation__publication=source)
-        )
-        .order_by("published_at", "pk")
-        .first()
-    )
+def _save_source(source: Source, **save) -> None:
+    """Save a source; another source saved at the same URL just now is a refusal."""
+    try:
+        with transaction.atomic():
+            source.save(**save)
+    except IntegrityError:
+        existing = source_with_url(source.url, exclude=source)
+        if existing is not None:
+            raise _duplicate_url_error(existing) from None
+        if Source.objects.filter(key=source.key).exclude(pk=source.pk).exists():
+            raise ValidationError(
+                {"key": f"The key “{source.key}” was taken just now; choose another."},
+                code="duplicate",
+            ) from None
+        raise
 
 
-# A frozen evaluation's source may still gain an archived copy: that keeps its links working
-# without changing what the edition says.
-SOURCE_FIELDS_OPEN_WHEN_FROZEN = ("archived_url",)
+edition_relying_on_source = rules.edition_freezing_source
+relied_on_by_edition = rules.edition_freezing_evaluation
+SOURCE_FIELDS_OPEN_WHEN_FROZEN = rules.SOURCE_FIELDS_OPEN_WHEN_FROZEN
 
 
 @transaction.atomic
@@ -536,33 +509,24 @@ def update_source(*, source: Source, changes: Mapping[str, Any], user=None) -> S
     """Correct a source. Sources cited in a published edition only gain archived URLs."""
     source = Source.objects.select_for_update().get(pk=source.pk)
     changed = {name: value for name, value in changes.items() if getattr(source, name) != value}
-    frozen = set(changed) - set(SOURCE_FIELDS_OPEN_WHEN_FROZEN)
-    if frozen:
-        edition = edition_relying_on_source(source)
-        if edition is not None:
-            raise ValidationError(
-                dict.fromkeys(
-                    sorted(frozen),
-                    f"This source is cited in the published edition “{edition.name}”, "
-                    f"which never changes; only its archived URL can still be added.",
-                )
-            )
+    rules.check_fields(user, Operation.CHANGE_SOURCE, source, changed)
     if "url" in changed:
         existing = source_with_url(changed["url"], exclude=source)
         if existing is not None:
             raise _duplicate_url_error(existing)
     for name, value in changed.items():
         setattr(source, name, value)
-    source.full_clean()
+    source.full_clean(validate_constraints=False)
     if changed:
         source._history_user = user
-        source.save(update_fields=[*changed, "updated_at"])
+        _save_source(source, update_fields=[*changed, "updated_at"])
     return source
 
 
 @transaction.atomic
 def delete_source(*, source: Source, user=None) -> None:
     """Delete a source nothing cites."""
+    rules.check(user, Operation.DELETE_SOURCE, source, fresh=True)
     if source.evidence.exists() or source.published_evaluations.exists():
         raise ValidationError(
             {"__all__": f"“{source.title}” is cited by evaluations; it cannot be deleted."}
@@ -571,16 +535,8 @@ def delete_source(*, source: Source, user=None) -> None:
     source.delete()
 
 
-def edition_relying_on_recommendation(recommendation: Recommendation) -> Edition | None:
-    return (
-        Edition.objects.filter(status=Status.PUBLISHED, entries__recommendation=recommendation)
-        .order_by("published_at")
-        .first()
-    )
-
-
-# Topics classify a recommendation for finding it; they are not part of what an edition says.
-RECOMMENDATION_FIELDS = ("area", "code", "position", "title", "text", "actor")
+edition_relying_on_recommendation = rules.edition_freezing_recommendation
+RECOMMENDATION_FIELDS = rules.RECOMMENDATION_FIELDS
 
 
 @transaction.atomic
@@ -597,16 +553,7 @@ def update_recommendation(
         raise ValidationError(dict.fromkeys(unknown, "This field cannot be changed here."))
     recommendation = Recommendation.objects.select_for_update().get(pk=recommendation.pk)
     changed = {n: v for n, v in changes.items() if getattr(recommendation, n) != v}
-    if changed:
-        edition = edition_relying_on_recommendation(recommendation)
-        if edition is not None:
-            raise ValidationError(
-                dict.fromkeys(
-                    sorted(changed),
-                    f"This recommendation is part of the published edition “{edition.name}”, "
-                    f"which never changes.",
-                )
-            )
+    rules.check_fields(user, Operation.CHANGE_RECOMMENDATION, recommendation, changed)
     if "area" in changed and changed["area"].report_id != recommendation.report_id:
         raise ValidationError({"area": "Choose an area of the recommendation's own report."})
     for name, value in changed.items():
@@ -623,6 +570,7 @@ def update_recommendation(
 @transaction.atomic
 def save_evaluator(*, evaluator: Evaluator, user=None) -> Evaluator:
     """Add or correct an evaluator (a person or organization whose judgments we record)."""
+    rules.check(user, Operation.SAVE_EVALUATOR, evaluator)
     evaluator.full_clean()
     evaluator.save()
     return evaluator
@@ -631,15 +579,8 @@ def save_evaluator(*, evaluator: Evaluator, user=None) -> Evaluator:
 @transaction.atomic
 def delete_edition(*, edition: Edition, user=None) -> None:
     """Delete a draft edition. Published editions are cited by readers and never go away."""
-    if Edition.objects.filter(pk=edition.pk, status=Status.PUBLISHED).exists():
-        raise ValidationError(
-            {
-                "__all__": (
-                    f"“{edition.name}” is published: published editions never change and "
-                    f"cannot be deleted. Later corrections become new evaluations."
-                )
-            }
-        )
+    edition.refresh_from_db()
+    rules.check(user, Operation.DELETE_EDITION, edition)
     edition._history_user = user
     edition.delete()
 

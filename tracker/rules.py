@@ -1,0 +1,513 @@
+"""Every write rule, in one place: the services, the import, the admin and the API ask here.
+
+- **The matrix**: which role may do which operation to an object in which state. Roles come
+  from `tracker.roles`; the operator (`user=None`: the shell, management commands) may do
+  all a publisher may, and what only the scorecard files do (add recommendations, keep
+  draft editions). States: `new` (not saved yet), `draft`, `published`, `frozen` (relied on
+  by a published edition). A refusal is a `Refusal` with a sentence a person can read; it
+  is about *who* (`PermissionDenied`, HTTP 403) or about *the object* (`ValidationError`
+  keyed by field, HTTP 400), whoever asks.
+- **What an edition freezes**: its evaluations whole; of their recommendations all but the
+  topics; of the sources they cite all but the archived URL.
+- **What publishing requires**: a narrative and at least one piece of evidence, kept while
+  published.
+- **The date bounds of an evaluation**: from its report's publication to today.
+- **The URL identity of sources**: one source per normalised URL (`source_url_key`), held
+  by a unique constraint on `Source.url_key`.
+"""
+
+import datetime
+import enum
+import urllib.parse
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.contrib.auth.models import AnonymousUser, User
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
+from django.db.models import Model, Q
+from django.utils import timezone
+
+from tracker import roles
+from tracker.models import (
+    Edition,
+    EditionEntry,
+    Evaluation,
+    Recommendation,
+    Report,
+    Source,
+    Status,
+)
+
+Actor = User | AnonymousUser | None  # None: the operator (shell, management commands)
+
+
+class Role(enum.IntEnum):
+    """Who is acting, in order of what they may do: each may all that those below may."""
+
+    ANONYMOUS = 0
+    PARTNER = 1
+    EDITOR = 2
+    PUBLISHER = 3
+    OPERATOR = 4
+
+    @property
+    def label(self) -> str:
+        return self.name.lower()
+
+
+def role_of(user: Actor) -> Role:
+    if user is None:
+        return Role.OPERATOR
+    if roles.is_publisher(user):
+        return Role.PUBLISHER
+    if roles.is_editor(user):
+        return Role.EDITOR
+    if roles.is_partner(user):
+        return Role.PARTNER
+    return Role.ANONYMOUS
+
+
+class State(enum.StrEnum):
+    NEW = "new"
+    DRAFT = "draft"
+    PUBLISHED = "published"
+    FROZEN = "frozen"
+
+
+class Operation(enum.StrEnum):
+    VIEW_EVALUATION = "view evaluation"
+    CREATE_EVALUATION = "create evaluation"
+    CHANGE_EVALUATION = "change evaluation"
+    CITE_EVIDENCE = "cite evidence"
+    CHANGE_EVIDENCE = "change evidence"
+    REMOVE_EVIDENCE = "remove evidence"
+    PUBLISH_EVALUATION = "publish evaluation"
+    WITHDRAW_EVALUATION = "withdraw evaluation"
+    DELETE_EVALUATION = "delete evaluation"
+    CREATE_SOURCE = "create source"
+    CHANGE_SOURCE = "change source"
+    DELETE_SOURCE = "delete source"
+    SAVE_EVALUATOR = "save evaluator"
+    CREATE_RECOMMENDATION = "create recommendation"
+    CHANGE_RECOMMENDATION = "change recommendation"
+    DELETE_RECOMMENDATION = "delete recommendation"
+    FREEZE_EDITION = "freeze edition"
+    CHANGE_EDITION = "change edition"
+    DELETE_EDITION = "delete edition"
+
+
+Op = Operation
+S = State
+ANYONE, EDITORS, PUBLISHERS, OPERATOR = Role.ANONYMOUS, Role.EDITOR, Role.PUBLISHER, Role.OPERATOR
+NOBODY = None
+
+# The matrix: for each operation and state of the object, the least role that may do it
+# (NOBODY: no one, whoever they are). A state missing from an operation's row cannot occur.
+MATRIX: dict[Operation, dict[State, Role | None]] = {
+    Op.VIEW_EVALUATION: {S.DRAFT: EDITORS, S.PUBLISHED: ANYONE, S.FROZEN: ANYONE},
+    Op.CREATE_EVALUATION: {S.NEW: EDITORS},
+    Op.CHANGE_EVALUATION: {S.DRAFT: EDITORS, S.PUBLISHED: PUBLISHERS, S.FROZEN: NOBODY},
+    Op.CITE_EVIDENCE: {S.DRAFT: EDITORS, S.PUBLISHED: PUBLISHERS, S.FROZEN: NOBODY},
+    Op.CHANGE_EVIDENCE: {S.DRAFT: EDITORS, S.PUBLISHED: PUBLISHERS, S.FROZEN: NOBODY},
+    Op.REMOVE_EVIDENCE: {S.DRAFT: EDITORS, S.PUBLISHED: PUBLISHERS, S.FROZEN: NOBODY},
+    Op.PUBLISH_EVALUATION: {S.DRAFT: PUBLISHERS, S.PUBLISHED: NOBODY, S.FROZEN: NOBODY},
+    Op.WITHDRAW_EVALUATION: {S.DRAFT: NOBODY, S.PUBLISHED: PUBLISHERS, S.FROZEN: NOBODY},
+    Op.DELETE_EVALUATION: {S.DRAFT: EDITORS, S.PUBLISHED: NOBODY, S.FROZEN: NOBODY},
+    # Sources and recommendations are public from the start: "published" or "frozen".
+    # A frozen one may still change in the fields an edition does not freeze.
+    Op.CREATE_SOURCE: {S.NEW: EDITORS},
+    Op.CHANGE_SOURCE: {S.PUBLISHED: EDITORS, S.FROZEN: EDITORS},
+    Op.DELETE_SOURCE: {S.PUBLISHED: PUBLISHERS, S.FROZEN: NOBODY},
+    Op.SAVE_EVALUATOR: {S.NEW: EDITORS, S.PUBLISHED: EDITORS},
+    Op.CREATE_RECOMMENDATION: {S.NEW: OPERATOR},
+    Op.CHANGE_RECOMMENDATION: {S.PUBLISHED: EDITORS, S.FROZEN: EDITORS},
+    Op.DELETE_RECOMMENDATION: {S.PUBLISHED: OPERATOR, S.FROZEN: NOBODY},
+    Op.FREEZE_EDITION: {S.NEW: PUBLISHERS},
+    Op.CHANGE_EDITION: {S.DRAFT: OPERATOR, S.PUBLISHED: NOBODY},
+    Op.DELETE_EDITION: {S.DRAFT: PUBLISHERS, S.PUBLISHED: NOBODY},
+}
+
+# Why a role below the one the matrix asks for is refused.
+_ONLY_EDITORS = "Only editors and publishers can change evaluations."
+ROLE_REASONS: dict[Operation, str] = {
+    Op.VIEW_EVALUATION: "Drafts are seen by editors and publishers only.",
+    Op.CREATE_EVALUATION: _ONLY_EDITORS,
+    Op.CHANGE_EVALUATION: _ONLY_EDITORS,
+    Op.CITE_EVIDENCE: _ONLY_EDITORS,
+    Op.CHANGE_EVIDENCE: _ONLY_EDITORS,
+    Op.REMOVE_EVIDENCE: _ONLY_EDITORS,
+    Op.PUBLISH_EVALUATION: "Only publishers can publish evaluations.",
+    Op.WITHDRAW_EVALUATION: "Only publishers can withdraw evaluations to draft.",
+    Op.DELETE_EVALUATION: _ONLY_EDITORS,
+    Op.CREATE_SOURCE: "Only editors and publishers can add sources.",
+    Op.CHANGE_SOURCE: "Only editors and publishers can correct sources.",
+    Op.DELETE_SOURCE: "Only publishers can delete sources.",
+    Op.SAVE_EVALUATOR: "Only editors and publishers can add or correct evaluators.",
+    Op.CREATE_RECOMMENDATION: (
+        "Recommendations come from the report's scorecard file; import it to add them."
+    ),
+    Op.CHANGE_RECOMMENDATION: "Only editors and publishers can correct recommendations.",
+    Op.DELETE_RECOMMENDATION: (
+        "Recommendations come from the report's scorecard file; they are not deleted here."
+    ),
+    Op.FREEZE_EDITION: "Only publishers can freeze editions.",
+    Op.CHANGE_EDITION: (
+        "An edition is frozen as it is; a draft edition changes only through its report's "
+        "scorecard file."
+    ),
+    Op.DELETE_EDITION: "Only publishers can delete editions.",
+}
+
+_PUBLISHED_NEEDS_PUBLISHER = (
+    "This evaluation is published: only a publisher can change it, or withdraw it to draft "
+    "so that you can."
+)
+# Why an editor (who may work on drafts) is refused an object in this state.
+STATE_ROLE_REASONS: dict[tuple[Operation, State], str] = {
+    (Op.CHANGE_EVALUATION, S.PUBLISHED): _PUBLISHED_NEEDS_PUBLISHER,
+    (Op.CITE_EVIDENCE, S.PUBLISHED): _PUBLISHED_NEEDS_PUBLISHER,
+    (Op.CHANGE_EVIDENCE, S.PUBLISHED): _PUBLISHED_NEEDS_PUBLISHER,
+    (Op.REMOVE_EVIDENCE, S.PUBLISHED): _PUBLISHED_NEEDS_PUBLISHER,
+}
+
+_FROZEN_EVALUATION = (
+    "This evaluation is frozen in the published edition “{edition}”, which never changes. "
+    "To correct it, log a new evaluation."
+)
+_PUBLISHED_NOT_DELETED = (
+    "A published evaluation cannot be deleted: readers may have cited it. Withdraw it to "
+    "draft first, or log a new evaluation to correct it."
+)
+# Why nobody may do this to an object in this state: (the field it is about, the reason).
+STATE_REASONS: dict[tuple[Operation, State], tuple[str, str]] = {
+    (Op.CHANGE_EVALUATION, S.FROZEN): (NON_FIELD_ERRORS, _FROZEN_EVALUATION),
+    (Op.CITE_EVIDENCE, S.FROZEN): ("evidence", _FROZEN_EVALUATION),
+    (Op.CHANGE_EVIDENCE, S.FROZEN): ("evidence", _FROZEN_EVALUATION),
+    (Op.REMOVE_EVIDENCE, S.FROZEN): ("evidence", _FROZEN_EVALUATION),
+    (Op.PUBLISH_EVALUATION, S.PUBLISHED): ("status", "This evaluation is already published."),
+    (Op.PUBLISH_EVALUATION, S.FROZEN): ("status", "This evaluation is already published."),
+    (Op.WITHDRAW_EVALUATION, S.DRAFT): ("status", "This evaluation is not published."),
+    (Op.WITHDRAW_EVALUATION, S.FROZEN): (
+        "status",
+        "This evaluation is frozen in the published edition “{edition}” and cannot be withdrawn.",
+    ),
+    (Op.DELETE_EVALUATION, S.PUBLISHED): ("status", _PUBLISHED_NOT_DELETED),
+    (Op.DELETE_EVALUATION, S.FROZEN): ("status", _PUBLISHED_NOT_DELETED),
+    (Op.DELETE_SOURCE, S.FROZEN): (
+        NON_FIELD_ERRORS,
+        "“{name}” is cited in the published edition “{edition}”; it cannot be deleted.",
+    ),
+    (Op.DELETE_RECOMMENDATION, S.FROZEN): (
+        NON_FIELD_ERRORS,
+        "This recommendation is part of the published edition “{edition}”, which never changes.",
+    ),
+    (Op.CHANGE_EDITION, S.PUBLISHED): (
+        NON_FIELD_ERRORS,
+        "“{name}” is published: published editions never change. Freeze a new edition instead.",
+    ),
+    (Op.DELETE_EDITION, S.PUBLISHED): (
+        NON_FIELD_ERRORS,
+        "“{name}” is published: published editions never change and cannot be deleted, "
+        "because readers cite them. Freeze a new edition instead.",
+    ),
+}
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """Why an operation is refused: about who asks (403) or about the object (400)."""
+
+    reason: str
+    about_role: bool
+    field: str = NON_FIELD_ERRORS
+
+    def error(self) -> PermissionDenied | ValidationError:
+        if self.about_role:
+            return PermissionDenied(self.reason)
+        return ValidationError({self.field: self.reason}, code="refused")
+
+
+# What an edition freezes ----------------------------------------------------------------
+
+# The fields of an evaluation the services change on request; the rest they keep.
+EVALUATION_FIELDS = ("grade", "wording", "narrative", "as_of", "evaluator", "publication")
+EVIDENCE_FIELDS = ("source", "stance", "quote", "page")
+SOURCE_FIELDS = (
+    "title",
+    "key",
+    "kind",
+    "author",
+    "publisher",
+    "published_on",
+    "url",
+    "archived_url",
+    "citation",
+)
+# A frozen evaluation's source may still gain an archived copy: that keeps its links working
+# without changing what the edition says.
+SOURCE_FIELDS_OPEN_WHEN_FROZEN = ("archived_url",)
+SOURCE_FIELDS_FROZEN = tuple(f for f in SOURCE_FIELDS if f not in SOURCE_FIELDS_OPEN_WHEN_FROZEN)
+# Topics classify a recommendation for finding it; they are not part of what an edition says.
+RECOMMENDATION_FIELDS = ("area", "code", "position", "title", "text", "actor")
+RECOMMENDATION_FIELDS_FROZEN = RECOMMENDATION_FIELDS
+EDITION_FIELDS_FROZEN = ("name", "description", "as_of", "status", "published_at", "entries")
+
+
+def edition_freezing_evaluation(evaluation: Evaluation) -> Edition | None:
+    """The first published edition that freezes this evaluation, if any."""
+    entry = (
+        EditionEntry.objects.filter(evaluation=evaluation, edition__status=Status.PUBLISHED)
+        .select_related("edition")
+        .order_by("edition__published_at", "edition_id")
+        .first()
+    )
+    return entry.edition if entry else None
+
+
+def edition_freezing_source(source: Source) -> Edition | None:
+    """A published edition that freezes an evaluation citing (or published in) the source."""
+    return (
+        Edition.objects.filter(status=Status.PUBLISHED)
+        .filter(
+            Q(entries__evaluation__evidence__source=source)
+            | Q(entries__evaluation__publication=source)
+        )
+        .order_by("published_at", "pk")
+        .first()
+    )
+
+
+def edition_freezing_recommendation(recommendation: Recommendation) -> Edition | None:
+    return (
+        Edition.objects.filter(status=Status.PUBLISHED, entries__recommendation=recommendation)
+        .order_by("published_at", "pk")
+        .first()
+    )
+
+
+_FREEZERS = {
+    Evaluation: edition_freezing_evaluation,
+    Source: edition_freezing_source,
+    Recommendation: edition_freezing_recommendation,
+}
+
+
+def frozen_in(obj: Model | None, *, fresh: bool = False) -> Edition | None:
+    """The published edition that freezes this object, if any.
+
+    Remembered on the object for the pages that ask several times (the admin's forms);
+    `fresh` asks the database again, as a write does inside its transaction.
+    """
+    if obj is None or obj.pk is None or type(obj) not in _FREEZERS:
+        return None
+    if fresh or not hasattr(obj, "_frozen_in"):
+        obj._frozen_in = _FREEZERS[type(obj)](obj)
+    return obj._frozen_in
+
+
+def state_of(obj: Model | None, *, fresh: bool = False) -> State:
+    if obj is None or obj.pk is None:
+        return State.NEW
+    if isinstance(obj, Edition):
+        return State.PUBLISHED if obj.is_published else State.DRAFT
+    if frozen_in(obj, fresh=fresh) is not None:
+        return State.FROZEN
+    if isinstance(obj, Evaluation):
+        return State.PUBLISHED if obj.is_published else State.DRAFT
+    return State.PUBLISHED  # sources, recommendations, evaluators: public when saved
+
+
+# Asking the matrix ------------------------------------------------------------------------
+
+
+def refusal(
+    user: Actor,
+    operation: Operation,
+    obj: Model | None = None,
+    *,
+    state: State | None = None,
+    fresh: bool = False,
+) -> Refusal | None:
+    """Why `user` may not do `operation` to `obj` (in `state`, if given); None when they may."""
+    state = state or state_of(obj, fresh=fresh)
+    least = MATRIX[operation][state]
+    role = role_of(user)
+    if least is not None and role >= least:
+        return None
+    if least is None:
+        field, reason = STATE_REASONS[(operation, state)]
+        return Refusal(_fill(reason, obj), about_role=False, field=field)
+    if role >= Role.EDITOR and (operation, state) in STATE_ROLE_REASONS:
+        return Refusal(_fill(STATE_ROLE_REASONS[(operation, state)], obj), about_role=True)
+    return Refusal(ROLE_REASONS[operation], about_role=True)
+
+
+def _fill(reason: str, obj: Model | None) -> str:
+    edition = frozen_in(obj) if obj is not None and not isinstance(obj, Edition) else None
+    name = getattr(obj, "name", None) or getattr(obj, "title", None) or str(obj)
+    return reason.format(edition=edition.name if edition else "", name=name)
+
+
+def allows(user: Actor, operation: Operation, obj: Model | None = None, **kwargs) -> bool:
+    return refusal(user, operation, obj, **kwargs) is None
+
+
+def check(user: Actor, operation: Operation, obj: Model | None = None, **kwargs) -> None:
+    """Raise the refusal (PermissionDenied or ValidationError) unless `user` may."""
+    refused = refusal(user, operation, obj, **kwargs)
+    if refused is not None:
+        raise refused.error()
+
+
+def role_may_ever(user: Actor, operation: Operation) -> bool:
+    """Whether the user's role may do this in some state (a button worth showing)."""
+    role = role_of(user)
+    return any(least is not None and role >= least for least in MATRIX[operation].values())
+
+
+def check_fields(user: Actor, operation: Operation, obj: Model, changed: Iterable[str]) -> None:
+    """Refuse a change to fields the object's published edition freezes, naming each one."""
+    check(user, operation, obj, fresh=True)
+    edition = frozen_in(obj)
+    if edition is None:
+        return
+    frozen = {
+        Op.CHANGE_SOURCE: (
+            SOURCE_FIELDS_FROZEN,
+            "This source is cited in the published edition “{edition}”, which never "
+            "changes; only its archived URL can still be added.",
+        ),
+        Op.CHANGE_RECOMMENDATION: (
+            RECOMMENDATION_FIELDS_FROZEN,
+            "This recommendation is part of the published edition “{edition}”, which never "
+            "changes.",
+        ),
+    }
+    fields, reason = frozen[operation]
+    refused = sorted(set(changed) & set(fields))
+    if refused:
+        raise ValidationError(
+            dict.fromkeys(refused, reason.format(edition=edition.name)), code="frozen"
+        )
+
+
+# What publishing requires -------------------------------------------------------------------
+
+PUBLICATION_REQUIRES = {
+    "narrative": "Write the narrative before publishing: say why this grade.",
+    "evidence": (
+        "Cite at least one source before publishing: every published grade shows the "
+        "evidence behind it."
+    ),
+}
+PUBLISHED_KEEPS = {
+    "narrative": "A published evaluation keeps its narrative; withdraw it to draft first.",
+    "evidence": (
+        "A published evaluation keeps at least one piece of evidence; cite another source "
+        "before removing this one, or withdraw it to draft first."
+    ),
+}
+
+
+def missing_for_publication(*, narrative: str, evidence_count: int) -> list[str]:
+    """What an evaluation lacks to be published: a subset of PUBLICATION_REQUIRES' keys."""
+    missing = []
+    if not narrative.strip():
+        missing.append("narrative")
+    if evidence_count < 1:
+        missing.append("evidence")
+    return missing
+
+
+def publication_problems(evaluation: Evaluation) -> dict[str, str]:
+    """Why an evaluation may not be published yet (empty when it may)."""
+    missing = missing_for_publication(
+        narrative=evaluation.narrative,
+        evidence_count=1 if evaluation.pk and evaluation.evidence.exists() else 0,
+    )
+    return {name: PUBLICATION_REQUIRES[name] for name in missing}
+
+
+# The date bounds ----------------------------------------------------------------------------
+
+
+def evaluation_date_bounds(published_on: datetime.date) -> tuple[datetime.date, datetime.date]:
+    """The dates an evaluation of a report published on `published_on` may speak for."""
+    return published_on, timezone.localdate()
+
+
+def evaluation_date_problem(as_of: datetime.date, report: Report) -> str | None:
+    """What is wrong with this date for an evaluation of the report (None when nothing)."""
+    earliest, latest = evaluation_date_bounds(report.published_on)
+    if as_of > latest:
+        return "The date an evaluation speaks for cannot be in the future."
+    if as_of < earliest:
+        return (
+            f"The date an evaluation speaks for cannot be before its report was published "
+            f"({report.short_name}, {earliest.isoformat()})."
+        )
+    return None
+
+
+def edition_date_problem(as_of: datetime.date, report: Report) -> str | None:
+    if as_of > timezone.localdate():
+        return "An edition cannot speak for a date in the future."
+    if as_of < report.published_on:
+        return (
+            f"An edition cannot speak for a date before its report was published "
+            f"({report.short_name}, {report.published_on.isoformat()})."
+        )
+    return None
+
+
+# The URL identity of sources ------------------------------------------------------------
+
+
+def source_url_key(url: str) -> str:
+    """The identity of a source's URL: two URLs with the same key are the same page.
+
+    Surrounding spaces and trailing slashes do not count, nor the case of the scheme and
+    the host name. Empty for no URL (any number of sources may have none).
+    """
+    url = (url or "").strip()
+    if not url:
+        return ""
+    parts = urllib.parse.urlsplit(url)
+    if parts.scheme and parts.netloc:
+        url = urllib.parse.urlunsplit((parts.scheme.lower(), parts.netloc.lower(), *parts[2:]))
+    return url.rstrip("/")
+
+
+def source_with_url(url: str, *, exclude: Source | None = None) -> Source | None:
+    """The source already on file at this URL (by `source_url_key`), if any."""
+    key = source_url_key(url)
+    if not key:
+        return None
+    sources = Source.objects.filter(url_key=key)
+    if exclude is not None and exclude.pk is not None:
+        sources = sources.exclude(pk=exclude.pk)
+    return sources.order_by("pk").first()
+
+
+def duplicate_url_message(existing: Source) -> str:
+    return (
+        f"This URL is already on file as “{existing.title}” ({existing.key}); cite that "
+        f"source instead of adding it again."
+    )
+
+
+# Names ------------------------------------------------------------------------------------
+
+
+def duplicate_edition_name_message(report: Report, name: str) -> str:
+    return (
+        f"{report.short_name} already has an edition called “{name}”; give this one a name "
+        f"readers can tell apart."
+    )
+
+
+def duplicate_evaluation_message(recommendation: Recommendation, evaluator, as_of) -> str:
+    return (
+        f"{evaluator} already has an evaluation of {recommendation.code} as of {as_of}; "
+        f"edit that one, or choose another date."
+    )
