@@ -121,6 +121,7 @@ def test_withdraw_to_draft_action_and_button(publisher, publisher_user, recommen
 
 
 def freeze(publisher, report, **changes):
+    """Fill in the form, read what will be frozen, confirm (the answer to the last step)."""
     page = publisher.get(f"/admin/tracker/edition/add/?report={report.pk}")
     data = form_data(page) | {
         "name": "2004 report card",
@@ -128,7 +129,20 @@ def freeze(publisher, report, **changes):
         "as_of": "2004-04-26",
         "description": "",
     }
-    return publisher.post("/admin/tracker/edition/add/", data | changes)
+    checked = publisher.post("/admin/tracker/edition/add/", data | changes)
+    if checked.templates[0].name != "admin/tracker/edition/confirm_freeze.html":
+        return checked  # the form again, with its errors
+    return publisher.post("/admin/tracker/edition/add/", confirmation(checked))
+
+
+def confirmation(page) -> dict[str, str]:
+    """What the confirmation page's "Yes, freeze" button posts."""
+    form = page.context
+    return {
+        **form["posted"],
+        form["grades_seen"]: str(form["grade_count"]),
+        form["confirmed"]: "yes",
+    }
 
 
 def test_a_publisher_freezes_an_edition_of_the_published_grades(

@@ -73,7 +73,14 @@ def test_log_publish_freeze_and_read_the_history(demo):
         "slug": "2015-review",
         "as_of": "2015-12-31",
     }
-    assert publisher.post(freeze_url.split("?")[0], data).status_code == 302
+    checked = publisher.post(freeze_url.split("?")[0], data)
+    assert checked.context["grade_count"] == demo.recommendations.count()
+    confirmed = {
+        **checked.context["posted"],
+        "_grades_seen": str(checked.context["grade_count"]),
+        "_confirmed": "yes",
+    }
+    assert publisher.post(freeze_url.split("?")[0], confirmed).status_code == 302
     edition = Edition.objects.get(slug="2015-review")
     assert edition.entries.get(recommendation=recommendation).evaluation == evaluation
     assert edition.entries.count() == demo.recommendations.count()

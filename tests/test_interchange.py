@@ -766,7 +766,7 @@ TRICKY_TEXTS = [
 
 def test_any_text_survives_export_and_import_exactly(mini, tmp_path):
     evaluations = "".join(
-        f"  - recommendation: ECO-1\n    evaluator: panel\n    as_of: 2001-01-{day:02d}\n"
+        f"  - recommendation: ECO-1\n    evaluator: panel\n    as_of: 2002-01-{day:02d}\n"
         f"    grade: none\n    narrative: {json.dumps(text, ensure_ascii=False)}\n"
         f"    status: draft\n"
         for day, text in enumerate(TRICKY_TEXTS, start=1)
@@ -775,7 +775,7 @@ def test_any_text_survives_export_and_import_exactly(mini, tmp_path):
         files=[write(tmp_path, MINI.replace("editions:", evaluations + "editions:"))]
     )
     stored = list(
-        Evaluation.objects.filter(as_of__year=2001)
+        Evaluation.objects.filter(as_of__year=2002)
         .order_by("as_of")
         .values_list("narrative", flat=True)
     )
@@ -856,7 +856,7 @@ def test_the_import_command_shows_progress_on_a_large_file(db, tmp_path):
     evaluations = "".join(
         f"  - recommendation: SEC-1\n    evaluator: panel\n    as_of: {day}\n    grade: none\n"
         f"    status: draft\n"
-        for day in (datetime.date(2001, 1, 1) + datetime.timedelta(days=n) for n in range(1000))
+        for day in (datetime.date(2001, 3, 1) + datetime.timedelta(days=n) for n in range(1000))
     )
     text = MINI.replace("editions:", evaluations + "editions:")
     _, err = run("import_scorecard", str(write(tmp_path, text)))

@@ -17,7 +17,7 @@ from django.db.models import Field, URLField
 from django.forms.models import BaseInlineFormSet
 from django.utils import timezone
 
-from tracker import services
+from tracker import rules, services
 from tracker.models import (
     Edition,
     Evaluation,
@@ -102,7 +102,10 @@ class EvaluationForm(ServiceForm):
                 "Why this grade, in Markdown: *emphasis*, **strong**, [a link](https://…), "
                 "lists with “- ”, quotes with “> ”. HTML is shown as typed, never run."
             ),
-            "as_of": "The date this judgment speaks for (not in the future).",
+            "as_of": (
+                "The date this judgment speaks for: not before the report was published, "
+                "not in the future."
+            ),
             "publication": "The report or article this evaluation appeared in, if any.",
         }
 
@@ -137,8 +140,10 @@ class EvaluationForm(ServiceForm):
 
     def clean_as_of(self) -> datetime.date:
         as_of = self.cleaned_data["as_of"]
-        if as_of > timezone.localdate():
-            raise ValidationError("The date an evaluation speaks for cannot be in the future.")
+        report = self.recommendation.report if self.recommendation is not None else None
+        problem = rules.evaluation_date_problem(as_of, report)
+        if problem is not None:
+            raise ValidationError(problem)
         return as_of
 
     def clean(self) -> dict[str, Any]:
@@ -297,7 +302,7 @@ class EvidenceFormSet(BaseInlineFormSet):
                 if source.pk in seen_sources:
                     form.add_error("source", f"“{source}” is already cited above; cite it once.")
                 seen_sources[source.pk] = str(source)
-            url = (form.cleaned_data.get("new_source_url") or "").rstrip("/")
+            url = rules.source_url_key(form.cleaned_data.get("new_source_url") or "")
             if url:
                 if url in seen_urls:
                     form.add_error("new_source_url", "This URL is already added above.")
@@ -400,8 +405,15 @@ class EditionForm(ServiceForm):
         if "report" in self.fields:
             self.fields["report"].queryset = Report.objects.order_by("published_on", "slug")
 
-    def clean_as_of(self) -> datetime.date:
-        as_of = self.cleaned_data["as_of"]
-        if as_of > timezone.localdate():
-            raise ValidationError("An edition cannot speak for a date in the future.")
-        return as_of
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        report, as_of = cleaned.get("report"), cleaned.get("as_of")
+        if report is not None and as_of is not None:
+            problems = services.edition_problems(
+                report=report, slug=cleaned.get("slug", ""), name=cleaned.get("name", ""),
+                as_of=as_of,
+            )  # fmt: skip
+            for name, message in problems.items():
+                if name not in self.errors:
+                    self.add_error(name, message)
+        return cleaned

@@ -359,6 +359,14 @@ def check(user: Actor, operation: Operation, obj: Model | None = None, **kwargs)
         raise refused.error()
 
 
+def may(user: Actor, operation: Operation, obj: Model | None = None) -> bool:
+    """With an object, `allows`; without one, whether the role may in some state (as the
+    admin asks `has_change_permission(request, obj=None)`, to show a list or a button)."""
+    if obj is None and State.NEW not in MATRIX[operation]:
+        return role_may_ever(user, operation)
+    return allows(user, operation, obj)
+
+
 def role_may_ever(user: Actor, operation: Operation) -> bool:
     """Whether the user's role may do this in some state (a button worth showing)."""
     role = role_of(user)
@@ -431,17 +439,22 @@ def publication_problems(evaluation: Evaluation) -> dict[str, str]:
 # The date bounds ----------------------------------------------------------------------------
 
 
-def evaluation_date_bounds(published_on: datetime.date) -> tuple[datetime.date, datetime.date]:
+def evaluation_date_bounds(
+    published_on: datetime.date | None,
+) -> tuple[datetime.date, datetime.date]:
     """The dates an evaluation of a report published on `published_on` may speak for."""
-    return published_on, timezone.localdate()
+    return published_on or datetime.date.min, timezone.localdate()
 
 
-def evaluation_date_problem(as_of: datetime.date, report: Report) -> str | None:
-    """What is wrong with this date for an evaluation of the report (None when nothing)."""
-    earliest, latest = evaluation_date_bounds(report.published_on)
+def evaluation_date_problem(as_of: datetime.date, report: Report | None) -> str | None:
+    """What is wrong with this date for an evaluation of the report (None when nothing).
+
+    Without the report (not chosen yet), only the upper bound can be checked.
+    """
+    earliest, latest = evaluation_date_bounds(report.published_on if report else None)
     if as_of > latest:
         return "The date an evaluation speaks for cannot be in the future."
-    if as_of < earliest:
+    if report is not None and as_of < earliest:
         return (
             f"The date an evaluation speaks for cannot be before its report was published "
             f"({report.short_name}, {earliest.isoformat()})."

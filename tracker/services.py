@@ -377,8 +377,13 @@ def publish_edition(
     description: str = "",
     user=None,
     published_at: datetime.datetime | None = None,
+    expected_grades: int | None = None,
 ) -> Edition:
-    """Freeze the report's published grades as of a date into a named, published edition."""
+    """Freeze the report's published grades as of a date into a named, published edition.
+
+    With `expected_grades` (how many the publisher was shown), refuses if that many grades
+    are no longer what would be frozen, so nobody freezes what they have not seen.
+    """
     rules.check(user, Operation.FREEZE_EDITION)
     errors = edition_problems(report=report, slug=slug, name=name, as_of=as_of)
     if errors:
@@ -387,6 +392,15 @@ def publish_edition(
     if not grades:
         raise ValidationError(
             {"as_of": f"{report.short_name} has no published grades as of {as_of} to freeze."}
+        )
+    if expected_grades is not None and expected_grades != len(grades):
+        raise ValidationError(
+            {
+                "as_of": (
+                    f"The grades to freeze changed since you checked them ({expected_grades} "
+                    f"then, {len(grades)} now); nothing was frozen. Check them again."
+                )
+            }
         )
     edition = Edition(
         report=report,

@@ -12,8 +12,8 @@ import datetime
 from dataclasses import dataclass, field
 
 from django.db.models import Q
-from django.utils import timezone
 
+from tracker import rules
 from tracker.interchange.parse import (
     EditionSpec,
     EvaluationSpec,
@@ -37,19 +37,12 @@ from tracker.models import (
     Topic,
 )
 
-# What a published edition freezes (the same rules as tracker.services): the evaluations it
-# holds, the wording of their recommendations, and the sources they cite, except that a
-# cited source may still gain an archived copy.
-FROZEN_RECOMMENDATION_FIELDS = ("area", "position", "title", "text", "actor")
-SOURCE_FIELDS_OPEN_WHEN_FROZEN = ("archived_url",)
+# What a published edition freezes comes from tracker.rules. A file names recommendations
+# by code and sources by key, so those two cannot differ here; the other frozen fields can.
+FROZEN_RECOMMENDATION_FIELDS = tuple(f for f in rules.RECOMMENDATION_FIELDS_FROZEN if f != "code")
+FROZEN_SOURCE_FIELDS = tuple(f for f in rules.SOURCE_FIELDS_FROZEN if f != "key")
 
 EvaluationKey = tuple[str, str, str, datetime.date]  # report, code, evaluator, as_of
-
-
-def url_variants(url: str) -> set[str]:
-    """A URL with and without its trailing slash: the same page either way."""
-    bare = url.rstrip("/")
-    return {url, bare, bare + "/"}
 
 
 @dataclass
@@ -64,7 +57,7 @@ class Snapshot:
     evaluators: dict[str, Evaluator] = field(default_factory=dict)
     sources: dict[str, Source] = field(default_factory=dict)
     source_keys: dict[int, str] = field(default_factory=dict)  # id → key
-    sources_by_url: dict[str, Source] = field(default_factory=dict)
+    sources_by_url: dict[str, Source] = field(default_factory=dict)  # by rules.source_url_key
     reports: dict[str, Report] = field(default_factory=dict)
     areas: dict[tuple[str, str], Area] = field(default_factory=dict)
     recommendations: dict[tuple[str, str], Recommendation] = field(default_factory=dict)
@@ -130,20 +123,16 @@ class Snapshot:
                     source_keys.add(evaluation.publication)
         source_ids = {link.source_id for link in evidence}
         source_ids |= {e.publication_id for e in evaluations if e.publication_id}
-        urls = set()
-        for f in files:
-            for source in f.sources:
-                if source.url:
-                    urls |= url_variants(source.url)
+        url_keys = {rules.source_url_key(s.url) for f in files for s in f.sources} - {""}
         sources = Source.objects.filter(
-            Q(key__in=source_keys) | Q(pk__in=source_ids) | Q(url__in=urls)
-        )
+            Q(key__in=source_keys) | Q(pk__in=source_ids) | Q(url_key__in=url_keys)
+        ).order_by("pk")
         source_key = snap.source_keys
         for source in sources:
             snap.sources[source.key] = source
             source_key[source.pk] = source.key
-            if source.url:
-                snap.sources_by_url.setdefault(source.url.rstrip("/"), source)
+            if source.url_key:
+                snap.sources_by_url.setdefault(source.url_key, source)
 
         for evaluation in evaluations:
             rec = recommendations[evaluation.recommendation_id]
@@ -269,7 +258,6 @@ def check(files: list[FileSpec], problems: Problems) -> Plan:
     """Merge the files and add a problem for every reference or change that cannot be."""
     db = Snapshot.load(files)
     plan = Plan(files=files, db=db)
-    today = timezone.localdate()
     reports_seen: dict[str, Where] = {}
     for f in files:
         where = f.report.at.get("slug", f.report.at[""])
@@ -290,7 +278,7 @@ def check(files: list[FileSpec], problems: Problems) -> Plan:
     _collect_final_evaluations(plan)
     for f in files:
         for evaluation in f.evaluations:
-            _check_evaluation(plan, f, evaluation, file_codes, today, problems)
+            _check_evaluation(plan, f, evaluation, file_codes, problems)
     editions_seen: dict[str, Where] = {}
     for f in files:
         for edition in f.editions:
@@ -303,8 +291,33 @@ def check(files: list[FileSpec], problems: Problems) -> Plan:
                 )
                 continue
             editions_seen[edition.slug] = where
-            _check_edition(plan, f, edition, today, problems)
+            _check_edition(plan, f, edition, problems)
+    _check_edition_names(plan, problems)
     return plan
+
+
+def _check_edition_names(plan: Plan, problems: Problems) -> None:
+    """A report's editions have names readers can tell apart (the database holds it too)."""
+    for f in plan.files:
+        report = plan.db.reports.get(f.report.slug)
+        # The names after the import: the database's, then the files' (by slug).
+        names = {
+            e.slug: (e.name, None)
+            for e in plan.db.editions.values()
+            if report is not None and e.report_id == report.pk
+        }
+        for spec in f.editions:
+            names[spec.slug] = (spec.name, spec)
+        first: dict[str, str] = {}
+        for slug, (name, _) in sorted(names.items(), key=lambda item: item[1][1] is not None):
+            first.setdefault(name, slug)
+        for slug, (name, spec) in names.items():
+            if spec is not None and first[name] != slug:
+                problems.add(
+                    spec.at.get("name", spec.at[""]),
+                    f"the edition {quoted(first[name])} of this report is also called "
+                    f"{quoted(name)}; give each edition of a report its own name",
+                )
 
 
 def _check_scales(plan: Plan, problems: Problems) -> None:
@@ -326,10 +339,10 @@ def _check_sources(plan: Plan, problems: Problems) -> None:
     first_with_url: dict[str, str] = {}
     for key, spec in plan.sources.items():
         if spec.url:
-            first_with_url.setdefault(spec.url.rstrip("/"), key)
+            first_with_url.setdefault(rules.source_url_key(spec.url), key)
     for key, spec in plan.sources.items():
         if spec.url:
-            bare = spec.url.rstrip("/")
+            bare = rules.source_url_key(spec.url)
             on_file = plan.db.sources_by_url.get(bare)
             if on_file is not None and on_file.key != key:
                 problems.add(
@@ -348,7 +361,7 @@ def _check_sources(plan: Plan, problems: Problems) -> None:
         frozen_in = plan.db.frozen_sources.get(key)
         row = plan.db.sources.get(key)
         if frozen_in and row is not None and not problems.within(spec.at[""]):
-            for name in ("title", "author", "publisher", "published_on", "url", "kind", "citation"):
+            for name in FROZEN_SOURCE_FIELDS:
                 if getattr(row, name) != getattr(spec, name):
                     problems.add(
                         spec.at.get(name, spec.at[""]),
@@ -468,7 +481,6 @@ def _check_evaluation(
     f: FileSpec,
     spec: EvaluationSpec,
     file_codes: dict,
-    today: datetime.date,
     problems: Problems,
 ) -> None:
     slug = f.report.slug
@@ -494,10 +506,17 @@ def _check_evaluation(
             f"{quoted(spec.grade)} is not a grade of scale {quoted(f.report.grade_scale)} "
             f"(choose one of: {', '.join(_grades_in_order(plan, f.report.grade_scale))})",
         )
-    if spec.as_of > today:
+    earliest, latest = rules.evaluation_date_bounds(f.report.published_on)
+    if spec.as_of > latest:
         problems.add(
             spec.at["as_of"],
             f"{spec.as_of} is in the future; an evaluation speaks for a date that has come",
+        )
+    elif spec.as_of < earliest:
+        problems.add(
+            spec.at["as_of"],
+            f"{spec.as_of} is before the report was published ({earliest}); an evaluation "
+            f"speaks for a date since then",
         )
     for key, where in [(spec.publication, spec.at.get("publication"))] + [
         (item.source, item.at["source"]) for item in spec.evidence
@@ -509,15 +528,19 @@ def _check_evaluation(
                 f"“sources:”",
             )
     row = plan.db.evaluations.get((slug, *spec.key))
-    if (
-        spec.status == Status.PUBLISHED
-        and not spec.evidence
-        and not (row is not None and plan.db.evidence.get(row.pk))
-    ):
-        problems.add(
-            spec.at.get("evidence", spec.at[""]),
-            "a published evaluation needs evidence: cite at least one source under “evidence:”",
-        )
+    if spec.status == Status.PUBLISHED:
+        evidence = len(spec.evidence) or len(plan.db.evidence.get(row.pk, {}) if row else {})
+        missing = rules.missing_for_publication(narrative=spec.narrative, evidence_count=evidence)
+        if "narrative" in missing:
+            problems.add(
+                spec.at.get("narrative", spec.at[""]),
+                "a published evaluation needs a narrative: say why this grade under “narrative:”",
+            )
+        if "evidence" in missing:
+            problems.add(
+                spec.at.get("evidence", spec.at[""]),
+                "a published evaluation needs evidence: cite at least one source under “evidence:”",
+            )
     # An evaluation with problems of its own differs from the database for those; saying
     # so again as "frozen" would only repeat them.
     if (
@@ -578,14 +601,19 @@ def _evaluation_differences(plan: Plan, row: Evaluation, spec: EvaluationSpec) -
     return changed
 
 
-def _check_edition(
-    plan: Plan, f: FileSpec, spec: EditionSpec, today: datetime.date, problems: Problems
-) -> None:
+def _check_edition(plan: Plan, f: FileSpec, spec: EditionSpec, problems: Problems) -> None:
     slug = f.report.slug
-    if spec.as_of > today:
+    earliest, latest = rules.evaluation_date_bounds(f.report.published_on)
+    if spec.as_of > latest:
         problems.add(
             spec.at["as_of"],
             f"{spec.as_of} is in the future; an edition freezes a date that has come",
+        )
+    elif spec.as_of < earliest:
+        problems.add(
+            spec.at["as_of"],
+            f"{spec.as_of} is before the report was published ({earliest}); an edition "
+            f"freezes a date since then",
         )
     row = plan.db.editions.get(spec.slug)
     if row is not None and row.report_id != plan.db.reports.get(slug, Report(pk=-1)).pk:
@@ -641,8 +669,8 @@ def _check_edition(
     if row is not None and row.status == Status.PUBLISHED and not problems.within(spec.at[""]):
         changed = [
             name
-            for name in ("name", "description", "as_of", "status")
-            if getattr(row, name) != getattr(spec, name)
+            for name in rules.EDITION_FIELDS_FROZEN
+            if name not in ("published_at", "entries") and getattr(row, name) != getattr(spec, name)
         ]
         if spec.published_at is not None and row.published_at != spec.published_at:
             changed.append("published_at")

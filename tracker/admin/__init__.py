@@ -1,0 +1,24 @@
+"""The editors' workspace: the Django admin, writing only through tracker.services.
+
+Who may do what is decided by `tracker.rules` (the role × state × operation matrix) and, on
+top of it, by the Django model permissions of the Editor and Publisher groups (migration
+0003_roles), which an operator may narrow. Reference data (reports, areas, grade scales,
+topics) comes from the scorecard files (`import_scorecard`) and is read-only here.
+
+    base             ServiceAdmin (writes through the services), ReferenceAdmin, grade chips
+    reference        grade scales, grades, reports, areas, topics, links, evaluators
+    sources          sources
+    recommendations  recommendations, with their evaluations listed
+    evaluations      evaluations and their evidence, publishing, conflicts
+    editions         evidence links (read-only), editions and freezing them
+"""
+
+from django.contrib import admin
+
+from tracker.admin import editions, evaluations, recommendations, reference, sources
+
+admin.site.site_header = "Alliance Scorecard — editors"
+admin.site.site_title = "Alliance Scorecard editors"
+admin.site.index_title = "The record"
+
+__all__ = ["editions", "evaluations", "recommendations", "reference", "sources"]
