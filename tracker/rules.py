@@ -94,6 +94,7 @@ class Operation(enum.StrEnum):
     FREEZE_EDITION = "freeze edition"
     CHANGE_EDITION = "change edition"
     DELETE_EDITION = "delete edition"
+    IMPORT_SCORECARD = "import scorecard"
 
 
 Op = Operation
@@ -125,6 +126,8 @@ MATRIX: dict[Operation, dict[State, Role | None]] = {
     Op.FREEZE_EDITION: {S.NEW: PUBLISHERS},
     Op.CHANGE_EDITION: {S.DRAFT: OPERATOR, S.PUBLISHED: NOBODY},
     Op.DELETE_EDITION: {S.DRAFT: PUBLISHERS, S.PUBLISHED: NOBODY},
+    # An import publishes evaluations and freezes editions, as its files say.
+    Op.IMPORT_SCORECARD: {S.NEW: PUBLISHERS},
 }
 
 # Why a role below the one the matrix asks for is refused.
@@ -156,6 +159,7 @@ ROLE_REASONS: dict[Operation, str] = {
         "scorecard file."
     ),
     Op.DELETE_EDITION: "Only publishers can delete editions.",
+    Op.IMPORT_SCORECARD: "Only publishers can import scorecard files.",
 }
 
 _PUBLISHED_NEEDS_PUBLISHER = (

@@ -614,6 +614,7 @@ def import_scorecard(
     problem as `file:line: path: problem`. `progress(step, done, total)` hears how far a
     large import has got.
     """
+    rules.check(user, Operation.IMPORT_SCORECARD)
     return interchange.import_files(files=files, user=user, progress=progress, dry_run=dry_run)
 
 

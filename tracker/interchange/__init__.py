@@ -12,7 +12,12 @@ The format is described in docs/interchange-format.md. Callers go through
 """
 
 from tracker.interchange.export import export_report
-from tracker.interchange.importing import ImportResult, ScorecardFileError, import_files
+from tracker.interchange.importing import (
+    ImportConflict,
+    ImportResult,
+    ScorecardFileError,
+    import_files,
+)
 from tracker.interchange.parse import FORMAT
 from tracker.interchange.write import KINDS, Counts, Progress
 from tracker.interchange.yamlread import Problem, Where
@@ -21,6 +26,7 @@ __all__ = [
     "FORMAT",
     "KINDS",
     "Counts",
+    "ImportConflict",
     "ImportResult",
     "Problem",
     "Progress",

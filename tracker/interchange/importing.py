@@ -8,12 +8,28 @@ from dataclasses import dataclass, field
 from os import PathLike
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import DatabaseError, IntegrityError, connection, transaction
 
 from tracker.interchange.checks import check
 from tracker.interchange.parse import parse_file
 from tracker.interchange.write import KINDS, Counts, LateProblems, Progress, Writer
 from tracker.interchange.yamlread import Problem, Problems
+
+# One import at a time: each reads the database, then writes what differs from it. A second
+# one waits for the first to commit and then finds its rows there (PostgreSQL: this advisory
+# lock; SQLite: every write transaction begins with the database's write lock).
+IMPORT_LOCK = 0x5C0EC4D
+
+
+class ImportConflict(ValidationError):
+    """Another writer changed the same rows while the import ran; nothing was imported."""
+
+    def __init__(self, detail: str):
+        super().__init__(
+            "another import or editor wrote the same rows at the same moment "
+            f"({detail}); nothing was imported, run the import again",
+            code="conflict",
+        )
 
 
 class ScorecardFileError(ValidationError):
@@ -115,6 +131,7 @@ def _import(*, files, user, progress, dry_run) -> ImportResult:
     result = ImportResult(files=paths, dry_run=dry_run)
     try:
         with transaction.atomic():
+            _wait_for_other_imports()
             plan = check(specs, problems)
             if problems:
                 raise ScorecardFileError(_sorted(problems, order))
@@ -122,8 +139,22 @@ def _import(*, files, user, progress, dry_run) -> ImportResult:
                 result.counts = Writer(plan, user=user, progress=progress).run()
             except LateProblems as error:
                 raise ScorecardFileError(error.problems) from None
+            except IntegrityError as error:
+                # A row the checks found free was taken meanwhile by a writer that does not
+                # take the import's lock (an editor in the admin, the API).
+                raise ImportConflict(_first_line(error)) from None
             if dry_run:
                 raise _DryRun
     except _DryRun:
         pass
     return result
+
+
+def _wait_for_other_imports() -> None:
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [IMPORT_LOCK])
+
+
+def _first_line(error: DatabaseError) -> str:
+    return str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__

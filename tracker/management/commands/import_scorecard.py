@@ -11,7 +11,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError, OutputWrapper
 
 from tracker import services
-from tracker.interchange import ScorecardFileError
+from tracker.interchange import ImportConflict, ScorecardFileError
 from tracker.models import Report
 
 # Below this many items a step is quick, and progress would only be noise.
@@ -76,6 +76,8 @@ class Command(BaseCommand):
         display = ProgressDisplay(self.stderr)
         try:
             result = services.import_scorecard(files=files, progress=display, dry_run=dry_run)
+        except ImportConflict as error:
+            raise CommandError(error.messages[0]) from None
         except ScorecardFileError as error:
             count = len(error.problems)
             raise CommandError(
