@@ -12,6 +12,7 @@ from pathlib import Path
 
 import yaml
 
+from tracker import rules
 from tracker.interchange.yamlread import (
     SLUG_RE,
     Mapping,
@@ -642,7 +643,10 @@ def _evaluation(m: Mapping, problems: Problems, unreadable: set) -> EvaluationSp
             "published_at",
             "a draft has no publication time; remove published_at or set status: published",
         )
-    if values["status"] == Status.PUBLISHED and not narrative.strip():
+    # What publishing requires (tracker.rules): the narrative is the file's own business;
+    # evidence may also be in the database, so the checks (checks.py) look at that.
+    missing = rules.missing_for_publication(narrative=narrative, evidence_count=1)
+    if values["status"] == Status.PUBLISHED and "narrative" in missing:
         m.problem("narrative", "a published evaluation needs a narrative: say why this grade")
     if len(problems) > before or any(v is None for v in values.values()):
         unreadable.add(
