@@ -72,3 +72,22 @@ def test_editors_cannot_delete_sources(editor_user):
     )
     assert response.status_code == 403
     assert Source.objects.count() == 1
+
+
+def test_a_publisher_deletes_a_source_nothing_cites_and_an_editor_cannot(
+    editor_user, publisher_user, recommendation
+):
+    loose = factories.make_source("loose")
+    cited = factories.make_evaluation(recommendation).evidence.get().source
+
+    by_editor = logged_in(editor_user).post(
+        f"/admin/tracker/source/{loose.pk}/delete/", {"post": "yes"}
+    )
+    publisher = logged_in(publisher_user)
+    refused = publisher.post(f"/admin/tracker/source/{cited.pk}/delete/", {"post": "yes"})
+    deleted = publisher.post(f"/admin/tracker/source/{loose.pk}/delete/", {"post": "yes"})
+
+    assert by_editor.status_code == 403
+    assert refused.status_code == 200  # the page lists what cites it, and deletes nothing
+    assert deleted.status_code == 302
+    assert list(Source.objects.values_list("key", flat=True)) == [cited.key]

@@ -1,8 +1,9 @@
-"""Who may see and do what: the one place that decides it.
+"""Who is in which role: the groups, and the questions the read side asks of them.
 
 Groups (created by a data migration): Editor, Publisher, Partner. Anonymous visitors and
-partners see published data only; editors and publishers also see drafts; only publishers
-(and superusers) publish, withdraw and freeze editions.
+partners see published data only; editors and publishers also see drafts. What each role
+may *do* to an object in each state is the matrix in `tracker.rules`, which builds on the
+roles decided here.
 """
 
 from django.apps import apps as global_apps
@@ -48,8 +49,9 @@ def can_publish(user: User | AnonymousUser) -> bool:
     return is_publisher(user)
 
 
-# The model permissions each group holds in the admin. Publishing and freezing editions are
-# not model permissions: `can_publish` decides them. Migration 0003_roles created the groups
+# The model permissions each group holds in the admin, on top of `tracker.rules` (an
+# operator may narrow them). Publishing and freezing editions are not model permissions:
+# the rules decide them. Migration 0003_roles created the groups
 # with these; `ensure_role_groups` puts back any that go missing.
 _READ_ONLY = ("report", "area", "topic", "gradescale", "grade", "recommendationlink")
 _EDITOR_PERMISSIONS = {

@@ -34,6 +34,7 @@ from tracker.models import (
     Stance,
     Status,
 )
+from tracker.rules import source_url_key
 
 AREAS = ["Politics", "Security", "Bases", "Intelligence", "Economy", "Diplomacy"]
 SCALE = [
@@ -174,6 +175,8 @@ def generate(*, count: int, per: int, seed: int, prefix: str, stream) -> dict[st
             publisher=f"Publisher {i % 40}",
             published_on=datetime.date(2001, 1, 1) + datetime.timedelta(days=i % 8000),
             url=f"https://example.org/{prefix}/source/{i}",
+            # bulk_create skips Source.save(), which keeps the URL's identity
+            url_key=source_url_key(f"https://example.org/{prefix}/source/{i}"),
             kind=rng.choice(SourceKind.values),
         )
         for i in range(1, max(10, count // 10) + 1)
