@@ -17,7 +17,7 @@ from django.db.models import Field, URLField
 from django.forms.models import BaseInlineFormSet
 from django.utils import timezone
 
-from tracker import rules, services
+from tracker import rules
 from tracker.models import (
     Edition,
     Evaluation,
@@ -154,7 +154,7 @@ class EvaluationForm(ServiceForm):
             # Errors put on fields here also spare the editor the model's generic wording
             # for "one evaluation per evaluator and date" (fields with errors are not
             # validated again against the model's constraints).
-            problems = services.evaluation_field_problems(
+            problems = rules.evaluation_field_problems(
                 recommendation=recommendation,
                 grade=grade,
                 as_of=cleaned["as_of"],
@@ -170,7 +170,7 @@ class EvaluationForm(ServiceForm):
         """The editable fields the editor changed, with their new values."""
         return {
             name: self.cleaned_data[name]
-            for name in services.EDITABLE_EVALUATION_FIELDS
+            for name in rules.EVALUATION_FIELDS
             if name in self.changed_data
         }
 
@@ -248,7 +248,7 @@ class EvidenceForm(forms.ModelForm):
                 )
             if not cleaned.get("new_source_title"):
                 self.add_error("new_source_title", "Give the new source a title.")
-            existing = services.source_with_url(cleaned.get("new_source_url", ""))
+            existing = rules.source_with_url(cleaned.get("new_source_url", ""))
             if existing is not None:
                 self._offer_existing(existing)
         elif source is None and not self.errors:
@@ -325,9 +325,7 @@ class EvidenceFormSet(BaseInlineFormSet):
                 new.append(form.evidence_item())
             elif saved:
                 item = form.evidence_item()
-                changes[form.instance.pk] = {
-                    name: item[name] for name in services.EDITABLE_EVIDENCE_FIELDS
-                }
+                changes[form.instance.pk] = {name: item[name] for name in rules.EVIDENCE_FIELDS}
             else:
                 new.append(form.evidence_item())
         return new, changes, removed
@@ -368,7 +366,7 @@ class SourceForm(ServiceForm):
     def clean_url(self) -> str:
         url = self.cleaned_data["url"].strip()
         saved = self.instance if self.instance.pk else None
-        existing = services.source_with_url(url, exclude=saved)
+        existing = rules.source_with_url(url, exclude=saved)
         if existing is not None:
             raise ValidationError(
                 f"This URL is already on file as “{existing.title}” ({existing.key}); "
@@ -409,7 +407,7 @@ class EditionForm(ServiceForm):
         cleaned = super().clean()
         report, as_of = cleaned.get("report"), cleaned.get("as_of")
         if report is not None and as_of is not None:
-            problems = services.edition_problems(
+            problems = rules.edition_problems(
                 report=report, slug=cleaned.get("slug", ""), name=cleaned.get("name", ""),
                 as_of=as_of,
             )  # fmt: skip

@@ -32,6 +32,8 @@ from tracker.models import (
     Edition,
     EditionEntry,
     Evaluation,
+    Evaluator,
+    Grade,
     Recommendation,
     Report,
     Source,
@@ -528,3 +530,55 @@ def duplicate_evaluation_message(recommendation: Recommendation, evaluator, as_o
         f"{evaluator} already has an evaluation of {recommendation.code} as of {as_of}; "
         f"edit that one, or choose another date."
     )
+
+
+# What is wrong with the values of a write ----------------------------------------------
+
+
+def evaluation_field_problems(
+    *,
+    recommendation: Recommendation,
+    grade: Grade,
+    as_of: datetime.date,
+    evaluator: Evaluator | None = None,
+    evaluation: Evaluation | None = None,
+) -> dict[str, str]:
+    """What is wrong with this grade and date for this recommendation (empty when nothing).
+
+    Given the evaluator, also whether it already judged the recommendation as of that date
+    (in an evaluation other than `evaluation`, the one being edited).
+    """
+    errors: dict[str, str] = {}
+    if evaluator is not None:
+        others = Evaluation.objects.filter(
+            recommendation=recommendation, evaluator=evaluator, as_of=as_of
+        )
+        if evaluation is not None and evaluation.pk is not None:
+            others = others.exclude(pk=evaluation.pk)
+        if others.exists():
+            errors["as_of"] = duplicate_evaluation_message(recommendation, evaluator, as_of)
+    report = recommendation.report
+    if grade.scale_id != report.grade_scale_id:
+        errors["grade"] = (
+            f"“{grade.label}” is not on the grade scale of {report.short_name}; "
+            f"choose a grade of “{report.grade_scale.name}”."
+        )
+    date_problem = evaluation_date_problem(as_of, report)
+    if date_problem is not None:
+        errors["as_of"] = date_problem
+    return errors
+
+
+def edition_problems(
+    *, report: Report, slug: str, name: str, as_of: datetime.date
+) -> dict[str, str]:
+    """What stops an edition being frozen under this slug, name and date (empty: nothing)."""
+    errors = {}
+    date_problem = edition_date_problem(as_of, report)
+    if date_problem is not None:
+        errors["as_of"] = date_problem
+    if Edition.objects.filter(slug=slug).exists():
+        errors["slug"] = f"An edition called “{slug}” already exists."
+    if Edition.objects.filter(report=report, name=name).exists():
+        errors["name"] = duplicate_edition_name_message(report, name)
+    return errors

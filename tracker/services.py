@@ -61,43 +61,11 @@ class StaleVersionError(ValidationError):
 def _check_evaluation_fields(
     recommendation: Recommendation, grade: Grade, as_of: datetime.date
 ) -> None:
-    errors = evaluation_field_problems(recommendation=recommendation, grade=grade, as_of=as_of)
+    errors = rules.evaluation_field_problems(
+        recommendation=recommendation, grade=grade, as_of=as_of
+    )
     if errors:
         raise ValidationError(errors)
-
-
-def evaluation_field_problems(
-    *,
-    recommendation: Recommendation,
-    grade: Grade,
-    as_of: datetime.date,
-    evaluator: Evaluator | None = None,
-    evaluation: Evaluation | None = None,
-) -> dict[str, str]:
-    """What is wrong with this grade and date for this recommendation (empty when nothing).
-
-    Given the evaluator, also whether it already judged the recommendation as of that date
-    (in an evaluation other than `evaluation`, the one being edited).
-    """
-    errors: dict[str, str] = {}
-    if evaluator is not None:
-        others = Evaluation.objects.filter(
-            recommendation=recommendation, evaluator=evaluator, as_of=as_of
-        )
-        if evaluation is not None and evaluation.pk is not None:
-            others = others.exclude(pk=evaluation.pk)
-        if others.exists():
-            errors["as_of"] = rules.duplicate_evaluation_message(recommendation, evaluator, as_of)
-    report = recommendation.report
-    if grade.scale_id != report.grade_scale_id:
-        errors["grade"] = (
-            f"“{grade.label}” is not on the grade scale of {report.short_name}; "
-            f"choose a grade of “{report.grade_scale.name}”."
-        )
-    date_problem = rules.evaluation_date_problem(as_of, report)
-    if date_problem is not None:
-        errors["as_of"] = date_problem
-    return errors
 
 
 def _add_evidence(evaluation: Evaluation, evidence: Iterable[Mapping[str, Any]], user=None) -> None:
@@ -300,9 +268,6 @@ def add_evidence(
     return evaluation
 
 
-publication_problems = rules.publication_problems
-
-
 @transaction.atomic
 def publish_evaluation(
     *,
@@ -318,7 +283,7 @@ def publish_evaluation(
     """
     evaluation.refresh_from_db()
     rules.check(user, Operation.PUBLISH_EVALUATION, evaluation, fresh=True)
-    problems = publication_problems(evaluation)
+    problems = rules.publication_problems(evaluation)
     if problems:
         raise ValidationError(problems)
     drafts = Evaluation.objects.filter(pk=evaluation.pk, status=Status.DRAFT)
@@ -385,7 +350,7 @@ def publish_edition(
     are no longer what would be frozen, so nobody freezes what they have not seen.
     """
     rules.check(user, Operation.FREEZE_EDITION)
-    errors = edition_problems(report=report, slug=slug, name=name, as_of=as_of)
+    errors = rules.edition_problems(report=report, slug=slug, name=name, as_of=as_of)
     if errors:
         raise ValidationError(errors)
     grades = queries.current_grades(report, as_of)
@@ -420,7 +385,7 @@ def publish_edition(
             edition.save()
     except IntegrityError:
         raise ValidationError(
-            edition_problems(report=report, slug=slug, name=name, as_of=as_of)
+            rules.edition_problems(report=report, slug=slug, name=name, as_of=as_of)
             or {"slug": "Another edition was frozen under this slug or name just now; reload."}
         ) from None
     EditionEntry.objects.bulk_create(
@@ -428,24 +393,6 @@ def publish_edition(
         for rec_id, evaluation in grades.items()
     )
     return edition
-
-
-def edition_problems(
-    *, report: Report, slug: str, name: str, as_of: datetime.date
-) -> dict[str, str]:
-    """What stops an edition being frozen under this slug, name and date (empty: nothing)."""
-    errors = {}
-    date_problem = rules.edition_date_problem(as_of, report)
-    if date_problem is not None:
-        errors["as_of"] = date_problem
-    if Edition.objects.filter(slug=slug).exists():
-        errors["slug"] = f"An edition called “{slug}” already exists."
-    if Edition.objects.filter(report=report, name=name).exists():
-        errors["name"] = rules.duplicate_edition_name_message(report, name)
-    return errors
-
-
-source_with_url = rules.source_with_url
 
 
 def _duplicate_url_error(existing: Source) -> ValidationError:
@@ -476,7 +423,7 @@ def create_source(
 ) -> Source:
     """Add a source; refused when its URL is already on file (cite that one instead)."""
     rules.check(user, Operation.CREATE_SOURCE)
-    existing = source_with_url(url)
+    existing = rules.source_with_url(url)
     if existing is not None:
         raise _duplicate_url_error(existing)
     source = Source(
@@ -502,7 +449,7 @@ def _save_source(source: Source, **save) -> None:
         with transaction.atomic():
             source.save(**save)
     except IntegrityError:
-        existing = source_with_url(source.url, exclude=source)
+        existing = rules.source_with_url(source.url, exclude=source)
         if existing is not None:
             raise _duplicate_url_error(existing) from None
         if Source.objects.filter(key=source.key).exclude(pk=source.pk).exists():
@@ -513,11 +460,6 @@ def _save_source(source: Source, **save) -> None:
         raise
 
 
-edition_relying_on_source = rules.edition_freezing_source
-relied_on_by_edition = rules.edition_freezing_evaluation
-SOURCE_FIELDS_OPEN_WHEN_FROZEN = rules.SOURCE_FIELDS_OPEN_WHEN_FROZEN
-
-
 @transaction.atomic
 def update_source(*, source: Source, changes: Mapping[str, Any], user=None) -> Source:
     """Correct a source. Sources cited in a published edition only gain archived URLs."""
@@ -525,7 +467,7 @@ def update_source(*, source: Source, changes: Mapping[str, Any], user=None) -> S
     changed = {name: value for name, value in changes.items() if getattr(source, name) != value}
     rules.check_fields(user, Operation.CHANGE_SOURCE, source, changed)
     if "url" in changed:
-        existing = source_with_url(changed["url"], exclude=source)
+        existing = rules.source_with_url(changed["url"], exclude=source)
         if existing is not None:
             raise _duplicate_url_error(existing)
     for name, value in changed.items():
@@ -549,10 +491,6 @@ def delete_source(*, source: Source, user=None) -> None:
     source.delete()
 
 
-edition_relying_on_recommendation = rules.edition_freezing_recommendation
-RECOMMENDATION_FIELDS = rules.RECOMMENDATION_FIELDS
-
-
 @transaction.atomic
 def update_recommendation(
     *,
@@ -562,7 +500,7 @@ def update_recommendation(
     user=None,
 ) -> Recommendation:
     """Correct a recommendation; one frozen in a published edition may only be re-topicked."""
-    unknown = set(changes) - set(RECOMMENDATION_FIELDS)
+    unknown = set(changes) - set(rules.RECOMMENDATION_FIELDS)
     if unknown:
         raise ValidationError(dict.fromkeys(unknown, "This field cannot be changed here."))
     recommendation = Recommendation.objects.select_for_update().get(pk=recommendation.pk)
