@@ -20,7 +20,8 @@ from tracker.models import Actor, SourceKind, Status
 _ERRORS = {
     400: "A query parameter, body field or header is invalid; `errors` names each one.",
     401: "The token is not valid (reads), or a write was tried without a token.",
-    403: "The account may not do this (partners cannot write; editors cannot publish).",
+    403: "The account may not do this (partners cannot write; editors cannot publish, nor "
+    "change a published evaluation); `detail` says why, as the editors' workspace does.",
     404: "Nothing visible to you has this id, slug or key (or the page is past the last).",
     412: "If-Match does not name the evaluation's current version: someone changed it "
     "since you read it. Nothing was saved; read it again.",
