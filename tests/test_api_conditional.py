@@ -9,7 +9,7 @@ from django.utils.http import http_date
 from tests import factories
 from tests.api_support import client_as, make_draft
 from tracker import services
-from tracker.models import Edition, Evaluation, EvidenceLink, Recommendation, Source
+from tracker.models import Evaluation
 
 READS = [
     "/api/v1/reports/",
@@ -36,10 +36,7 @@ def old_demo(demo):
     """The demo as if imported on 1 January 2024 (Last-Modified has whole seconds, and is
     only sent once the second of the last change is over)."""
     moment = datetime.datetime(2024, 1, 1, tzinfo=datetime.UTC)
-    Evaluation.objects.update(updated_at=moment)
-    Source.objects.update(updated_at=moment)
-    for model in (Evaluation, EvidenceLink, Recommendation, Source, Edition):
-        model.history.model.objects.update(history_date=moment)
+    factories.date_every_change(moment)
     return demo
 
 

@@ -281,7 +281,7 @@ def _revise_evidence(
             setattr(link, name, value)
         link.full_clean()
         link._history_user = user
-        link.save(update_fields=list(fields))
+        link.save(update_fields=[*fields, "updated_at"])
 
 
 def _record_history(evaluation: Evaluation, user, reason: str = "", date=None) -> None:
@@ -439,9 +439,10 @@ def publish_edition(
     edition.full_clean()
     edition._history_user = user
     edition.save()
+    # Each entry keeps a copy of its evaluator: what the edition shows of it is forever.
     EditionEntry.objects.bulk_create(
-        EditionEntry(edition=edition, recommendation_id=rec_id, evaluation=evaluation)
-        for rec_id, evaluation in grades.items()
+        EditionEntry.freezing(edition=edition, evaluation=evaluation)
+        for evaluation in grades.values()
     )
     return edition
 
@@ -614,7 +615,7 @@ def update_recommendation(
     recommendation.full_clean()
     recommendation._history_user = user
     if changed:
-        recommendation.save(update_fields=list(changed))
+        recommendation.save(update_fields=[*changed, "updated_at"])
     if topics is not None and set(topics) != set(recommendation.topics.all()):
         recommendation.topics.set(topics)
     return recommendation
