@@ -147,3 +147,23 @@ def test_head_answers_like_get_without_a_body(old_demo, anonymous):
     head = anonymous.head("/api/v1/reports/")
 
     assert (head.status_code, head.content, head["ETag"]) == (200, b"", get["ETag"])
+
+
+def test_if_match_compares_strongly_so_a_weak_tag_gets_412(old_demo):
+    """RFC 9110, 13.1.1: If-Match uses the strong comparison; W/ tags never match."""
+    editor = client_as("editor")
+    draft = make_draft(old_demo)
+    strong = editor.get(f"/api/v1/evaluations/{draft.pk}/")["ETag"]
+
+    weak = editor.patch(
+        f"/api/v1/evaluations/{draft.pk}/", {"wording": "Weak"}, HTTP_IF_MATCH=f"W/{strong}"
+    )
+    exact = editor.patch(
+        f"/api/v1/evaluations/{draft.pk}/", {"wording": "Strong"}, HTTP_IF_MATCH=strong
+    )
+
+    assert (weak.status_code, exact.status_code) == (412, 200)
+    assert list(weak.json()["errors"]) == ["If-Match"]
+    assert "weak ETag" in weak.json()["errors"]["If-Match"][0]
+    draft.refresh_from_db()
+    assert draft.wording == "Strong"
