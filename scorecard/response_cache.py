@@ -53,7 +53,7 @@ def _code_version() -> str:
     base = Path(__file__).resolve().parent.parent
     for package in ("scorecard", "tracker"):
         for path in sorted((base / package).rglob("*")):
-            if path.is_file() and path.suffix in {".py", ".html", ".css", ".js", ".svg", ".txt"}:
+            if path.is_file() and "__pycache__" not in path.parts:
                 digest.update(path.relative_to(base).as_posix().encode())
                 digest.update(path.read_bytes())
     for library in ("Django", "djangorestframework", "Markdown", "nh3", "orjson"):

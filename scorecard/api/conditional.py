@@ -55,9 +55,9 @@ def _matches(header: str, etag: str) -> bool:
 # not), the language and the media type: the response cache's key (scorecard/response_cache.py).
 # While the data are as they were when a worker kept a URL's answer, that answer, and its
 # ETag, are what the view would give now. A client holding the ETag gets its 304 after the
-# one query that tells the data's state, without the rate limit's query or the view's
-# (like GitHub's API, such a 304 does not count against the rate limit); any other client
-# gets the kept body.
+# one query that tells the data's state (one more, the shared cache's look-up, when another
+# worker kept the answer), without the rate limit's query or the view's (like GitHub's API,
+# such a 304 does not count against the rate limit); any other client gets the kept body.
 
 
 class AnsweredEarly(Exception):
@@ -112,6 +112,10 @@ def _per_client_headers(request: Request, response: HttpResponse) -> None:
 
 def _not_modified(request: Request, response: HttpResponse) -> HttpResponseNotModified:
     _per_client_headers(request, response)
+    return _not_modified_like(response)
+
+
+def _not_modified_like(response: HttpResponse) -> HttpResponseNotModified:
     not_modified = HttpResponseNotModified()
     for name in _COPIED_HEADERS:
         if name in response:
@@ -144,13 +148,7 @@ def add_validators(
             and last_modified is not None
             and int(last_modified.timestamp()) <= since
         )
-    if not fresh:
-        return response
-    not_modified = HttpResponseNotModified()
-    for name in _COPIED_HEADERS:
-        if name in response:
-            not_modified[name] = response[name]
-    return not_modified
+    return _not_modified_like(response) if fresh else response
 
 
 def expected_version(request: Request, evaluation: Evaluation) -> int:
