@@ -1,31 +1,29 @@
 """Public pages: what the public reads and what newsrooms link to.
 
 Every view reads through `tracker.queries`, shows published data only, and runs a fixed
-number of SQL queries whatever the size of the data. Pages are cacheable by anyone
-(`Cache-Control: public`), carry `ETag` and `Last-Modified`, and answer conditional requests
-with 304 after one query. They never touch the session or the CSRF token, so responses do
-not vary on cookies.
+number of SQL queries whatever the size of the data. Each is wrapped in `public`
+(scorecard/public.py): cacheable by anyone, conditional (304 after one query), and kept in
+the response cache while the data are unchanged.
 """
 
 import datetime
 import hashlib
 import re
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from functools import wraps
-from pathlib import Path
 from typing import Any
 
-from django.core.cache import caches
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import get_conditional_response, patch_cache_control
-from django.views.decorators.http import condition, require_safe
+from django.views.decorators.http import require_safe
 
 from scorecard import charts
+from scorecard.public import PUBLIC_MAX_AGE, BadParameter, NotFound, public
+from scorecard.public import not_found as not_found  # handler404 names it here
 from tracker import queries
 from tracker.markdown import render_markdown
 from tracker.models import (
@@ -38,128 +36,6 @@ from tracker.models import (
     Recommendation,
     Report,
 )
-
-PUBLIC_MAX_AGE = 60  # seconds a browser or shared cache may reuse a page unchecked
-
-# --- Errors a reader can act on -------------------------------------------------------------
-
-
-class BadParameter(Exception):
-    """A query parameter a reader can fix; shown on a 400 page naming the parameter."""
-
-    def __init__(self, parameter: str, message: str):
-        super().__init__(message)
-        self.parameter = parameter
-        self.message = message
-
-
-class NotFound(Http404):
-    """A 404 whose message is written for readers (shown on the 404 page)."""
-
-
-def not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
-    """The 404 page (handler404): says what was not found when we know it."""
-    message = str(exception) if isinstance(exception, NotFound) else ""
-    response = render(request, "404.html", {"message": message}, status=404)
-    return response
-
-
-def _bad_request(request: HttpRequest, error: BadParameter) -> HttpResponse:
-    return render(
-        request,
-        "scorecard/bad_request.html",
-        {"error": error, "back": request.path},
-        status=HttpResponseBadRequest.status_code,
-    )
-
-
-# --- Conditional requests and caching -------------------------------------------------------
-
-
-def _code_version() -> str:
-    """A digest of the templates and the stylesheet, so a deployment changes every ETag."""
-    digest = hashlib.sha256()
-    root = Path(__file__).resolve().parent
-    for folder in ("templates", "static"):
-        for path in sorted((root / folder).rglob("*")):
-            if path.is_file():
-                digest.update(path.relative_to(root).as_posix().encode())
-                digest.update(path.read_bytes())
-    for module in ("views.py", "charts.py", "feeds.py", "exports.py"):
-        path = root / module
-        if path.exists():
-            digest.update(path.read_bytes())
-    return digest.hexdigest()[:12]
-
-
-CODE_VERSION = _code_version()
-
-
-def _state(request: HttpRequest) -> queries.DataState:
-    # ETag and Last-Modified are computed from the same single query.
-    if not hasattr(request, "_public_data_state"):
-        request._public_data_state = queries.data_state()
-    return request._public_data_state
-
-
-def _etag(request: HttpRequest, *args: Any, **kwargs: Any) -> str:
-    return f'"{CODE_VERSION}-{_state(request).token}"'
-
-
-def _last_modified(request: HttpRequest, *args: Any, **kwargs: Any) -> datetime.datetime | None:
-    return _state(request).last_modified
-
-
-# Rendered pages up to this size are kept (settings.CACHES["pages"]); exports stream.
-PAGE_CACHE_MAX_BYTES = 2 * 1024 * 1024
-
-
-def _kept(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Serve a page again from memory while its ETag has not changed.
-
-    The ETag already promises that the page is a function of the code, the data and the
-    URL; the cache key holds all three (and the day, which the date fields use), so a kept
-    page is exactly what rendering it again would give. Rendering the scorecard of a
-    1,000-recommendation report takes far longer than the one query that checks the ETag
-    (bench/README.md), and readers far outnumber writers.
-    """
-
-    @wraps(view)
-    def kept(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        url = hashlib.sha256(request.build_absolute_uri().encode()).hexdigest()
-        key = f"page:{_etag(request)}:{timezone.localdate().isoformat()}:{request.method}:{url}"
-        pages = caches["pages"]
-        response = pages.get(key)
-        if response is None:
-            response = view(request, *args, **kwargs)
-            if (
-                response.status_code == 200
-                and not response.streaming
-                and not response.cookies
-                and len(response.content) <= PAGE_CACHE_MAX_BYTES
-            ):
-                pages.set(key, response, timeout=None)
-        return response
-
-    return kept
-
-
-def public(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Make a read-only public view cacheable and conditional; turn BadParameter into a 400."""
-    conditional = condition(etag_func=_etag, last_modified_func=_last_modified)(_kept(view))
-
-    @wraps(view)
-    @require_safe
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        try:
-            response = conditional(request, *args, **kwargs)
-        except BadParameter as error:
-            return _bad_request(request, error)
-        patch_cache_control(response, public=True, max_age=PUBLIC_MAX_AGE)
-        return response
-
-    return wrapper
-
 
 # --- Parameters -----------------------------------------------------------------------------
 

@@ -1,22 +1,24 @@
 from pathlib import Path
 
 import pytest
-from django.core.cache import caches
 
+from scorecard import response_cache
 from tests import factories
 from tracker import services
 from tracker.models import Report
 
 
 @pytest.fixture(autouse=True)
-def _forget_kept_pages():
-    """Each test starts without the pages earlier ones rendered (scorecard.views._kept).
+def _forget_kept_responses(request):
+    """Each test starts without the responses earlier ones kept (scorecard.response_cache).
 
-    In production a page's ETag moves with every write; tests also set timestamps by hand,
-    and two tests could then share an ETag for different data.
+    In production the data's state moves with every write; tests also set timestamps by
+    hand, and two tests could then share a key for different data. The shared tier is a
+    database table: rolled back with a test's transaction, emptied after tests that commit.
     """
     yield
-    caches["pages"].clear()
+    committed = "transactional_db" in request.fixturenames or "live_server" in request.fixturenames
+    response_cache.clear(shared=committed)
 
 
 @pytest.fixture

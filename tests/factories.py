@@ -4,11 +4,12 @@ import datetime
 import functools
 import itertools
 
+from django.apps import apps
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group, User
 from django.utils import timezone
 
-from tracker import roles
+from tracker import freshness, roles
 from tracker.models import (
     Area,
     Evaluation,
@@ -193,3 +194,12 @@ def make_many_recommendations(report: Report, count: int) -> list[Recommendation
         for n, evaluation in enumerate(evaluations)
     )
     return recommendations
+
+
+def date_every_change(moment: datetime.datetime) -> None:
+    """Make the record look as if its every row was last written at `moment` (the data's
+    state: tracker.freshness)."""
+    for name in freshness.SHOWN_MODELS:
+        apps.get_model("tracker", name).objects.update(updated_at=moment)
+    for name in freshness.HISTORIED_MODELS:
+        apps.get_model("tracker", f"Historical{name}").objects.update(history_date=moment)

@@ -9,7 +9,7 @@ from django.utils.http import http_date
 from tests import factories
 from tests.api_support import client_as, make_draft
 from tracker import services
-from tracker.models import Edition, Evaluation, EvidenceLink, Recommendation, Source
+from tracker.models import Evaluation
 
 READS = [
     "/api/v1/reports/",
@@ -36,10 +36,7 @@ def old_demo(demo):
     """The demo as if imported on 1 January 2024 (Last-Modified has whole seconds, and is
     only sent once the second of the last change is over)."""
     moment = datetime.datetime(2024, 1, 1, tzinfo=datetime.UTC)
-    Evaluation.objects.update(updated_at=moment)
-    Source.objects.update(updated_at=moment)
-    for model in (Evaluation, EvidenceLink, Recommendation, Source, Edition):
-        model.history.model.objects.update(history_date=moment)
+    factories.date_every_change(moment)
     return demo
 
 
@@ -150,3 +147,23 @@ def test_head_answers_like_get_without_a_body(old_demo, anonymous):
     head = anonymous.head("/api/v1/reports/")
 
     assert (head.status_code, head.content, head["ETag"]) == (200, b"", get["ETag"])
+
+
+def test_if_match_compares_strongly_so_a_weak_tag_gets_412(old_demo):
+    """RFC 9110, 13.1.1: If-Match uses the strong comparison; W/ tags never match."""
+    editor = client_as("editor")
+    draft = make_draft(old_demo)
+    strong = editor.get(f"/api/v1/evaluations/{draft.pk}/")["ETag"]
+
+    weak = editor.patch(
+        f"/api/v1/evaluations/{draft.pk}/", {"wording": "Weak"}, HTTP_IF_MATCH=f"W/{strong}"
+    )
+    exact = editor.patch(
+        f"/api/v1/evaluations/{draft.pk}/", {"wording": "Strong"}, HTTP_IF_MATCH=strong
+    )
+
+    assert (weak.status_code, exact.status_code) == (412, 200)
+    assert list(weak.json()["errors"]) == ["If-Match"]
+    assert "weak ETag" in weak.json()["errors"]["If-Match"][0]
+    draft.refresh_from_db()
+    assert draft.wording == "Strong"

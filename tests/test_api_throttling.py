@@ -96,6 +96,74 @@ def test_every_endpoint_counts_against_one_limit(demo, low_limits):
     in_one_window(check)
 
 
+# --- Who a client is -------------------------------------------------------------------
+
+
+def _forwarded(client, *addresses: str) -> list[int]:
+    return [
+        client.get("/api/v1/reports/", HTTP_X_FORWARDED_FOR=address).status_code
+        for address in addresses
+    ]
+
+
+def test_a_rotating_x_forwarded_for_does_not_escape_the_limit(db, low_limits):
+    client = client_as("anonymous")
+
+    def check():
+        assert (
+            _forwarded(client, *(f"198.51.100.{n}" for n in range(1, 71))) == [200] * 3 + [429] * 67
+        )
+
+    in_one_window(check)
+
+
+def test_behind_trusted_proxies_the_address_they_saw_is_counted(db, low_limits, settings):
+    settings.TRUSTED_PROXIES = 1
+    client = client_as("anonymous")
+
+    def check():
+        # The proxy appends the address it saw; what the client wrote before it is not believed.
+        assert _forwarded(
+            client, "1.1.1.1, 203.0.113.7", "2.2.2.2, 203.0.113.7", "203.0.113.7", "203.0.113.7"
+        ) == [200] * 3 + [429]
+        assert _forwarded(client, "203.0.113.8") == [200]
+        # Not an address: counted by the connection's own address.
+        assert _forwarded(client, "not-an-address", "x" * 230, "", "") == [200] * 3 + [429]
+
+    in_one_window(check)
+
+
+def test_a_long_x_forwarded_for_is_no_error_and_keys_have_one_length(db, settings):
+    client = client_as("anonymous")
+    caches["default"].clear()
+
+    answers = _forwarded(client, "a" * 230, "1.2.3.4, " * 200)
+    settings.TRUSTED_PROXIES = 2
+    answers += _forwarded(client, "a" * 230, "b" * 5000 + ", " + "c" * 300)
+
+    assert answers == [200] * 4
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT cache_key FROM scorecard_cache")
+        lengths = {len(key) for (key,) in cursor.fetchall()}
+    assert len(lengths) == 1
+    assert lengths.pop() < 100
+
+
+def test_counts_whose_window_is_over_are_deleted(db, low_limits):
+    caches["default"].set("api-throttle-count:old", "3", timeout=-1)
+    caches["default"].set("still-wanted", "x", timeout=600)
+    client = client_as("anonymous")
+
+    assert client.get("/api/v1/reports/").status_code == 200  # a new count starts
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT cache_key FROM scorecard_cache")
+        keys = sorted(key for (key,) in cursor.fetchall())
+    assert len(keys) == 2
+    assert caches["default"].make_key("still-wanted") in keys
+    assert caches["default"].make_key("api-throttle-count:old") not in keys
+
+
 # --- Two processes ----------------------------------------------------------------------
 
 WORKER = """

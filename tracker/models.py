@@ -25,6 +25,8 @@ class GradeScale(models.Model):
     slug = models.SlugField(unique=True)
     name = models.CharField(max_length=200)
     description = models.TextField(blank=True)
+    # Every response reads the latest change of every model it shows (tracker.freshness).
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
 
     class Meta:
         ordering = ["name"]
@@ -40,6 +42,8 @@ class Grade(models.Model):
     score = models.PositiveSmallIntegerField(help_text="Orders the levels; higher is better.")
     colour = models.CharField(max_length=7, validators=[hex_colour])
     description = models.TextField(blank=True)
+    # Every response reads the latest change of every model it shows (tracker.freshness).
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
 
     class Meta:
         ordering = ["scale", "-score"]
@@ -63,6 +67,8 @@ class Report(models.Model):
     citation = models.CharField(max_length=500, blank=True)
     description = models.TextField(blank=True, help_text="Markdown.")
     grade_scale = models.ForeignKey(GradeScale, on_delete=models.PROTECT, related_name="reports")
+    # Every response reads the latest change of every model it shows (tracker.freshness).
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
 
     class Meta:
         ordering = ["published_on", "slug"]
@@ -77,6 +83,8 @@ class Area(models.Model):
     name = models.CharField(max_length=200)
     position = models.PositiveSmallIntegerField()
     intro = models.TextField(blank=True, help_text="The area's introductory quote, verbatim.")
+    # Every response reads the latest change of every model it shows (tracker.freshness).
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
 
     class Meta:
         ordering = ["report", "position"]
@@ -94,6 +102,8 @@ class Area(models.Model):
 class Topic(models.Model):
     slug = models.SlugField(unique=True)
     name = models.CharField(max_length=100)
+    # Every response reads the latest change of every model it shows (tracker.freshness).
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
 
     class Meta:
         ordering = ["name"]
@@ -114,6 +124,8 @@ class Recommendation(models.Model):
     text = models.TextField(help_text="The recommendation, verbatim.")
     actor = models.CharField(max_length=20, choices=Actor.choices, default=Actor.UNSPECIFIED)
     topics = models.ManyToManyField(Topic, blank=True, related_name="recommendations")
+    # Every response reads the latest change of every model it shows (tracker.freshness).
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
     history = HistoricalRecords(m2m_fields=[topics])
 
     class Meta:
@@ -149,6 +161,8 @@ class RecommendationLink(models.Model):
     target = models.ForeignKey(Recommendation, on_delete=models.CASCADE, related_name="links_in")
     kind = models.CharField(max_length=20, choices=LinkKind.choices)
     note = models.CharField(max_length=500, blank=True)
+    # Every response reads the latest change of every model it shows (tracker.freshness).
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
 
     class Meta:
         ordering = ["source", "target"]
@@ -179,6 +193,8 @@ class Evaluator(models.Model):
     )
     affiliation = models.CharField(max_length=200, blank=True)
     url = models.URLField(max_length=500, blank=True)
+    # Every response reads the latest change of every model it shows (tracker.freshness).
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
 
     class Meta:
         ordering = ["name"]
@@ -218,7 +234,7 @@ class Source(models.Model):
         ordering = ["title"]
         indexes = [
             models.Index(fields=["url"], name="source_url_idx"),
-            # Every response reads the latest `updated_at` (queries.data_state).
+            # Every response reads the latest `updated_at` (tracker.freshness).
             models.Index(fields=["updated_at"], name="source_updated_idx"),
         ]
         constraints = [
@@ -340,6 +356,8 @@ class EvidenceLink(models.Model):
     quote = models.TextField(blank=True, help_text="The passage relied on.")
     page = models.CharField(max_length=50, blank=True)
     position = models.PositiveSmallIntegerField(default=0)
+    # Every response reads the latest change of every model it shows (tracker.freshness).
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
     history = HistoricalRecords()
 
     class Meta:
@@ -366,6 +384,8 @@ class Edition(models.Model):
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT)
     published_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Every response reads the latest change of every model it shows (tracker.freshness).
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
     history = HistoricalRecords()
 
     class Meta:
@@ -392,8 +412,29 @@ class Edition(models.Model):
         return self.status == Status.PUBLISHED
 
 
+# What an edition shows of an evaluator, copied onto each entry when the edition is frozen.
+EVALUATOR_SNAPSHOT_FIELDS = ("slug", "name", "kind", "affiliation", "url")
+
+
+class EditionEntryQuerySet(models.QuerySet):
+    def snapshot_evaluators(self) -> int:
+        """Copy each entry's evaluator as it is now onto the entry (one UPDATE).
+
+        Called when entries are frozen: from then on the edition shows this copy, so renaming
+        an evaluator later changes the live pages, never what an edition said.
+        """
+        evaluator = Evaluator.objects.filter(evaluations=models.OuterRef("evaluation_id"))
+        return self.update(
+            **{
+                f"evaluator_{name}": models.Subquery(evaluator.values(name)[:1])
+                for name in EVALUATOR_SNAPSHOT_FIELDS
+            }
+        )
+
+
 class EditionEntry(models.Model):
-    """The grade a recommendation had in an edition: the evaluation that was current."""
+    """The grade a recommendation had in an edition: the evaluation that was current, and
+    its evaluator as it was when the edition was frozen."""
 
     edition = models.ForeignKey(Edition, on_delete=models.CASCADE, related_name="entries")
     recommendation = models.ForeignKey(
@@ -402,6 +443,14 @@ class EditionEntry(models.Model):
     evaluation = models.ForeignKey(
         Evaluation, on_delete=models.PROTECT, related_name="edition_entries"
     )
+    evaluator_slug = models.SlugField(blank=True)
+    evaluator_name = models.CharField(max_length=200, blank=True)
+    evaluator_kind = models.CharField(max_length=20, choices=EvaluatorKind.choices, blank=True)
+    evaluator_affiliation = models.CharField(max_length=200, blank=True)
+    evaluator_url = models.URLField(max_length=500, blank=True)
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+
+    objects = EditionEntryQuerySet.as_manager()
 
     class Meta:
         ordering = ["edition", "recommendation__position"]
@@ -413,3 +462,29 @@ class EditionEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.edition}: {self.recommendation.code}"
+
+    @classmethod
+    def freezing(cls, *, edition: Edition, evaluation: Evaluation) -> "EditionEntry":
+        """A new entry freezing `evaluation` (with its evaluator fetched) into `edition`,
+        with the copy of the evaluator the edition will show."""
+        evaluator = evaluation.evaluator
+        return cls(
+            edition=edition,
+            recommendation_id=evaluation.recommendation_id,
+            evaluation=evaluation,
+            **{f"evaluator_{name}": getattr(evaluator, name) for name in EVALUATOR_SNAPSHOT_FIELDS},
+        )
+
+    def frozen_evaluation(self) -> Evaluation:
+        """The entry's evaluation as the edition shows it: with the evaluator it had when
+        the edition was frozen (an unsaved copy), not the evaluator as it is now.
+
+        Needs `evaluation` (with its grade) fetched; the evaluator need not be.
+        """
+        evaluation = self.evaluation
+        if self.evaluator_slug:
+            evaluation.evaluator = Evaluator(
+                pk=evaluation.evaluator_id,
+                **{name: getattr(self, f"evaluator_{name}") for name in EVALUATOR_SNAPSHOT_FIELDS},
+            )
+        return evaluation

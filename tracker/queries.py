@@ -11,7 +11,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.apps import apps
 from django.db import connections, router
 from django.db.models import (
     Count,
@@ -23,7 +22,6 @@ from django.db.models import (
     Q,
     QuerySet,
     Subquery,
-    Value,
 )
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -39,7 +37,6 @@ from tracker.models import (
     Recommendation,
     RecommendationLink,
     Report,
-    Source,
     Status,
     Topic,
 )
@@ -618,54 +615,10 @@ def published_editions() -> QuerySet[Edition]:
 
 
 def edition_grades(edition: Edition) -> dict[int, Evaluation]:
-    """Recommendation id → the evaluation frozen in the edition."""
-    entries = EditionEntry.objects.filter(edition=edition).select_related(
-        "evaluation__grade", "evaluation__evaluator"
-    )
-    return {entry.recommendation_id: entry.evaluation for entry in entries}
-
-
-# --- Freshness: what ETag and Last-Modified are computed from ------------------------------
-
-
-@dataclass(frozen=True)
-class DataState:
-    """When the record last changed, and a token that changes whenever it does."""
-
-    last_modified: datetime.datetime | None
-    token: str
-
-
-def _latest(queryset: QuerySet, field_name: str) -> QuerySet:
-    # A constant grouping key keeps this a bare `SELECT MAX(col)`, which both databases
-    # answer from the column's index without reading the table.
-    return queryset.order_by().values(k=Value(1)).annotate(t=Max(field_name)).values("t")
-
-
-def _history(model: type[Model]) -> type[Model]:
-    # `Model.history` builds a new manager class on every access (django-simple-history),
-    # which costs more than the query itself; the app registry lookup costs nothing.
-    return apps.get_model(model._meta.app_label, f"Historical{model.__name__}")
-
-
-def _data_state_query() -> QuerySet:
-    parts = [
-        _latest(Evaluation.objects, "updated_at"),
-        _latest(_history(Evaluation).objects, "history_date"),
-        _latest(_history(EvidenceLink).objects, "history_date"),
-        _latest(_history(Recommendation).objects, "history_date"),
-        _latest(Source.objects, "updated_at"),
-        _latest(_history(Source).objects, "history_date"),
-        _latest(_history(Edition).objects, "history_date"),
-        _latest(Edition.objects.filter(status=Status.PUBLISHED), "published_at"),
-    ]
-    return parts[0].union(*parts[1:], all=True)
-
-
-# data_state's SQL, compiled once per database and prepared once per PostgreSQL connection:
-# every page and API response runs it, and building, compiling and planning the eight-part
-# union cost several times what running it does (bench/README.md).
-_DATA_STATE_SQL: dict[str, tuple[str, tuple]] = {}
+    """Recommendation id → the evaluation frozen in the edition (with the evaluator as it
+    was when the edition was frozen: `EditionEntry.frozen_evaluation`)."""
+    entries = EditionEntry.objects.filter(edition=edition).select_related("evaluation__grade")
+    return {entry.recommendation_id: entry.frozen_evaluation() for entry in entries}
 
 
 def _aware(value: datetime.datetime | str | None) -> datetime.datetime | None:
@@ -675,45 +628,6 @@ def _aware(value: datetime.datetime | str | None) -> datetime.datetime | None:
     if value is not None and timezone.is_naive(value):
         value = timezone.make_aware(value, datetime.UTC)
     return value
-
-
-def data_state() -> DataState:
-    """The latest change to anything the public pages show, in one indexed query.
-
-    Publishing, withdrawing and editing an evaluation all move its `updated_at`; every other
-    editorial write (sources, evidence, recommendations, editions, deletions) leaves an
-    audit-history row. The maxima therefore move on any change, at the cost of also moving
-    when a draft is saved (a needless revalidation, never a stale page). Reports, areas and
-    grade scales carry no timestamps: they change with imports, which also write history.
-    """
-    sql, params = data_state_sql()
-    connection = connections[router.db_for_read(Evaluation)]
-    with connection.cursor() as cursor:
-        execute_prepared(cursor, "scorecard_data_state", sql, params)
-        return data_state_of([row[0] for row in cursor.fetchall()])
-
-
-def data_state_sql() -> tuple[str, tuple]:
-    """data_state's query: one row, one moment (or NULL) in each, in a fixed order."""
-    alias = router.db_for_read(Evaluation)
-    if alias not in _DATA_STATE_SQL:
-        _DATA_STATE_SQL[alias] = _data_state_query().query.get_compiler(alias).as_sql()
-    return _DATA_STATE_SQL[alias]
-
-
-def data_state_of(moments: list[datetime.datetime | str | None]) -> DataState:
-    """The DataState of the moments data_state_sql() read, in its order."""
-    moments = [_aware(moment) for moment in moments]
-    known = [moment for moment in moments if moment is not None]
-    token = hashlib.sha256(
-        "|".join(moment.isoformat() if moment else "-" for moment in moments).encode()
-    ).hexdigest()[:32]
-    return DataState(last_modified=max(known) if known else None, token=token)
-
-
-def last_modified() -> datetime.datetime | None:
-    """When anything public last changed (see `data_state`)."""
-    return data_state().last_modified
 
 
 # --- Summaries ------------------------------------------------------------------------------
@@ -831,12 +745,16 @@ def related_recommendations(recommendation: Recommendation) -> list[RelatedRecom
 
 
 def recommendation_editions(recommendation: Recommendation) -> list[EditionEntry]:
-    """The published editions that froze a grade of this recommendation, oldest first."""
-    return list(
+    """The published editions that froze a grade of this recommendation, oldest first
+    (each entry's evaluation with the evaluator the edition froze)."""
+    entries = list(
         EditionEntry.objects.filter(recommendation=recommendation, edition__status=Status.PUBLISHED)
-        .select_related("edition", "evaluation__grade", "evaluation__evaluator")
+        .select_related("edition", "evaluation__grade")
         .order_by("edition__as_of", "edition__published_at")
     )
+    for entry in entries:
+        entry.frozen_evaluation()
+    return entries
 
 
 # --- Editions compared ----------------------------------------------------------------------
@@ -902,9 +820,9 @@ def edition_diff(a: Edition, b: Edition) -> EditionDiff:
         raise ValueError("Only editions of the same report can be compared.")
     recommendations = Recommendation.objects.filter(report_id=a.report_id).select_related("area")
     frozen: dict[tuple[int, int], Evaluation] = {
-        (entry.edition_id, entry.recommendation_id): entry.evaluation
+        (entry.edition_id, entry.recommendation_id): entry.frozen_evaluation()
         for entry in EditionEntry.objects.filter(edition__in=[a.pk, b.pk]).select_related(
-            "evaluation__grade", "evaluation__evaluator"
+            "evaluation__grade"
         )
     }
     diff = EditionDiff(before=a, after=b)

@@ -235,7 +235,7 @@ def _revise_evidence(
             setattr(link, name, value)
         link.full_clean()
         link._history_user = user
-        link.save(update_fields=list(fields))
+        link.save(update_fields=[*fields, "updated_at"])
 
 
 def _record_history(evaluation: Evaluation, user, reason: str = "", date=None) -> None:
@@ -388,9 +388,10 @@ def publish_edition(
             rules.edition_problems(report=report, slug=slug, name=name, as_of=as_of)
             or {"slug": "Another edition was frozen under this slug or name just now; reload."}
         ) from None
+    # Each entry keeps a copy of its evaluator: what the edition shows of it is forever.
     EditionEntry.objects.bulk_create(
-        EditionEntry(edition=edition, recommendation_id=rec_id, evaluation=evaluation)
-        for rec_id, evaluation in grades.items()
+        EditionEntry.freezing(edition=edition, evaluation=evaluation)
+        for evaluation in grades.values()
     )
     return edition
 
@@ -513,7 +514,7 @@ def update_recommendation(
     recommendation.full_clean()
     recommendation._history_user = user
     if changed:
-        recommendation.save(update_fields=list(changed))
+        recommendation.save(update_fields=[*changed, "updated_at"])
     if topics is not None and set(topics) != set(recommendation.topics.all()):
         recommendation.topics.set(topics)
     return recommendation

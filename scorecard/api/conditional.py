@@ -1,33 +1,36 @@
-"""Conditional requests: validators on every read, preconditions on every write.
+"""Conditional requests: validators on every read, preconditions on every write; and the
+response cache's use by the API.
 
 Reads carry a strong `ETag` (a hash of the exact body sent) and `Last-Modified` (the
-latest change to the published record, `tracker.queries.data_state`). A client sending
-either back gets `304 Not Modified` while nothing it would see has changed. The ETag is
-exact; Last-Modified is coarser (it also moves when drafts are saved), so clients that can
-should prefer If-None-Match.
+latest change to the record, `tracker.freshness`). A client sending either back gets
+`304 Not Modified` while nothing it would see has changed. The ETag is exact;
+Last-Modified is coarser (it also moves when drafts are saved), so clients that can should
+prefer If-None-Match.
 
 An evaluation's ETag also names its version: `"evaluation-12-v3-<hash>"`. Every write to an
-existing evaluation must send it back in `If-Match`; the services compare the version in
-the same UPDATE that writes, so a change nobody has seen is never overwritten.
+existing evaluation must send it back in `If-Match`, compared strongly (RFC 9110, 13.1.1: a
+weak `W/` tag never matches); the services compare the version in the same UPDATE that
+writes, so a change nobody has seen is never overwritten.
 """
 
 import datetime
 import hashlib
 import re
 
-from django.core.cache import caches
 from django.http import HttpResponse, HttpResponseNotModified
 from django.utils.cache import patch_vary_headers
 from django.utils.http import http_date, parse_http_date_safe
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from scorecard import response_cache
 from scorecard.api.errors import PreconditionFailed, PreconditionRequired
-from tracker import queries
+from tracker import freshness, roles
 from tracker.models import Evaluation
 
 _COPIED_HEADERS = ("ETag", "Last-Modified", "Vary", "Cache-Control", "Allow")
-_EVALUATION_TAG = re.compile(r'(?:W/)?"evaluation-(\d{1,19})-v(\d{1,9})(?:-[0-9a-f]*)?"')
+# Strong tags only: If-Match uses the strong comparison.
+_EVALUATION_TAG = re.compile(r'"evaluation-(\d{1,19})-v(\d{1,9})(?:-[0-9a-f]*)?"')
 
 
 def body_hash(content: bytes) -> str:
@@ -47,92 +50,57 @@ def _matches(header: str, etag: str) -> bool:
     return any(tag.strip().removeprefix("W/") == wanted for tag in header.split(","))
 
 
-def _usable_last_modified(request: Request, now: datetime.datetime) -> datetime.datetime | None:
-    """The record's last change, to the second, once that second is over.
-
-    HTTP dates have whole seconds. A Last-Modified handed out during the second it names
-    could validate a copy that a change later in that same second made stale, so it is only
-    sent once the second has passed (RFC 9110, 8.8.2.2: such a date would be weak).
-    """
-    state = _data_state(request)
-    changed = state.last_modified
-    if changed is None:
-        return None
-    whole = changed.replace(microsecond=0)
-    return whole if now >= whole + datetime.timedelta(seconds=1) else None
-
-
-def _data_state(request: Request) -> queries.DataState:
-    # Read once per request, whether the answer is an early 304 or a full response, and
-    # before the body is made: a Last-Modified older than the body can only cost a client
-    # a revalidation, where one newer than the body could validate a stale copy.
-    state = getattr(request, "_scorecard_data_state", None)
-    if state is None:
-        state = request._scorecard_data_state = queries.data_state()
-    return state
-
-
-def knows_data_state(request: Request) -> bool:
-    return getattr(request, "_scorecard_data_state", None) is not None
-
-
-def read_data_state(request: Request) -> None:
-    """Read the data's state for this request now, unless it is known already."""
-    _data_state(request)
-
-
-def keep_data_state(request: Request, state: queries.DataState) -> None:
-    """The data's state for this request, read with another query (the rate limit's)."""
-    request._scorecard_data_state = state
-
-
-# --- 304 before the work ---------------------------------------------------------------------
-# A body is a function of the code, the data, the URL, who asks (drafts or not) and the
-# media type. So is its ETag: while the data are as they were when this process last sent
-# a URL's body, the ETag it sent then is the one the body would have now, and a client
-# holding it gets its 304 after the one query that tells the data's state, without the
-# view's queries. Like GitHub's API, such a 304 does not count against the rate limit.
+# --- The response cache ----------------------------------------------------------------------
+# A body is a function of the code, the data, the URL, what the client may see (drafts or
+# not), the language and the media type: the response cache's key (scorecard/response_cache.py).
+# While the data are as they were when a worker kept a URL's answer, that answer, and its
+# ETag, are what the view would give now. A client holding the ETag gets its 304 after the
+# one query that tells the data's state (one more, the shared cache's look-up, when another
+# worker kept the answer), without the rate limit's query or the view's (like GitHub's API,
+# such a 304 does not count against the rate limit); any other client gets the kept body.
 
 
 class AnsweredEarly(Exception):
-    def __init__(self, response: HttpResponse):
-        super().__init__("304 Not Modified")
+    """The answer was known before the view ran: a 304, or a kept response (`kept`)."""
+
+    def __init__(self, response: HttpResponse, *, kept: bool = False):
+        super().__init__("answered from the response cache")
         self.response = response
+        self.kept = kept
 
 
-def _sent_key(request: Request, state: queries.DataState) -> str:
-    user = request.user
-    who = f"user-{user.pk}" if user is not None and user.is_authenticated else "anonymous"
-    url = hashlib.sha256(request.build_absolute_uri().encode()).hexdigest()
-    return f"api-etag:{state.token}:{who}:{request.accepted_media_type}:{url}"
+def cache_key(request: Request) -> str:
+    """The response cache's key for this read (reads the data's state, once per request)."""
+    audience = "drafts" if roles.can_see_drafts(request.user) else "public"
+    return response_cache.key_for(
+        request,
+        freshness.state_for(request),
+        audience=audience,
+        media=request.accepted_media_type or "",
+    )
 
 
-def answer_early(request: Request) -> None:
-    """Raise AnsweredEarly with a 304 when If-None-Match names the ETag already sent for
-    this URL and the data as they are now (see above); otherwise do nothing."""
+def kept_entry(request: Request, key: str) -> response_cache.Entry | None:
+    """The kept answer for `key`; raises AnsweredEarly with a 304 when If-None-Match names
+    its ETag."""
+    entry = response_cache.get(key)
+    if entry is None:
+        return None
     header = request.headers.get("If-None-Match")
-    if request.method not in ("GET", "HEAD") or header is None:
-        return
-    state = _data_state(request)
-    sent = caches["pages"].get(_sent_key(request, state))
-    if sent is None or not _matches(header, sent["ETag"]):
-        return
-    not_modified = HttpResponseNotModified()
-    for name, value in sent.items():
-        not_modified[name] = value
-    last_modified = _usable_last_modified(request, datetime.datetime.now(datetime.UTC))
-    if last_modified is not None:
-        not_modified["Last-Modified"] = http_date(last_modified.timestamp())
-    raise AnsweredEarly(not_modified)
+    if header is not None and entry.etag and _matches(header, entry.etag):
+        raise AnsweredEarly(_not_modified(request, entry.response()))
+    return entry
 
 
-def add_validators(request: Request, response: Response, etag: str | None = None) -> HttpResponse:
-    """Set ETag, Last-Modified and caching headers on a rendered 200; 304 when they match."""
-    response.render()
-    etag = etag or f'"{body_hash(response.content)}"'
+def _last_modified(request: Request) -> datetime.datetime | None:
+    # Read before the body is made (freshness.state_for): a Last-Modified older than the
+    # body can only cost a client a revalidation, where one newer could validate a stale copy.
     now = datetime.datetime.now(datetime.UTC)
-    last_modified = _usable_last_modified(request, now)
-    response["ETag"] = etag
+    return freshness.usable_last_modified(freshness.state_for(request), now)
+
+
+def _per_client_headers(request: Request, response: HttpResponse) -> None:
+    last_modified = _last_modified(request)
     if last_modified is not None:
         response["Last-Modified"] = http_date(last_modified.timestamp())
     # Bodies differ by account (editors see drafts), so shared caches must keep them apart
@@ -140,29 +108,47 @@ def add_validators(request: Request, response: Response, etag: str | None = None
     patch_vary_headers(response, ("Accept", "Authorization", "Cookie"))
     authenticated = request.user is not None and request.user.is_authenticated
     response["Cache-Control"] = "private, no-cache" if authenticated else "public, no-cache"
-    caches["pages"].set(
-        _sent_key(request, _data_state(request)),
-        {name: response[name] for name in ("ETag", "Vary", "Cache-Control") if name in response},
-        timeout=None,
-    )
 
-    if_none_match = request.headers.get("If-None-Match")
-    if if_none_match is not None:
-        fresh = _matches(if_none_match, etag)
-    else:
-        since = parse_http_date_safe(request.headers.get("If-Modified-Since", ""))
-        fresh = (
-            since is not None
-            and last_modified is not None
-            and int(last_modified.timestamp()) <= since
-        )
-    if not fresh:
-        return response
+
+def _not_modified(request: Request, response: HttpResponse) -> HttpResponseNotModified:
+    _per_client_headers(request, response)
+    return _not_modified_like(response)
+
+
+def _not_modified_like(response: HttpResponse) -> HttpResponseNotModified:
     not_modified = HttpResponseNotModified()
     for name in _COPIED_HEADERS:
         if name in response:
             not_modified[name] = response[name]
     return not_modified
+
+
+def add_validators(
+    request: Request, response: HttpResponse, etag: str | None = None, *, key: str | None = None
+) -> HttpResponse:
+    """Set ETag, Last-Modified and caching headers on a 200 read; keep it in the response
+    cache under `key` (unless it came from there: `key=None`); 304 when the client's copy
+    is current."""
+    if isinstance(response, Response):
+        response.render()
+    if "ETag" not in response:
+        response["ETag"] = etag or f'"{body_hash(response.content)}"'
+    if key is not None:
+        response_cache.put(key, response)  # before the per-client headers: they are not kept
+    _per_client_headers(request, response)
+
+    if_none_match = request.headers.get("If-None-Match")
+    if if_none_match is not None:
+        fresh = _matches(if_none_match, response["ETag"])
+    else:
+        since = parse_http_date_safe(request.headers.get("If-Modified-Since", ""))
+        last_modified = _last_modified(request)
+        fresh = (
+            since is not None
+            and last_modified is not None
+            and int(last_modified.timestamp()) <= since
+        )
+    return _not_modified_like(response) if fresh else response
 
 
 def expected_version(request: Request, evaluation: Evaluation) -> int:
@@ -174,10 +160,20 @@ def expected_version(request: Request, evaluation: Evaluation) -> int:
         raise PreconditionRequired(
             "If-Match: * would overwrite whatever is there now; send the ETag you read."
         )
-    for tag in header.split(","):
-        match = _EVALUATION_TAG.fullmatch(tag.strip())
+    tags = [tag.strip() for tag in header.split(",")]
+    for tag in tags:
+        match = _EVALUATION_TAG.fullmatch(tag)
         if match and int(match[1]) == evaluation.pk:
             return int(match[2])
+    if any(tag.startswith("W/") for tag in tags):
+        raise PreconditionFailed(
+            {
+                "If-Match": [
+                    "A weak ETag (W/…) never matches in If-Match: send the ETag exactly as "
+                    f"GET /api/v1/evaluations/{evaluation.pk}/ gave it, without W/."
+                ]
+            }
+        )
     raise PreconditionFailed(
         {
             "If-Match": [

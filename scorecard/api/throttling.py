@@ -5,19 +5,28 @@ publishers) by account at the `partner` rate. Both come from the environment
 (DRF_THROTTLE_ANON, DRF_THROTTLE_PARTNER) and are read at each request, so a test can
 change them. The count is a fixed window: N requests per clock minute (or hour, ...).
 
+A client's address is REMOTE_ADDR. `X-Forwarded-For` is anyone's to write, so it is only
+believed as far as settings.TRUSTED_PROXIES (DJANGO_TRUSTED_PROXIES) says proxies we run
+stand in front: with N of them, the address the outermost one saw is the N-th from the right.
+Keys are digests, of one length whatever a client sends.
+
 Counting must be atomic across processes, or two workers reading the same count would
 both let a request through. Memcached and Redis increment atomically. With the database
 cache, the count is one row of its table, counted up by a single INSERT ... ON CONFLICT
 DO UPDATE ... RETURNING, which both PostgreSQL and SQLite run atomically: one query per
 request, where reading and writing through the cache API took nine and a lock that every
 request of one client waited on (bench/README.md). Such a row holds the plain number in
-`value`, not a pickle, so only this module reads it; `expires` is the end of its window,
-and clearing or culling the cache removes it like any other entry.
+`value`, not a pickle, so only this module reads it; `expires` is the end of its window.
+Rows are written with SQL, so the cache never culls them itself: each time a count starts
+again (a new client, or a new window), the rows whose windows are over are deleted.
 """
 
 import datetime
+import hashlib
+import ipaddress
 import time
 
+from django.conf import settings
 from django.core.cache import caches
 from django.core.cache.backends.db import DatabaseCache
 from django.db import connections, router
@@ -25,10 +34,7 @@ from rest_framework.request import Request
 from rest_framework.settings import api_settings
 from rest_framework.throttling import BaseThrottle
 
-from scorecard.api import conditional
-from tracker import queries, roles
-from tracker.models import Evaluation
-from tracker.prepared import execute_prepared
+from tracker import roles
 
 _PERIODS = {"second": 1, "minute": 60, "hour": 3600, "day": 86400}
 
@@ -46,9 +52,33 @@ def scope_for(request: Request) -> str:
     return "anon"
 
 
-def _count_in_database(
-    cache: DatabaseCache, key: str, window_end: datetime.datetime, request: Request
-) -> int:
+def _address(value: str) -> str | None:
+    try:
+        return str(ipaddress.ip_address(value.strip()))
+    except ValueError:
+        return None
+
+
+def client_address(request: Request) -> str:
+    """The address to count an anonymous client by (see the module's docstring)."""
+    remote = request.META.get("REMOTE_ADDR", "")
+    proxies = settings.TRUSTED_PROXIES
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    if proxies and forwarded:
+        hops = [hop.strip() for hop in forwarded.split(",")]
+        # Fewer hops than proxies: the request came past some of them; take the first.
+        claimed = _address(hops[-min(proxies, len(hops))])
+        if claimed is not None:
+            return claimed
+    # Clients without an address (only possible in-process) share one count.
+    return _address(remote) or "unknown"
+
+
+def _digest(*parts: object) -> str:
+    return hashlib.sha256(":".join(map(str, parts)).encode()).hexdigest()[:40]
+
+
+def _count_in_database(cache: DatabaseCache, key: str, window_end: datetime.datetime) -> int:
     """Count one request against `key` in the cache table; the count in this window."""
     connection = connections[router.db_for_write(cache.cache_model_class)]
     table = connection.ops.quote_name(cache._table)
@@ -66,31 +96,21 @@ def _count_in_database(
         connection.ops.adapt_datetimefield_value(window_end),
     ]
     with connection.cursor() as cursor:
-        if (
-            connection.vendor == "postgresql"
-            and connection.alias == router.db_for_read(Evaluation)
-            and request.method in ("GET", "HEAD")
-            and not conditional.knows_data_state(request)
-        ):
-            # Every API read also reads the data's state (ETag and Last-Modified): one
-            # round trip for both, of the three a read costs (bench/README.md). SQLite
-            # cannot put an INSERT in a WITH; there they are two queries.
-            state_sql, state_params = queries.data_state_sql()
-            execute_prepared(
-                cursor,
-                "scorecard_count_and_data_state",
-                f"WITH counted AS ({count_sql}), state AS ({state_sql}) "  # noqa: S608 -- as above
-                f"SELECT (SELECT value FROM counted), ARRAY(SELECT * FROM state)",
-                [*params, *state_params],
-            )
-            count, moments = cursor.fetchone()
-            conditional.keep_data_state(request, queries.data_state_of(moments))
-            return int(count)
         cursor.execute(count_sql, params)
-        return int(cursor.fetchone()[0])
+        count = int(cursor.fetchone()[0])
+        if count == 1:
+            now = datetime.datetime.now(datetime.UTC)
+            cursor.execute(
+                f"DELETE FROM {table} WHERE expires < %s",  # noqa: S608 -- as above
+                [connection.ops.adapt_datetimefield_value(now)],
+            )
+    return count
 
 
 class RoleRateThrottle(BaseThrottle):
+    def get_ident(self, request: Request) -> str:
+        return client_address(request)
+
     def allow_request(self, request: Request, view) -> bool:
         scope = scope_for(request)
         rate = api_settings.DEFAULT_THROTTLE_RATES.get(scope)
@@ -98,11 +118,7 @@ class RoleRateThrottle(BaseThrottle):
             return True
         limit, period = parse_rate(rate)
         user = request.user
-        if user and user.is_authenticated:
-            who = f"user-{user.pk}"
-        else:
-            # Clients without an address (only possible in-process) share one count.
-            who = (self.get_ident(request) or "unknown").replace(" ", "")
+        who = f"user-{user.pk}" if user and user.is_authenticated else self.get_ident(request)
         now = time.time()
         window = int(now // period)
         self.wait_seconds = (window + 1) * period - now
@@ -110,9 +126,9 @@ class RoleRateThrottle(BaseThrottle):
         if isinstance(cache, DatabaseCache):
             # One row per client and rate, its window told by `expires`.
             window_end = datetime.datetime.fromtimestamp((window + 1) * period, tz=datetime.UTC)
-            key = f"api-throttle-count:{scope}:{who}:{period}"
-            return _count_in_database(cache, key, window_end, request) <= limit
-        key = f"api-throttle:{scope}:{who}:{period}:{window}"
+            key = f"api-throttle-count:{_digest(scope, who, period)}"
+            return _count_in_database(cache, key, window_end) <= limit
+        key = f"api-throttle:{_digest(scope, who, period, window)}"
         timeout = period + 1
         cache.add(key, 0, timeout)
         return cache.incr(key) <= limit

@@ -60,19 +60,25 @@ class ApiViewSet(GenericViewSet):
         """A view's own ETag for a response (default: a hash of the body)."""
         return None
 
+    # This read's key in the response cache, once known (check_throttles).
+    response_cache_key: str | None = None
+    answered_from_cache = False
+
     def check_throttles(self, request: Request) -> None:
-        # A 304 that one query can give is given before the rate limit counts it.
+        # A read's answer may be known before the view runs (conditional.py): a 304 is
+        # given before the rate limit counts it, a kept body only after.
+        entry = None
         json = isinstance(getattr(request, "accepted_renderer", None), JSONRenderer)
-        if json:
-            conditional.answer_early(request)
-        super().check_throttles(request)
         if json and request.method in ("GET", "HEAD"):
-            # The data's state, read before the body (conditional.py says why), if the
-            # rate limit's query did not read it too.
-            conditional.read_data_state(request)
+            self.response_cache_key = conditional.cache_key(request)
+            entry = conditional.kept_entry(request, self.response_cache_key)
+        super().check_throttles(request)
+        if entry is not None:
+            raise conditional.AnsweredEarly(entry.response(), kept=True)
 
     def handle_exception(self, exc: Exception) -> HttpResponseBase:
         if isinstance(exc, conditional.AnsweredEarly):
+            self.answered_from_cache = exc.kept
             return exc.response
         return super().handle_exception(exc)
 
@@ -80,13 +86,17 @@ class ApiViewSet(GenericViewSet):
         self, request: Request, response: HttpResponseBase, *args: Any, **kwargs: Any
     ) -> HttpResponseBase:
         response = super().finalize_response(request, response, *args, **kwargs)
+        if self.answered_from_cache:
+            return conditional.add_validators(request, response)
         if (
             request.method in ("GET", "HEAD")
             and response.status_code == status.HTTP_200_OK
             and isinstance(response, Response)
             and isinstance(getattr(response, "accepted_renderer", None), JSONRenderer)
         ):
-            return conditional.add_validators(request, response, self.etag_for(response))
+            return conditional.add_validators(
+                request, response, self.etag_for(response), key=self.response_cache_key
+            )
         return response
 
 

@@ -158,7 +158,7 @@ class Writer:
             for offset, grade in enumerate(moving):
                 row = existing[grade.slug]
                 row.score = spare + offset
-                Grade.objects.filter(pk=row.pk).update(score=row.score)
+                Grade.objects.filter(pk=row.pk).update(score=row.score, updated_at=self.now)
             for grade in spec.grades:
                 self.grades[(slug, grade.slug)] = self.upsert(
                     "grades",
@@ -193,7 +193,7 @@ class Writer:
         spare = max([a.position for a in existing.values()] + list(taken)) + 1
         for offset, area in enumerate(moving):
             area.position = spare + offset
-            Area.objects.filter(pk=area.pk).update(position=area.position)
+            Area.objects.filter(pk=area.pk).update(position=area.position, updated_at=self.now)
         for area in rest:
             if area.position != positions[area.slug]:
                 self.upsert("areas", Area, area, {}, {"position": positions[area.slug]})
@@ -235,8 +235,11 @@ class Writer:
                 continue
             for name in changed:
                 setattr(row, name, values[name])
-            if changed:
-                Recommendation.objects.filter(pk=row.pk).update(**{n: values[n] for n in changed})
+            # (UPDATE skips auto_now: the data state needs `updated_at` moved by hand.)
+            Recommendation.objects.filter(pk=row.pk).update(
+                **{n: values[n] for n in changed}, updated_at=self.now
+            )
+            row.updated_at = self.now
             if topics != current_topics:
                 changed_topics[row.pk] = (row, current_topics, topics)
             touched.append(row)
@@ -462,7 +465,9 @@ class Writer:
             )
         entries_change = wanted is not None and wanted != current
         if row is not None and not entries_change:
-            self.upsert("editions", Edition, row, {}, values)
+            _, wrote = self.upsert_row("editions", Edition, row, {}, values)
+            if wrote and publishing:
+                self.freeze_evaluators(row)  # a draft published: frozen as things are now
             return
         edition, wrote = self.upsert_row(
             "editions", Edition, row, {"report": report, "slug": spec.slug}, values
@@ -478,6 +483,13 @@ class Writer:
             for r, e in sorted(wanted.items())
             if current.get(r) != e
         )
+        self.freeze_evaluators(edition)
+
+    def freeze_evaluators(self, edition: Edition) -> None:
+        """Copy the evaluators onto the edition's entries, and move the edition's
+        `updated_at` (entries deleted above leave no date of their own)."""
+        EditionEntry.objects.filter(edition=edition).snapshot_evaluators()
+        Edition.objects.filter(pk=edition.pk).update(updated_at=self.now)
 
 
 def _fields(spec, exclude: tuple[str, ...] = ()) -> dict:

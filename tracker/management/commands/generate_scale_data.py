@@ -52,7 +52,9 @@ EVALUATION_COLUMNS = [
     "id", "recommendation_id", "evaluator_id", "grade_id", "wording", "narrative", "as_of",
     "status", "created_at", "updated_at", "published_at", "version",
 ]  # fmt: skip
-LINK_COLUMNS = ["id", "evaluation_id", "source_id", "stance", "quote", "page", "position"]
+LINK_COLUMNS = [
+    "id", "evaluation_id", "source_id", "stance", "quote", "page", "position", "updated_at",
+]  # fmt: skip
 
 
 def _insert_sql(model, columns: list[str], marks: str | None = None) -> str:
@@ -262,6 +264,7 @@ def generate(*, count: int, per: int, seed: int, prefix: str, stream) -> dict[st
                     "A generated passage.",
                     "",
                     0,
+                    published_at or now,
                 )
             )
             next_id += 1

@@ -1,0 +1,138 @@
+"""The data's state: when anything a response shows last changed, and a token for it.
+
+Every page and API response is a function of the code, the URL, who asks, the language and
+the data. ETags, Last-Modified and the response cache (scorecard/response_cache.py) stand for
+"the data" with the `DataState` read here, once per request, in one query.
+
+What moves the state:
+
+- every model any response shows carries an indexed `updated_at` (`auto_now`): reports,
+  areas, grade scales, grades, topics, evaluators, recommendations, links between them,
+  evaluations, evidence, sources, editions and edition entries. Writes that bypass
+  `save()` (`QuerySet.update`, `bulk_update`) set it themselves: the services'
+  optimistic-locking UPDATEs and the import's batched writer do;
+- deletions leave a row in the audit history (django-simple-history) of evaluations,
+  evidence, recommendations (with their topics), sources and editions, so the latest
+  `history_date` of those tables moves. The other models are never deleted by any path
+  (reference data is read-only in the admin and the import deletes nothing); an edition's
+  entries are only replaced in a draft, which touches the edition.
+
+Drafts move the state too: a needless revalidation, never a stale answer. A state read
+before a response is made can only be older than the data the response shows, never newer,
+so a response stored under it is at worst served once more than needed, never stale.
+"""
+
+import datetime
+import hashlib
+from dataclasses import dataclass
+
+from django.apps import apps
+from django.db import connections, router
+from django.db.models import Max, Model, QuerySet, Value
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
+# Every model a response shows (the order is the token's; add new ones at the end).
+SHOWN_MODELS = (
+    "Evaluation",
+    "EvidenceLink",
+    "Recommendation",
+    "Source",
+    "Edition",
+    "EditionEntry",
+    "Report",
+    "Area",
+    "GradeScale",
+    "Grade",
+    "Topic",
+    "Evaluator",
+    "RecommendationLink",
+)
+# Those whose deletions the audit history records.
+HISTORIED_MODELS = ("Evaluation", "EvidenceLink", "Recommendation", "Source", "Edition")
+
+
+@dataclass(frozen=True)
+class DataState:
+    """When the record last changed, and a token that changes whenever it does."""
+
+    last_modified: datetime.datetime | None
+    token: str
+
+
+def _latest(model: type[Model], field_name: str) -> QuerySet:
+    # A constant grouping key keeps this a bare `SELECT MAX(col)`, which both databases
+    # answer from the column's index without reading the table.
+    return model.objects.order_by().values(k=Value(1)).annotate(t=Max(field_name)).values("t")
+
+
+def _state_query() -> QuerySet:
+    model = apps.get_model
+    parts = [_latest(model("tracker", name), "updated_at") for name in SHOWN_MODELS]
+    # (The registry, not `Model.history`, which builds a manager class on every access.)
+    parts += [
+        _latest(model("tracker", f"Historical{name}"), "history_date") for name in HISTORIED_MODELS
+    ]
+    return parts[0].union(*parts[1:], all=True)
+
+
+# The query's SQL, compiled once per database: building and compiling a union of eighteen
+# parts costs more than running it. Plain SQL with parameters, so any pooler can carry it.
+_SQL: dict[str, tuple[str, tuple]] = {}
+
+
+def _sql(alias: str) -> tuple[str, tuple]:
+    if alias not in _SQL:
+        _SQL[alias] = _state_query().query.get_compiler(alias).as_sql()
+    return _SQL[alias]
+
+
+def _aware(value: datetime.datetime | str | None) -> datetime.datetime | None:
+    """A moment read by raw SQL: SQLite returns text in UTC, PostgreSQL a datetime."""
+    if isinstance(value, str):
+        value = parse_datetime(value)
+    if value is not None and timezone.is_naive(value):
+        value = timezone.make_aware(value, datetime.UTC)
+    return value
+
+
+def data_state() -> DataState:
+    """The state of everything any response shows, in one query of index look-ups."""
+    alias = router.db_for_read(apps.get_model("tracker", "Evaluation"))
+    sql, params = _sql(alias)
+    with connections[alias].cursor() as cursor:
+        cursor.execute(sql, params)
+        moments = [_aware(row[0]) for row in cursor.fetchall()]
+    known = [moment for moment in moments if moment is not None]
+    token = hashlib.sha256(
+        "|".join(moment.isoformat() if moment else "-" for moment in moments).encode()
+    ).hexdigest()[:32]
+    return DataState(last_modified=max(known) if known else None, token=token)
+
+
+def state_for(request: HttpRequest) -> DataState:
+    """The data's state for this request: read on first use, then the same for the rest of
+    it (ETag, Last-Modified and the response cache's key must agree).
+
+    Accepts a DRF Request too; the memo lives on the Django request underneath.
+    """
+    request = getattr(request, "_request", request)
+    state = getattr(request, "_scorecard_data_state", None)
+    if state is None:
+        state = request._scorecard_data_state = data_state()
+    return state
+
+
+def usable_last_modified(state: DataState, now: datetime.datetime) -> datetime.datetime | None:
+    """The state's last change, to the second, once that second is over.
+
+    HTTP dates have whole seconds. A Last-Modified handed out during the second it names
+    could validate a copy that a change later in that same second made stale, so it is only
+    given once the second has passed (RFC 9110, 8.8.2.2: such a date would be weak).
+    """
+    changed = state.last_modified
+    if changed is None:
+        return None
+    whole = changed.replace(microsecond=0)
+    return whole if now >= whole + datetime.timedelta(seconds=1) else None
