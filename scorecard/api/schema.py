@@ -108,6 +108,10 @@ def postprocess(result: dict[str, Any], generator: Any, request: Any, public: bo
                 if parameter["in"] == "path":
                     parameter["schema"].update(_PATH_PATTERNS[parameter["schema"]["type"]])
             if method == "get":
+                # Every read answers anonymous clients too (published data only).
+                security = operation.get("security")
+                if security is not None and {} not in security:
+                    security.append({})
                 operation.setdefault("parameters", []).extend(_CONDITIONAL_PARAMETERS)
                 responses["200"]["headers"] = _read_headers()
                 responses["304"] = {
