@@ -208,17 +208,24 @@ class FeedPagination(BasePagination):
         return replace_query_param(url, self.cursor_query_param, encode_cursor(self.last))
 
     def get_paginated_response(self, data: list) -> Response:
-        return Response({"next": self.get_next_link(), "results": data})
+        cursor = encode_cursor(self.last) if self.has_next else None
+        return Response({"next": self.get_next_link(), "cursor": cursor, "results": data})
 
     def get_paginated_response_schema(self, schema: dict) -> dict:
         return {
             "type": "object",
-            "required": ["next", "results"],
+            "required": ["next", "cursor", "results"],
             "properties": {
                 "next": _link(
                     "The next page, or null when you have seen every change.",
                     "https://scorecard.example.org/api/v1/evaluations/?cursor=MjAyNC0wNS0wMVQwMDowMDowMCswMDowMHw0Mg",
                 ),
+                "cursor": {
+                    "type": ["string", "null"],
+                    "description": "The `cursor` that `next` carries, for a client that keeps "
+                    "its place itself: send it back as `?cursor=`. Null with `next`.",
+                    "example": "MjAyNC0wNS0wMVQwMDowMDowMCswMDowMHw0Mg",
+                },
                 "results": schema,
             },
         }

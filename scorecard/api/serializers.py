@@ -1,6 +1,8 @@
 """What the API accepts: write serializers validate requests and hand the cleaned values
 to `tracker.services`. (What it sends is declared in `scorecard.api.shapes`.)"""
 
+import datetime
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -66,14 +68,36 @@ class EvidenceWriteSerializer(StrictSerializer):
     page = serializers.CharField(allow_blank=True, default="", max_length=50)
 
 
+_ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+class DayField(serializers.DateField):
+    """A date as YYYY-MM-DD; a well-formed day that the calendar lacks (2010-02-30) is
+    named as such rather than as a format error."""
+
+    def to_internal_value(self, value: Any) -> datetime.date:
+        if isinstance(value, str) and _ISO_DAY.fullmatch(value.strip()):
+            try:
+                return datetime.date.fromisoformat(value.strip())
+            except ValueError:
+                raise serializers.ValidationError(
+                    f"There is no {value.strip()}: that date does not exist."
+                ) from None
+        return super().to_internal_value(value)
+
+
 class EvaluationChangeSerializer(StrictSerializer):
-    """The editable fields: on PATCH any of them, on PUT all. Unknown fields are refused."""
+    """The editable fields: on PATCH any of them, on PUT all. Unknown fields are refused.
+
+    Give the evaluation's recommendation in the context (`recommendation`): the grade is
+    then checked against its scale with the other fields, so every problem is named at
+    once."""
 
     evaluator = _key_field(Evaluator, "slug", "evaluator", help_text="The evaluator's slug.")
     grade = serializers.SlugField(
         max_length=50, help_text="Slug of a grade on the report's grade scale."
     )
-    as_of = serializers.DateField(help_text="The date the judgment speaks for; not in the future.")
+    as_of = DayField(help_text="The date the judgment speaks for; not in the future.")
     wording = serializers.CharField(
         allow_blank=True, max_length=500, help_text="The evaluator's own grade wording."
     )
@@ -86,15 +110,21 @@ class EvaluationChangeSerializer(StrictSerializer):
         help_text="Key of the source the evaluation appeared in, or null.",
     )
 
-    def resolve_grade(self, recommendation: Recommendation, slug: str) -> Grade:
+    def validate_grade(self, slug: str) -> str | Grade:
+        recommendation = self.context.get("recommendation")
+        if recommendation is None:  # (a new evaluation's: resolved in `validate`)
+            return slug
+        return self.resolve_grade(recommendation, slug)["grade"]
+
+    def resolve_grade(self, recommendation: Recommendation, slug: str) -> dict[str, Grade]:
         scale = recommendation.report.grade_scale
         grade = Grade.objects.filter(scale=scale, slug=slug).first()
         if grade is None:
             known = ", ".join(scale.grades.values_list("slug", flat=True))
             raise serializers.ValidationError(
-                {"grade": [f"“{slug}” is not a grade of “{scale.name}”; choose one of: {known}."]}
+                f"“{slug}” is not a grade of “{scale.name}”; choose one of: {known}."
             )
-        return grade
+        return {"grade": grade}
 
 
 class EvaluationCreateSerializer(EvaluationChangeSerializer):
@@ -110,5 +140,8 @@ class EvaluationCreateSerializer(EvaluationChangeSerializer):
     evidence = EvidenceWriteSerializer(many=True, default=list, help_text="Sources cited.")
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        attrs["grade"] = self.resolve_grade(attrs["recommendation"], attrs["grade"])
+        try:
+            attrs.update(self.resolve_grade(attrs["recommendation"], attrs["grade"]))
+        except serializers.ValidationError as error:
+            raise serializers.ValidationError({"grade": error.detail}) from None
         return attrs

@@ -345,11 +345,13 @@ class EvaluationViewSet(
     def _change(self, request: Request, *, partial: bool) -> Response:
         evaluation = self.get_object()
         version = conditional.expected_version(request, evaluation)
-        serializer = s.EvaluationChangeSerializer(data=request.data, partial=partial)
+        serializer = s.EvaluationChangeSerializer(
+            data=request.data,
+            partial=partial,
+            context={"recommendation": evaluation.recommendation},
+        )
         serializer.is_valid(raise_exception=True)
         changes = dict(serializer.validated_data)
-        if "grade" in changes:
-            changes["grade"] = serializer.resolve_grade(evaluation.recommendation, changes["grade"])
         services.update_evaluation(
             evaluation=evaluation, expected_version=version, changes=changes, user=request.user
         )
