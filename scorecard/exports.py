@@ -33,6 +33,7 @@ from django.db.models.constants import LOOKUP_SEP
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.urls import reverse
 
+from scorecard.api import shapes
 from scorecard.views import (
     BadParameter,
     get_report,
@@ -461,16 +462,7 @@ def scorecard_json(request: HttpRequest, report: str) -> HttpResponse:
         "grade_scale": {
             "slug": report.grade_scale.slug,
             "name": report.grade_scale.name,
-            "grades": [
-                {
-                    "slug": grade.slug,
-                    "label": grade.label,
-                    "score": grade.score,
-                    "colour": grade.colour,
-                    "description": grade.description,
-                }
-                for grade in grades
-            ],
+            "grades": [shapes.GradeShape.build(grade) for grade in grades],
         },
         "recommendations": [
             _recommendation_json(recommendation, evidence) for recommendation in recommendations
@@ -489,22 +481,18 @@ def scorecard_json(request: HttpRequest, report: str) -> HttpResponse:
 def _recommendation_json(
     recommendation: Recommendation, evidence: dict[int, list[EvidenceLink]]
 ) -> dict[str, Any]:
+    # Area, grade and source as the API shows them (scorecard.api.shapes); the evaluation
+    # in the export's own documented form (docs/exports.md).
     evaluation = recommendation.current_evaluation
     return {
         "code": recommendation.code,
         "title": recommendation.title,
-        "area": {"slug": recommendation.area.slug, "name": recommendation.area.name},
+        "area": shapes.AreaSummaryShape.build(recommendation.area),
         "actor": recommendation.actor,
         "topics": recommendation.topic_slugs,
         "text": recommendation.text,
         "url": recommendation.url,
-        "grade": {
-            "slug": evaluation.grade.slug,
-            "label": evaluation.grade.label,
-            "score": evaluation.grade.score,
-        }
-        if evaluation
-        else None,
+        "grade": shapes.GradeSummaryShape.build(evaluation.grade) if evaluation else None,
         "evaluation": {
             "id": evaluation.pk,
             "as_of": _date(evaluation.as_of),
@@ -517,16 +505,7 @@ def _recommendation_json(
                     "stance": link.stance,
                     "quote": link.quote,
                     "page": link.page,
-                    "source": {
-                        "key": link.source.key,
-                        "title": link.source.title,
-                        "author": link.source.author,
-                        "publisher": link.source.publisher,
-                        "published_on": _date(link.source.published_on),
-                        "url": link.source.url,
-                        "archived_url": link.source.archived_url,
-                        "citation": link.source.citation,
-                    },
+                    "source": shapes.SourceShape.build(link.source),
                 }
                 for link in evidence.get(evaluation.pk, [])
             ],

@@ -134,8 +134,9 @@ def test_the_counts_are_small(data):
     data_state, kept_or_not = 1, 2
     assert rate_limit == 1
     assert counts == {
-        # the page with its count, current evaluations and topics
-        "/api/v1/recommendations/": rate_limit + data_state + kept_or_not + 1,
+        # which rows, with their count; then through the ORM (issue 12: reads through the
+        # ORM) the recommendations with report and area, their topics, current evaluations
+        "/api/v1/recommendations/": rate_limit + data_state + kept_or_not + 4,
         # rows, evidence
         "/api/v1/evaluations/": rate_limit + data_state + kept_or_not + 2,
         # count, rows

@@ -1,10 +1,12 @@
 """The fast paths the benchmark called for (bench/README.md) give exactly what the plain
-ways give: prepared queries, dict-built API bodies, column-wise CSV cells, kept pages."""
+ways give: prepared queries, API bodies built by the shapes, column-wise CSV cells, kept
+pages."""
 
 import csv
 import datetime
 import io
 
+import orjson
 import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.db import connection
@@ -13,8 +15,8 @@ from django.test.client import Client
 from django.utils import timezone
 
 from scorecard import exports
-from scorecard.api import access
-from scorecard.api import serializers as s
+from scorecard.api import access, shapes
+from scorecard.api.renderers import JSONRenderer
 from tests import factories
 from tests.api_support import client_as, make_draft, publish_new
 from tracker import prepared, queries, services
@@ -100,7 +102,7 @@ def test_a_prepared_query_takes_a_list_of_any_length_up_to_its_most(demo):
         THESE.rows(ids=[*ids, ids[0] + 1])
 
 
-# --- The API's bodies built from dicts ---------------------------------------------------------
+# --- The API's bodies, built by the shapes -------------------------------------------------
 
 
 def test_a_connection_keeps_a_bounded_number_of_prepared_statements(db, monkeypatch):
@@ -119,7 +121,7 @@ def test_a_connection_keeps_a_bounded_number_of_prepared_statements(db, monkeypa
             assert cursor.fetchone()[0] == 3
 
 
-def test_timeline_values_give_the_same_body_as_the_model_instances(demo):
+def test_the_timeline_gives_each_evaluation_as_its_detail_does(demo):
     recommendation = demo.recommendations.get(code="SEC-7")
     # An evaluation without evidence, and one with two pieces, in citation order.
     bare = factories.make_evaluation(
@@ -127,24 +129,31 @@ def test_timeline_values_give_the_same_body_as_the_model_instances(demo):
     )
     cited = factories.make_evaluation(recommendation, "setback", as_of=datetime.date(2010, 1, 1))
     EvidenceLink.objects.create(evaluation=cited, source=factories.make_source(), position=9)
+    client = client_as("anonymous")
 
-    from_models = [
-        s.EvaluationSerializer.represent(e) for e in queries.grade_timeline(recommendation)
-    ]
-    from_values = [
-        s.EvaluationSerializer.represent_values(e)
-        for e in queries.grade_timeline_values(recommendation.pk)
-    ]
+    timeline = client.get(f"/api/v1/recommendations/{recommendation.pk}/timeline/").json()
+    evaluations = timeline["evaluations"]
 
-    assert from_values == from_models
-    assert [e["id"] for e in from_values][-2:] == [bare.pk, cited.pk]
-    assert from_values[-2]["evidence"] == []
-    assert len(from_values[-1]["evidence"]) == 2
+    assert evaluations == [
+        client.get(f"/api/v1/evaluations/{e['id']}/").json() for e in evaluations
+    ]
+    # The pages' own read of the timeline gives the same bodies.
+    assert evaluations == _as_json(
+        [shapes.EvaluationShape.build(e) for e in queries.grade_timeline(recommendation)]
+    )
+    assert [e["id"] for e in evaluations][-2:] == [bare.pk, cited.pk]
+    assert evaluations[-2]["evidence"] == []
+    assert len(evaluations[-1]["evidence"]) == 2
+
+
+def _as_json(body: object) -> object:
+    """A body as the API's JSON renderer writes it, read back."""
+    return orjson.loads(JSONRenderer().render(body))
 
 
 @pytest.mark.parametrize("role", ["anonymous", "editor"])
 def test_the_feed_reads_the_same_rows_with_a_filter_that_keeps_them_all(demo, role):
-    # Unfiltered, the feed is one prepared query; with any filter, a query built per request.
+    # A filter that keeps every row changes nothing in the pages, their order or cursors.
     withdrawn = services.unpublish_evaluation(
         evaluation=publish_new(demo.recommendations.get(code="SEC-1"))
     )
@@ -156,11 +165,11 @@ def test_the_feed_reads_the_same_rows_with_a_filter_that_keeps_them_all(demo, ro
     url = "/api/v1/evaluations/?updated_since=2000-01-01T00:00:00Z&page_size=7"
     seen = []
     while url:
-        prepared = client.get(url).json()
-        built = client.get(f"{url}&report={demo.slug}").json()
-        assert prepared["results"] == built["results"]
-        seen += [e["id"] for e in prepared["results"]]
-        url = prepared["next"]
+        unfiltered = client.get(url).json()
+        filtered = client.get(f"{url}&report={demo.slug}").json()
+        assert unfiltered["results"] == filtered["results"]
+        seen += [e["id"] for e in unfiltered["results"]]
+        url = unfiltered["next"]
 
     assert seen == expected
     statuses = {e["id"]: e["status"] for e in client.get("/api/v1/evaluations/").json()["results"]}
@@ -186,7 +195,7 @@ def test_an_ungraded_recommendation_has_an_empty_timeline_and_a_missing_one_is_a
     assert missing.status_code == 404
 
 
-def test_the_recommendation_list_from_dicts_matches_each_detail(demo):
+def test_the_recommendation_list_matches_each_detail(demo):
     client = client_as("anonymous")
     listed = client.get(f"/api/v1/recommendations/?report={demo.slug}&page_size=200").json()
 

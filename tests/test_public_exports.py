@@ -147,7 +147,13 @@ def test_scorecard_json_has_the_same_data_with_evidence(demo, client):
     recommendations = {rec["code"]: rec for rec in document["recommendations"]}
     assert len(recommendations) == 25
     sec7 = recommendations["SEC-7"]
-    assert sec7["grade"] == {"slug": "accomplished", "label": "Accomplished", "score": 5}
+    # The grade as the API's GradeSummary shows it (issue 12: one declaration per shape).
+    assert sec7["grade"] == {
+        "slug": "accomplished",
+        "label": "Accomplished",
+        "score": 5,
+        "colour": demo.grade_scale.grades.get(slug="accomplished").colour,
+    }
     assert sec7["evaluation"]["as_of"] == "2008-01-15"
     evidence = EvidenceLink.objects.filter(evaluation_id=sec7["evaluation"]["id"])
     assert [item["source"]["key"] for item in sec7["evaluation"]["evidence"]] == [
@@ -158,6 +164,20 @@ def test_scorecard_json_has_the_same_data_with_evidence(demo, client):
     assert {code: rec["grade"]["slug"] for code, rec in recommendations.items()} == {
         code: row["grade"] for code, row in csv_rows.items()
     }
+
+
+def test_scorecard_json_shows_areas_grades_and_sources_as_the_api_does(demo, client):
+    document = json.loads(client.get(f"{EXPORT}.json").content)
+    sec7 = {rec["code"]: rec for rec in document["recommendations"]}["SEC-7"]
+    api = client.get(f"/api/v1/recommendations/?report={demo.slug}&q=SEC-7").json()
+    (listed,) = [rec for rec in api["results"] if rec["code"] == "SEC-7"]
+    source = sec7["evaluation"]["evidence"][0]["source"]
+    scale = client.get(f"/api/v1/grade-scales/{demo.grade_scale.slug}/").json()
+
+    assert sec7["area"] == listed["area"]
+    assert sec7["grade"] == listed["current_grade"]
+    assert source == client.get(f"/api/v1/sources/{source['key']}/").json()
+    assert document["grade_scale"]["grades"] == scale["grades"]
 
 
 def test_scorecard_json_of_an_edition_names_it(demo, client):

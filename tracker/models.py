@@ -475,6 +475,10 @@ class EditionEntry(models.Model):
             **{f"evaluator_{name}": getattr(evaluator, name) for name in EVALUATOR_SNAPSHOT_FIELDS},
         )
 
+    @property
+    def shown_evaluation(self) -> Evaluation:
+        return self.frozen_evaluation()
+
     def frozen_evaluation(self) -> Evaluation:
         """The entry's evaluation as the edition shows it: with the evaluator it had when
         the edition was frozen (an unsaved copy), not the evaluator as it is now.

@@ -40,7 +40,7 @@ from tracker.models import (
     Status,
     Topic,
 )
-from tracker.prepared import Ids, Prepared, execute_prepared
+from tracker.prepared import execute_prepared
 
 
 def published_evaluations() -> QuerySet[Evaluation]:
@@ -133,83 +133,22 @@ def current_grades(report: Report, as_of: datetime.date | None = None) -> dict[i
 def grade_timeline(recommendation: Recommendation) -> list[Evaluation]:
     """A recommendation's published evaluations, oldest first, with evidence and sources."""
     return list(
-        published_evaluations()
-        .filter(recommendation=recommendation)
+        published_timeline(recommendation.pk)
+        .select_related(
+            "grade", "evaluator", "publication", "recommendation", "recommendation__report"
+        )
         .prefetch_related(evidence_prefetch())
-        .order_by("as_of", "published_at", "id")
     )
 
 
-# The published evaluations of one recommendation, with their evidence and sources, as
-# tuples: the API's timeline, read in one prepared query (tracker/prepared.py) without
-# building model instances. Field paths as the ORM names them.
-TIMELINE_FIELDS = (
-    "id",
-    "recommendation_id",
-    "recommendation__report__slug",
-    "recommendation__code",
-    "recommendation__title",
-    "evaluator__slug",
-    "evaluator__name",
-    "grade__slug",
-    "grade__label",
-    "grade__score",
-    "grade__colour",
-    "wording",
-    "narrative",
-    "as_of",
-    "publication__key",
-    "publication__title",
-    "publication__url",
-    "status",
-    "published_at",
-    "created_at",
-    "updated_at",
-    "version",
-)
-EVIDENCE_FIELDS = (
-    "id",
-    "stance",
-    "quote",
-    "page",
-    "source__key",
-    "source__title",
-    "source__author",
-    "source__publisher",
-    "source__published_on",
-    "source__url",
-    "source__archived_url",
-    "source__kind",
-    "source__citation",
-)
-
-
-def _published_timeline(*, recommendation: int) -> QuerySet:
-    # One row per piece of evidence (or one for an evaluation without any), in order.
+def published_timeline(recommendation_id: int) -> QuerySet[Evaluation]:
+    """A recommendation's published evaluations, oldest first (what to read beside them is
+    the reader's to add: `grade_timeline` for pages, the API's shapes for the API)."""
     return (
         Evaluation.objects.published()
-        .filter(recommendation_id=recommendation)
-        .order_by("as_of", "published_at", "id", "evidence__position", "evidence__id")
-        .values_list(*TIMELINE_FIELDS, *(f"evidence__{name}" for name in EVIDENCE_FIELDS))
+        .filter(recommendation_id=recommendation_id)
+        .order_by("as_of", "published_at", "id")
     )
-
-
-_PUBLISHED_TIMELINE = Prepared(Evaluation, _published_timeline)
-
-
-def grade_timeline_values(recommendation_id: int) -> list[dict[str, Any]]:
-    """`grade_timeline` as dicts keyed by TIMELINE_FIELDS, each with `evidence`: dicts keyed
-    by EVIDENCE_FIELDS. One query; an unknown or ungraded recommendation gives []."""
-    evaluations: list[dict[str, Any]] = []
-    width = len(TIMELINE_FIELDS)
-    for row in _PUBLISHED_TIMELINE.rows(recommendation=recommendation_id):
-        if not evaluations or evaluations[-1]["id"] != row[0]:
-            evaluation = dict(zip(TIMELINE_FIELDS, row[:width], strict=True))
-            evaluation["evidence"] = []
-            evaluations.append(evaluation)
-        if row[width] is not None:
-            evaluations[-1]["evidence"].append(dict(zip(EVIDENCE_FIELDS, row[width:], strict=True)))
-    return evaluations
 
 
 # Before every change the feed can show: `updated_at` is never earlier.
@@ -238,41 +177,12 @@ def feed_page(
     after_at: datetime.datetime,
     after_id: int,
     size: int,
-) -> QuerySet:
-    """A page of the change feed, as rows of TIMELINE_FIELDS: the first `size` of `visible`
-    changed after `since` and after the position (after_at, after_id), in (updated_at, id)
-    order. Without a position, pass (since, MAX_ID); without `since`, FEED_START: the
-    query then has one shape whatever was asked (`tracker.prepared.Prepared`)."""
+) -> QuerySet[Evaluation]:
+    """A page of the change feed: the first `size` of `visible` changed after `since` and
+    after the position (after_at, after_id), in (updated_at, id) order. Without a position,
+    pass (since, MAX_ID); without `since`, FEED_START."""
     page = feed_after(visible.filter(updated_at__gt=since), after_at, after_id)
-    return page.order_by("updated_at", "id").values_list(*TIMELINE_FIELDS)[:size]
-
-
-# Evidence is read for this many evaluations at a time: a feed page's worth.
-EVIDENCE_BATCH = 200
-
-
-def _evidence(*, evaluations: Ids[EVIDENCE_BATCH]) -> QuerySet:
-    return (
-        EvidenceLink.objects.filter(evaluation_id__in=evaluations)
-        .order_by("evaluation_id", "position", "id")
-        .values_list("evaluation_id", *EVIDENCE_FIELDS)
-    )
-
-
-_EVIDENCE = Prepared(EvidenceLink, _evidence)
-
-
-def evidence_values(evaluation_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
-    """Evaluation id → its evidence as dicts keyed by EVIDENCE_FIELDS, in citation order.
-    One query for each EVIDENCE_BATCH evaluations."""
-    evidence: dict[int, list[dict[str, Any]]] = {}
-    for start in range(0, len(evaluation_ids), EVIDENCE_BATCH):
-        batch = evaluation_ids[start : start + EVIDENCE_BATCH]
-        for evaluation_id, *values in _EVIDENCE.rows(evaluations=batch):
-            evidence.setdefault(evaluation_id, []).append(
-                dict(zip(EVIDENCE_FIELDS, values, strict=True))
-            )
-    return evidence
+    return page.order_by("updated_at", "id")[:size]
 
 
 # --- A page of recommendations with current grades (the API's list) -------------------------
@@ -780,6 +690,40 @@ class GradeChange:
         """How many levels the grade moved, either way (0 unless graded in both)."""
         return abs(self.delta or 0)
 
+    @property
+    def kind(self) -> str:
+        """Which of CHANGE_KINDS this change is."""
+        if self.before is None:
+            return "never_graded" if self.after is None else "newly_graded"
+        if self.after is None:
+            return "no_longer_graded"
+        if self.delta > 0:
+            return "improved"
+        return "declined" if self.delta < 0 else "unchanged"
+
+
+# The ways a recommendation's grade can change from one edition to another.
+CHANGE_KINDS = (
+    "improved",
+    "declined",
+    "unchanged",
+    "newly_graded",
+    "no_longer_graded",
+    "never_graded",
+)
+
+
+@dataclass(frozen=True)
+class ChangeCounts:
+    """How many recommendations changed in each of the CHANGE_KINDS."""
+
+    improved: int
+    declined: int
+    unchanged: int
+    newly_graded: int
+    no_longer_graded: int
+    never_graded: int
+
 
 @dataclass
 class EditionDiff:
@@ -797,18 +741,14 @@ class EditionDiff:
     @property
     def changes(self) -> list[GradeChange]:
         """Every recommendation of the report, in report order."""
-        groups = (
-            self.improved,
-            self.declined,
-            self.unchanged,
-            self.newly_graded,
-            self.no_longer_graded,
-            self.never_graded,
-        )
         return sorted(
-            (change for group in groups for change in group),
+            (change for kind in CHANGE_KINDS for change in getattr(self, kind)),
             key=lambda change: change.recommendation.position,
         )
+
+    @property
+    def counts(self) -> ChangeCounts:
+        return ChangeCounts(**{kind: len(getattr(self, kind)) for kind in CHANGE_KINDS})
 
 
 def edition_diff(a: Edition, b: Edition) -> EditionDiff:
@@ -818,7 +758,9 @@ def edition_diff(a: Edition, b: Edition) -> EditionDiff:
     """
     if a.report_id != b.report_id:
         raise ValueError("Only editions of the same report can be compared.")
-    recommendations = Recommendation.objects.filter(report_id=a.report_id).select_related("area")
+    recommendations = Recommendation.objects.filter(report_id=a.report_id).select_related(
+        "area", "report"
+    )
     frozen: dict[tuple[int, int], Evaluation] = {
         (entry.edition_id, entry.recommendation_id): entry.frozen_evaluation()
         for entry in EditionEntry.objects.filter(edition__in=[a.pk, b.pk]).select_related(
@@ -832,18 +774,7 @@ def edition_diff(a: Edition, b: Edition) -> EditionDiff:
             frozen.get((a.pk, recommendation.pk)),
             frozen.get((b.pk, recommendation.pk)),
         )
-        if change.before is None and change.after is None:
-            diff.never_graded.append(change)
-        elif change.before is None:
-            diff.newly_graded.append(change)
-        elif change.after is None:
-            diff.no_longer_graded.append(change)
-        elif change.delta > 0:
-            diff.improved.append(change)
-        elif change.delta < 0:
-            diff.declined.append(change)
-        else:
-            diff.unchanged.append(change)
+        getattr(diff, change.kind).append(change)
     return diff
 
 

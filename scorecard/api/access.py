@@ -6,15 +6,12 @@ so a draft's source or evaluator cannot announce it either. Editors and publishe
 (`tracker.roles.can_see_drafts`) see everything.
 """
 
-import datetime
-
 from django.apps import apps
 from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from tracker import queries, roles
 from tracker.models import Edition, Evaluation, Evaluator, EvidenceLink, Source, Status
-from tracker.prepared import Limit, Prepared
 
 # What an evaluation is shown with.
 _SHOWN_BESIDE = ("grade", "evaluator", "publication", "recommendation", "recommendation__report")
@@ -34,15 +31,14 @@ def feed_for(user: User | AnonymousUser) -> QuerySet[Evaluation]:
 
 
 def feed(*, drafts_visible: bool) -> QuerySet[Evaluation]:
-    """`feed_for` a user who can (or cannot) see drafts."""
+    """`feed_for` a user who can (or cannot) see drafts. (What each row is shown with is
+    the API's shapes' to fetch.)"""
     if drafts_visible:
-        return Evaluation.objects.select_related(*_SHOWN_BESIDE)
+        return Evaluation.objects.all()
     # (The registry, not `Evaluation.history`, which builds a manager class per access.)
     history = apps.get_model("tracker", "HistoricalEvaluation")
     was_published = history.objects.filter(id=OuterRef("pk"), status=Status.PUBLISHED)
-    return Evaluation.objects.select_related(*_SHOWN_BESIDE).filter(
-        Q(status=Status.PUBLISHED) | Exists(was_published)
-    )
+    return Evaluation.objects.filter(Q(status=Status.PUBLISHED) | Exists(was_published))
 
 
 def editions_for(user: User | AnonymousUser) -> QuerySet[Edition]:
@@ -64,25 +60,3 @@ def evaluators_for(user: User | AnonymousUser) -> QuerySet[Evaluator]:
         return Evaluator.objects.all()
     graded = Evaluation.objects.filter(evaluator=OuterRef("pk"), status=Status.PUBLISHED)
     return Evaluator.objects.filter(Exists(graded))
-
-
-def _feed_page(*, drafts_visible: bool) -> Prepared:
-    def build(
-        *, since: datetime.datetime, after_at: datetime.datetime, after_id: int, size: Limit
-    ) -> QuerySet:
-        return queries.feed_page(
-            feed(drafts_visible=drafts_visible),
-            since=since,
-            after_at=after_at,
-            after_id=after_id,
-            size=size,
-        )
-
-    return Prepared(Evaluation, build)
-
-
-# `queries.feed_page` of `feed`, prepared once for each side of the drafts rule: the feed
-# is polled, and building, compiling and planning its query cost more than running it.
-FEED_PAGES = {
-    drafts_visible: _feed_page(drafts_visible=drafts_visible) for drafts_visible in (False, True)
-}

@@ -14,6 +14,7 @@ from drf_spectacular.utils import (
 )
 
 from scorecard.api import serializers as s
+from scorecard.api import shapes
 from scorecard.api.errors import ErrorSerializer
 from tracker.models import Actor, SourceKind, Status
 
@@ -113,50 +114,50 @@ reports_list = extend_schema(
     summary="List reports",
     description="The reports whose recommendations are tracked, oldest first.",
     tags=["Reports"],
-    responses={200: s.ReportSerializer(many=True), **errors(*READ_ERRORS)},
+    responses={200: shapes.ReportShape.serializer(many=True), **errors(*READ_ERRORS)},
 )
 reports_detail = extend_schema(
     summary="One report",
     tags=["Reports"],
     parameters=[_path("slug", "The report's slug.", "armitage-nye-2000")],
-    responses={200: s.ReportSerializer, **errors(*READ_ERRORS)},
+    responses={200: shapes.ReportShape.serializer, **errors(*READ_ERRORS)},
 )
 areas_list = extend_schema(
     summary="List areas",
     description="The sections of the reports (Security, Economics, …), in report order.",
     tags=["Reports"],
     parameters=[REPORT_FILTER],
-    responses={200: s.AreaSerializer(many=True), **errors(*READ_ERRORS)},
+    responses={200: shapes.AreaShape.serializer(many=True), **errors(*READ_ERRORS)},
 )
 areas_detail = extend_schema(
     summary="One area",
     tags=["Reports"],
     parameters=[_path("id", "The area's id.", 1, OpenApiTypes.INT)],
-    responses={200: s.AreaSerializer, **errors(*READ_ERRORS)},
+    responses={200: shapes.AreaShape.serializer, **errors(*READ_ERRORS)},
 )
 grade_scales_list = extend_schema(
     summary="List grade scales",
     description="Each scale with its levels, best first. A report grades on one scale.",
     tags=["Reports"],
-    responses={200: s.GradeScaleSerializer(many=True), **errors(*READ_ERRORS)},
+    responses={200: shapes.GradeScaleShape.serializer(many=True), **errors(*READ_ERRORS)},
 )
 grade_scales_detail = extend_schema(
     summary="One grade scale",
     tags=["Reports"],
     parameters=[_path("slug", "The scale's slug.", "progress")],
-    responses={200: s.GradeScaleSerializer, **errors(*READ_ERRORS)},
+    responses={200: shapes.GradeScaleShape.serializer, **errors(*READ_ERRORS)},
 )
 evaluators_list = extend_schema(
     summary="List evaluators",
     description="The people and organizations whose judgments are recorded, by name.",
     tags=["Evaluations"],
-    responses={200: s.EvaluatorSerializer(many=True), **errors(*READ_ERRORS)},
+    responses={200: shapes.EvaluatorShape.serializer(many=True), **errors(*READ_ERRORS)},
 )
 evaluators_detail = extend_schema(
     summary="One evaluator",
     tags=["Evaluations"],
     parameters=[_path("slug", "The evaluator's slug.", "hwang-heritage-2004")],
-    responses={200: s.EvaluatorSerializer, **errors(*READ_ERRORS)},
+    responses={200: shapes.EvaluatorShape.serializer, **errors(*READ_ERRORS)},
 )
 sources_list = extend_schema(
     summary="List sources",
@@ -166,13 +167,13 @@ sources_list = extend_schema(
         _query("kind", "Only sources of this kind.", enum=SourceKind.values),
         _query("q", "Words in the title, author or publisher (at most 200 characters)."),
     ],
-    responses={200: s.SourceSerializer(many=True), **errors(*READ_ERRORS)},
+    responses={200: shapes.SourceShape.serializer(many=True), **errors(*READ_ERRORS)},
 )
 sources_detail = extend_schema(
     summary="One source",
     tags=["Evaluations"],
     parameters=[_path("key", "The source's key.", "hwang-2004-new-security-agenda")],
-    responses={200: s.SourceSerializer, **errors(*READ_ERRORS)},
+    responses={200: shapes.SourceShape.serializer, **errors(*READ_ERRORS)},
 )
 
 # --- Recommendations --------------------------------------------------------------------
@@ -241,7 +242,7 @@ recommendations_list = extend_schema(
     ],
     responses={
         200: OpenApiResponse(
-            s.RecommendationSerializer(many=True),
+            shapes.RecommendationShape.serializer(many=True),
             examples=[
                 OpenApiExample(
                     "A page",
@@ -257,14 +258,14 @@ recommendations_detail = extend_schema(
     summary="One recommendation with its current grade",
     tags=["Recommendations"],
     parameters=[_path("id", "The recommendation's id.", 7, OpenApiTypes.INT), AS_OF],
-    responses={200: s.RecommendationSerializer, **errors(*READ_ERRORS)},
+    responses={200: shapes.RecommendationShape.serializer, **errors(*READ_ERRORS)},
 )
 recommendations_timeline = extend_schema(
     summary="A recommendation's grade history",
     description="All its published evaluations, oldest first, each with its evidence.",
     tags=["Recommendations"],
     parameters=[_path("id", "The recommendation's id.", 7, OpenApiTypes.INT)],
-    responses={200: s.TimelineSerializer, **errors(*READ_ERRORS)},
+    responses={200: shapes.TimelineShape.serializer, **errors(*READ_ERRORS)},
 )
 
 # --- Evaluations ------------------------------------------------------------------------
@@ -305,9 +306,9 @@ evaluations_list = extend_schema(
         200: PolymorphicProxySerializer(
             component_name="FeedItem",
             serializers={
-                "published": s.EvaluationSerializer,
-                "draft": s.EvaluationSerializer,
-                "withdrawn": s.WithdrawnSerializer,
+                "published": shapes.EvaluationShape.serializer,
+                "draft": shapes.EvaluationShape.serializer,
+                "withdrawn": shapes.WithdrawnShape.serializer,
             },
             resource_type_field_name="status",
             many=True,
@@ -320,7 +321,7 @@ evaluations_detail = extend_schema(
     description="Its `ETag` names its version: send it back in `If-Match` to change it.",
     tags=["Evaluations"],
     parameters=[_path("id", "The evaluation's id.", 1, OpenApiTypes.INT)],
-    responses={200: s.EvaluationSerializer, **errors(*READ_ERRORS)},
+    responses={200: shapes.EvaluationShape.serializer, **errors(*READ_ERRORS)},
 )
 _WRITE = "Editors and publishers only. "
 evaluations_create = extend_schema(
@@ -329,7 +330,7 @@ evaluations_create = extend_schema(
     "the new evaluation's `ETag` and its address in `Location`.",
     tags=["Editing"],
     request=s.EvaluationCreateSerializer,
-    responses={201: s.EvaluationSerializer, **errors(400, 401, 403)},
+    responses={201: shapes.EvaluationShape.serializer, **errors(400, 401, 403)},
     examples=[
         OpenApiExample(
             "A new draft",
@@ -354,7 +355,7 @@ evaluations_update = extend_schema(
     tags=["Editing"],
     parameters=[_path("id", "The evaluation's id.", 1, OpenApiTypes.INT), IF_MATCH],
     request=s.EvaluationChangeSerializer,
-    responses={200: s.EvaluationSerializer, **errors(*WRITE_ERRORS)},
+    responses={200: shapes.EvaluationShape.serializer, **errors(*WRITE_ERRORS)},
 )
 evaluations_partial_update = extend_schema(
     summary="Change some of an evaluation's fields",
@@ -363,7 +364,7 @@ evaluations_partial_update = extend_schema(
     tags=["Editing"],
     parameters=[_path("id", "The evaluation's id.", 1, OpenApiTypes.INT), IF_MATCH],
     request=s.EvaluationChangeSerializer,
-    responses={200: s.EvaluationSerializer, **errors(*WRITE_ERRORS)},
+    responses={200: shapes.EvaluationShape.serializer, **errors(*WRITE_ERRORS)},
     examples=[OpenApiExample("Regrade", value={"grade": "accomplished"}, request_only=True)],
 )
 evaluations_evidence = extend_schema(
@@ -373,7 +374,7 @@ evaluations_evidence = extend_schema(
     tags=["Editing"],
     parameters=[_path("id", "The evaluation's id.", 1, OpenApiTypes.INT), IF_MATCH],
     request=s.EvidenceWriteSerializer,
-    responses={200: s.EvaluationSerializer, **errors(*WRITE_ERRORS)},
+    responses={200: shapes.EvaluationShape.serializer, **errors(*WRITE_ERRORS)},
 )
 evaluations_publish = extend_schema(
     summary="Publish a draft",
@@ -382,7 +383,7 @@ evaluations_publish = extend_schema(
     tags=["Editing"],
     parameters=[_path("id", "The evaluation's id.", 1, OpenApiTypes.INT), IF_MATCH],
     request=None,
-    responses={200: s.EvaluationSerializer, **errors(*WRITE_ERRORS)},
+    responses={200: shapes.EvaluationShape.serializer, **errors(*WRITE_ERRORS)},
 )
 
 # --- Editions ---------------------------------------------------------------------------
@@ -392,13 +393,13 @@ editions_list = extend_schema(
     description="Named, dated snapshots of a report's scorecard, frozen once published.",
     tags=["Editions"],
     parameters=[REPORT_FILTER],
-    responses={200: s.EditionSerializer(many=True), **errors(*READ_ERRORS)},
+    responses={200: shapes.EditionShape.serializer(many=True), **errors(*READ_ERRORS)},
 )
 editions_detail = extend_schema(
     summary="One edition with its frozen grades",
     tags=["Editions"],
     parameters=[_path("slug", "The edition's slug.", "2004-report-card")],
-    responses={200: s.EditionDetailSerializer, **errors(*READ_ERRORS)},
+    responses={200: shapes.EditionDetailShape.serializer, **errors(*READ_ERRORS)},
 )
 editions_compare = extend_schema(
     summary="Compare two editions",
@@ -412,5 +413,5 @@ editions_compare = extend_schema(
         _path("slug", "The earlier edition.", "2004-report-card"),
         _path("other", "The later edition.", "2008-evidence-review"),
     ],
-    responses={200: s.EditionComparisonSerializer, **errors(*READ_ERRORS)},
+    responses={200: shapes.EditionComparisonShape.serializer, **errors(*READ_ERRORS)},
 )

@@ -22,6 +22,9 @@ from tracker import queries
 
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 200
+# The highest page number asked for that is not a 400: far past any list's end (a page
+# past the end is a 404 naming the last page).
+MAX_PAGE = 10**9
 # The largest id the database can hold; anything larger cannot name a row.
 MAX_ID = queries.MAX_ID
 
@@ -29,6 +32,8 @@ MAX_ID = queries.MAX_ID
 def whole_number(name: str, raw: str, *, minimum: int = 1, maximum: int | None = None) -> int:
     """A query parameter that must be a whole number in range, or a 400 naming it."""
     text = raw.strip()
+    if not text:
+        raise exceptions.ValidationError({name: ["Give a whole number, or leave it out."]})
     if not text.isascii() or not text.isdigit() or len(text) > 19:
         raise exceptions.ValidationError({name: [f"Enter a whole number, not “{raw}”."]})
     number = int(text)
@@ -41,9 +46,22 @@ def whole_number(name: str, raw: str, *, minimum: int = 1, maximum: int | None =
 
 def _page_size(request: Request) -> int:
     raw = request.query_params.get("page_size")
-    if raw is None or raw == "":
+    if raw is None:
         return DEFAULT_PAGE_SIZE
     return whole_number("page_size", raw, maximum=MAX_PAGE_SIZE)
+
+
+def _link(description: str, example: str) -> dict[str, Any]:
+    # OpenAPI 3.1: a null is a type of its own (`nullable` is not a keyword any more).
+    return {
+        "type": ["string", "null"],
+        "format": "uri",
+        "description": description,
+        "example": example,
+    }
+
+
+_LIST = "https://scorecard.example.org/api/v1/recommendations/"
 
 
 PAGE_SIZE_PARAMETER = {
@@ -67,9 +85,9 @@ class PagePagination(PageNumberPagination):
 
     def get_page_number(self, request: Request, paginator) -> int:
         raw = request.query_params.get(self.page_query_param)
-        if raw is None or raw == "":
+        if raw is None:
             return 1
-        return whole_number(self.page_query_param, raw)
+        return whole_number(self.page_query_param, raw, maximum=MAX_PAGE)
 
     def paginate_queryset(self, queryset, request: Request, view=None) -> list:
         self.request = request
@@ -102,10 +120,26 @@ class PagePagination(PageNumberPagination):
                 "required": False,
                 "in": "query",
                 "description": "Page number, from 1. A page past the last one is a 404.",
-                "schema": {"type": "integer", "minimum": 1},
+                "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE},
             },
             PAGE_SIZE_PARAMETER,
         ]
+
+    def get_paginated_response_schema(self, schema: dict) -> dict:
+        return {
+            "type": "object",
+            "required": ["count", "next", "previous", "results"],
+            "properties": {
+                "count": {
+                    "type": "integer",
+                    "description": "How many match, on every page.",
+                    "example": 123,
+                },
+                "next": _link("The next page, or null on the last.", f"{_LIST}?page=4"),
+                "previous": _link("The previous page, or null on the first.", f"{_LIST}?page=2"),
+                "results": schema,
+            },
+        }
 
 
 def encode_cursor(row: Model | dict) -> str:
@@ -152,7 +186,7 @@ class FeedPagination(BasePagination):
         """The page size asked for, and the (updated_at, id) the cursor names, if any."""
         self.request = request
         cursor = request.query_params.get(self.cursor_query_param)
-        return _page_size(request), (decode_cursor(cursor) if cursor else None)
+        return _page_size(request), (None if cursor is None else decode_cursor(cursor))
 
     def page_of(self, rows: list, size: int) -> list:
         """The page in `rows`: the first `size` of up to `size + 1` read."""
@@ -174,18 +208,23 @@ class FeedPagination(BasePagination):
         return replace_query_param(url, self.cursor_query_param, encode_cursor(self.last))
 
     def get_paginated_response(self, data: list) -> Response:
-        return Response({"next": self.get_next_link(), "results": data})
+        cursor = encode_cursor(self.last) if self.has_next else None
+        return Response({"next": self.get_next_link(), "cursor": cursor, "results": data})
 
     def get_paginated_response_schema(self, schema: dict) -> dict:
         return {
             "type": "object",
-            "required": ["next", "results"],
+            "required": ["next", "cursor", "results"],
             "properties": {
-                "next": {
-                    "type": "string",
-                    "format": "uri",
-                    "nullable": True,
-                    "description": "The next page, or null when you have seen every change.",
+                "next": _link(
+                    "The next page, or null when you have seen every change.",
+                    "https://scorecard.example.org/api/v1/evaluations/?cursor=MjAyNC0wNS0wMVQwMDowMDowMCswMDowMHw0Mg",
+                ),
+                "cursor": {
+                    "type": ["string", "null"],
+                    "description": "The `cursor` that `next` carries, for a client that keeps "
+                    "its place itself: send it back as `?cursor=`. Null with `next`.",
+                    "example": "MjAyNC0wNS0wMVQwMDowMDowMCswMDowMHw0Mg",
                 },
                 "results": schema,
             },

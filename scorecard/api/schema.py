@@ -23,7 +23,8 @@ write. Send it as `Authorization: Token <key>`. An invalid token is a 401, also 
 
 ## Lists and pages
 Lists are paged: `?page=2&page_size=100` (default 50, at most 200), with `count`, `next`
-and `previous`. The change feed (`/evaluations/`) pages by cursor instead: follow `next`.
+and `previous`. The change feed (`/evaluations/`) pages by cursor instead: follow `next`
+(or send back its `cursor` as `?cursor=`).
 `?format=json` forces JSON (browsers otherwise get a browsable page).
 
 ## The change feed
@@ -101,12 +102,30 @@ def postprocess(result: dict[str, Any], generator: Any, request: Any, public: bo
         schemes["tokenAuth"]["description"] = (
             "`Authorization: Token <key>`; `manage.py create_account` prints the key."
         )
+    if "cookieAuth" in schemes:
+        schemes["cookieAuth"]["description"] = (
+            "The admin's session, for reading (drafts too, for editors) in a browser logged "
+            "in to /admin/. Writes from the docs take a token."
+        )
+    if schemes:
+        # The docs' Authorize dialog lists the schemes in this order: the token first.
+        result["components"]["securitySchemes"] = dict(
+            sorted(schemes.items(), key=lambda item: item[0] != "tokenAuth")
+        )
     for path in result["paths"].values():
         for method, operation in path.items():
             responses = operation["responses"]
             for parameter in operation.get("parameters", []):
                 if parameter["in"] == "path":
                     parameter["schema"].update(_PATH_PATTERNS[parameter["schema"]["type"]])
+            security = operation.get("security")
+            if security is not None and method == "get":
+                # Every read answers anonymous clients too (published data only).
+                if {} not in security:
+                    security.append({})
+            elif security is not None:
+                # The session cookie is for reading in a browser; a write needs a token.
+                operation["security"] = [{"tokenAuth": []}]
             if method == "get":
                 operation.setdefault("parameters", []).extend(_CONDITIONAL_PARAMETERS)
                 responses["200"]["headers"] = _read_headers()

@@ -4,9 +4,11 @@
 Every list costs a fixed number of queries whatever the data size (tests/test_api_queries.py).
 """
 
+import datetime
 from typing import Any
 
-from django.db.models import Count, Prefetch, QuerySet
+from django.core.exceptions import ObjectDoesNotExist
+from django.db.models import Count, QuerySet
 from django.http import Http404, HttpResponseBase
 from django.urls import reverse
 from django_filters.utils import translate_validation
@@ -17,7 +19,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.viewsets import GenericViewSet
 
-from scorecard.api import access, conditional, docs
+from scorecard.api import access, conditional, docs, shapes
 from scorecard.api import serializers as s
 from scorecard.api.filters import (
     AreaFilter,
@@ -30,16 +32,9 @@ from scorecard.api.filters import (
 from scorecard.api.pagination import FeedPagination
 from scorecard.api.permissions import Publish, ReadOrEdit
 from scorecard.api.renderers import JSONRenderer
+from scorecard.api.shape import Shape
 from tracker import queries, roles, services
-from tracker.models import (
-    Area,
-    Evaluation,
-    Grade,
-    GradeScale,
-    Recommendation,
-    Report,
-    Status,
-)
+from tracker.models import Area, Edition, Evaluation, GradeScale, Recommendation, Report, Status
 
 SLUG = r"[-a-zA-Z0-9_]+"
 # Up to 18 digits: every id the database can hold, and nothing that overflows it.
@@ -100,56 +95,77 @@ class ApiViewSet(GenericViewSet):
         return response
 
 
-class ReadOnlyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
-    pass
+class ReadOnlyViewSet(ApiViewSet):
+    # A list and a detail of one shape: its rows read what the shape needs (`fetch`) and
+    # their bodies are the shape's (`build`). (A docstring would show on every operation.)
+
+    shape: type[Shape]
+
+    def get_serializer_class(self) -> type:
+        return self.shape.serializer
+
+    def shown(self) -> QuerySet:
+        return self.shape.fetch(self.filter_queryset(self.get_queryset()))
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        page = self.paginate_queryset(self.shown())
+        return self.get_paginated_response(shapes.body(self.shape, page))
+
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return Response(self.shape.build(self.get_object()))
+
+    def get_object(self) -> Any:
+        field = self.lookup_field
+        value = self.kwargs[self.lookup_url_kwarg or field]
+        try:
+            instance = self.shape.fetch(self.get_queryset()).get(**{field: value})
+        except ObjectDoesNotExist:
+            raise exceptions.NotFound(f"There is no {self.noun} “{value}”.") from None
+        self.check_object_permissions(self.request, instance)
+        return instance
 
 
 @extend_schema_view(list=docs.reports_list, retrieve=docs.reports_detail)
 class ReportViewSet(ReadOnlyViewSet):
     noun = "report"
-    serializer_class = s.ReportSerializer
+    shape = shapes.ReportShape
     lookup_field = "slug"
     lookup_value_regex = SLUG
     filter_backends: list = []
 
     def get_queryset(self) -> QuerySet[Report]:
-        return (
-            Report.objects.select_related("grade_scale")
-            .annotate(recommendation_count=Count("recommendations"))
-            .order_by("published_on", "slug")
+        return Report.objects.annotate(recommendation_count=Count("recommendations")).order_by(
+            "published_on", "slug"
         )
 
 
 @extend_schema_view(list=docs.areas_list, retrieve=docs.areas_detail)
 class AreaViewSet(ReadOnlyViewSet):
     noun = "area"
-    serializer_class = s.AreaSerializer
+    shape = shapes.AreaShape
     lookup_value_regex = ID
     filterset_class = AreaFilter
 
     def get_queryset(self) -> QuerySet[Area]:
-        return Area.objects.select_related("report").order_by(
-            "report__published_on", "report_id", "position"
-        )
+        return Area.objects.order_by("report__published_on", "report_id", "position")
 
 
 @extend_schema_view(list=docs.grade_scales_list, retrieve=docs.grade_scales_detail)
 class GradeScaleViewSet(ReadOnlyViewSet):
     noun = "grade scale"
-    serializer_class = s.GradeScaleSerializer
+    shape = shapes.GradeScaleShape
     lookup_field = "slug"
     lookup_value_regex = SLUG
     filter_backends: list = []
 
     def get_queryset(self) -> QuerySet[GradeScale]:
-        grades = Prefetch("grades", queryset=Grade.objects.order_by("-score"))
-        return GradeScale.objects.prefetch_related(grades).order_by("name", "slug")
+        return GradeScale.objects.order_by("name", "slug")
 
 
 @extend_schema_view(list=docs.evaluators_list, retrieve=docs.evaluators_detail)
 class EvaluatorViewSet(ReadOnlyViewSet):
     noun = "evaluator"
-    serializer_class = s.EvaluatorSerializer
+    shape = shapes.EvaluatorShape
     lookup_field = "slug"
     lookup_value_regex = SLUG
     filter_backends: list = []
@@ -161,7 +177,7 @@ class EvaluatorViewSet(ReadOnlyViewSet):
 @extend_schema_view(list=docs.sources_list, retrieve=docs.sources_detail)
 class SourceViewSet(ReadOnlyViewSet):
     noun = "source"
-    serializer_class = s.SourceSerializer
+    shape = shapes.SourceShape
     lookup_field = "key"
     lookup_value_regex = SLUG
     filterset_class = SourceFilter
@@ -177,17 +193,14 @@ class SourceViewSet(ReadOnlyViewSet):
 )
 class RecommendationViewSet(ReadOnlyViewSet):
     noun = "recommendation"
-    serializer_class = s.RecommendationSerializer
+    shape = shapes.RecommendationShape
     lookup_value_regex = ID
     filter_backends: list = []  # the list reads its own parameters (recommendation_filters)
 
     def get_queryset(self) -> QuerySet[Recommendation]:
-        # The filter set annotates each row's current grade (as of `as_of`, if given).
-        return Recommendation.objects.select_related("report", "area").prefetch_related("topics")
+        return Recommendation.objects.all()
 
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        # One prepared query for the page, its count, current evaluations and topics
-        # (tracker.queries.recommendation_page; bench/README.md says why).
         filters = recommendation_filters(request.query_params)
         size, number = self.paginator.size_and_number(request)
         count, page = queries.recommendation_page(filters, limit=size, offset=(number - 1) * size)
@@ -196,41 +209,34 @@ class RecommendationViewSet(ReadOnlyViewSet):
             if count is None:
                 count = queries.recommendation_count(filters)
         self.paginator.set_page(request, count=count, number=number, size=size)
-        return self.get_paginated_response(
-            [
-                s.RecommendationSerializer.represent_values(
-                    row.recommendation, row.current, row.topics
-                )
-                for row in page
-            ]
-        )
+        page = _as_instances(page, filters.as_of)
+        return self.get_paginated_response(shapes.body(self.shape, page))
 
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         # The current grade as of `as_of`, if given (the list's other filters do not apply).
         as_of = recommendation_filters(request.query_params).as_of
-        queryset = queries.with_current_grade(self.get_queryset(), as_of).filter(
-            pk=self.kwargs["pk"]
+        queryset = self.shape.fetch(self.get_queryset().filter(pk=self.kwargs["pk"]))
+        recommendations = queries.attach_current_evaluations(
+            queries.with_current_grade(queryset, as_of)
         )
-        recommendations = queries.attach_current_evaluations(queryset)
         if not recommendations:
             raise exceptions.NotFound(f"There is no recommendation “{self.kwargs['pk']}”.")
         (recommendation,) = recommendations
-        return Response(s.RecommendationSerializer.represent(recommendation))
+        return Response(self.shape.build(recommendation))
 
     @action(detail=True, filter_backends=[], pagination_class=None)
     def timeline(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        # One query when the recommendation has published evaluations (they name it);
-        # a second only to tell an ungraded recommendation from a missing one.
-        evaluations = queries.grade_timeline_values(int(self.kwargs["pk"]))
-        if evaluations:
-            reference = s.EvaluationSerializer.represent_values(evaluations[0])["recommendation"]
-        else:
-            reference = s.RecommendationRefSerializer.represent(self.get_object())
-        return Response(s.TimelineSerializer.represent_values(reference, evaluations))
+        # The evaluations and their evidence: two queries. A third, only when there are
+        # none, tells an ungraded recommendation from a missing one.
+        published = queries.published_timeline(int(self.kwargs["pk"]))
+        evaluations = list(shapes.EvaluationShape.fetch(published))
+        recommendation = evaluations[0].recommendation if evaluations else self.get_object()
+        timeline = shapes.Timeline(recommendation, evaluations)
+        return Response(shapes.TimelineShape.build(timeline))
 
     def get_object(self) -> Recommendation:
         if self.action == "timeline":
-            queryset = Recommendation.objects.select_related("report")
+            queryset = shapes.RecommendationRefShape.fetch(self.get_queryset())
             try:
                 return queryset.get(pk=self.kwargs["pk"])
             except Recommendation.DoesNotExist:
@@ -238,6 +244,19 @@ class RecommendationViewSet(ReadOnlyViewSet):
                     f"There is no recommendation “{self.kwargs['pk']}”."
                 ) from None
         return super().get_object()
+
+
+def _as_instances(page: list, as_of: datetime.date | None) -> list[Recommendation]:
+    """The list's page as the recommendation shape reads it: model instances with their
+    current evaluations. The filters' `queries.recommendation_page` returns such instances;
+    until then its rows are read again through the ORM, by id, in the page's order."""
+    if not page or isinstance(page[0], Recommendation):
+        return page
+    ids = [row.recommendation["id"] for row in page]
+    queryset = shapes.RecommendationShape.fetch(Recommendation.objects.filter(pk__in=ids))
+    found = queries.attach_current_evaluations(queries.with_current_grade(queryset, as_of))
+    by_id = {recommendation.pk: recommendation for recommendation in found}
+    return [by_id[pk] for pk in ids]
 
 
 @extend_schema_view(
@@ -253,7 +272,7 @@ class EvaluationViewSet(
     mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, ApiViewSet
 ):
     noun = "evaluation"
-    serializer_class = s.EvaluationSerializer
+    serializer_class = shapes.EvaluationShape.serializer
     lookup_value_regex = ID
     filterset_class = EvaluationFilter
     pagination_class = FeedPagination
@@ -261,44 +280,41 @@ class EvaluationViewSet(
     http_method_names = ["get", "head", "options", "post", "put", "patch"]
 
     def get_queryset(self) -> QuerySet[Evaluation]:
-        visible = access.feed_for if self.action == "list" else access.evaluations_for
-        return visible(self.request.user).prefetch_related(queries.evidence_prefetch())
+        visible = access.evaluations_for(self.request.user)
+        if self.action == "retrieve":
+            return shapes.EvaluationShape.fetch(visible)
+        return visible.prefetch_related(queries.evidence_prefetch())
 
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        # The feed is polled (bench/README.md): rows as dicts, not model instances, and
-        # without filters but `updated_since` one prepared query of fixed shape.
+        # The change feed: a page of evaluations and their evidence, two queries.
         filterset = self.filterset_class(request.query_params, request=request)
         if not filterset.is_valid():
             raise translate_validation(filterset.errors)
         size, after = self.paginator.position(request)
         since = filterset.form.cleaned_data.get("updated_since") or queries.FEED_START
         after_at, after_id = after or (since, queries.MAX_ID)
-        position = {"since": since, "after_at": after_at, "after_id": after_id, "size": size + 1}
-        drafts_visible = roles.can_see_drafts(request.user)
-        filtered = any(
-            value for name, value in filterset.form.cleaned_data.items() if name != "updated_since"
+        visible = filterset.filter_queryset(access.feed_for(request.user))
+        rows = queries.feed_page(
+            shapes.EvaluationShape.fetch(visible),
+            since=since,
+            after_at=after_at,
+            after_id=after_id,
+            size=size + 1,
         )
-        if filtered:
-            # (`updated_since` is applied by the filter set too: the same condition twice.)
-            visible = filterset.filter_queryset(access.feed_for(request.user))
-            rows = queries.feed_page(visible, **position)
-        else:
-            rows = access.FEED_PAGES[drafts_visible].rows(**position)
-        fields = queries.TIMELINE_FIELDS
-        page = self.paginator.page_of([dict(zip(fields, row, strict=True)) for row in rows], size)
-        shown = [e["id"] for e in page if drafts_visible or e["status"] == Status.PUBLISHED]
-        evidence = queries.evidence_values(shown) if shown else {}
-        results = []
-        for row in page:
-            if drafts_visible or row["status"] == Status.PUBLISHED:
-                row["evidence"] = evidence.get(row["id"], [])
-                results.append(s.EvaluationSerializer.represent_values(row))
-            else:
-                results.append(s.WithdrawnSerializer.represent_values(row))
-        return self.get_paginated_response(results)
+        page = self.paginator.page_of(list(rows), size)
+        drafts_visible = roles.can_see_drafts(request.user)
+        return self.get_paginated_response(
+            [
+                shapes.EvaluationShape.build(evaluation)
+                if drafts_visible or evaluation.status == Status.PUBLISHED
+                # Withdrawn since it was published: a tombstone, without its evidence.
+                else shapes.WithdrawnShape.build(evaluation)
+                for evaluation in page
+            ]
+        )
 
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        return Response(s.EvaluationSerializer.represent(self.get_object()))
+        return Response(shapes.EvaluationShape.build(self.get_object()))
 
     def get_object(self) -> Evaluation:
         # Writes name the evaluation in the path only; list filters do not apply to it.
@@ -313,8 +329,9 @@ class EvaluationViewSet(
         return super().get_object()
 
     def _current(self, evaluation: Evaluation, status_code: int = 200) -> Response:
-        fresh = self.get_queryset().get(pk=evaluation.pk)
-        return Response(s.EvaluationSerializer.represent(fresh), status=status_code)
+        visible = shapes.EvaluationShape.fetch(access.evaluations_for(self.request.user))
+        body = shapes.EvaluationShape.build(visible.get(pk=evaluation.pk))
+        return Response(body, status=status_code)
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         serializer = s.EvaluationCreateSerializer(data=request.data)
@@ -338,11 +355,13 @@ class EvaluationViewSet(
     def _change(self, request: Request, *, partial: bool) -> Response:
         evaluation = self.get_object()
         version = conditional.expected_version(request, evaluation)
-        serializer = s.EvaluationChangeSerializer(data=request.data, partial=partial)
+        serializer = s.EvaluationChangeSerializer(
+            data=request.data,
+            partial=partial,
+            context={"recommendation": evaluation.recommendation},
+        )
         serializer.is_valid(raise_exception=True)
         changes = dict(serializer.validated_data)
-        if "grade" in changes:
-            changes["grade"] = serializer.resolve_grade(evaluation.recommendation, changes["grade"])
         services.update_evaluation(
             evaluation=evaluation, expected_version=version, changes=changes, user=request.user
         )
@@ -411,7 +430,7 @@ class EvaluationViewSet(
 )
 class EditionViewSet(ReadOnlyViewSet):
     noun = "edition"
-    serializer_class = s.EditionSerializer
+    shape = shapes.EditionShape
     lookup_field = "slug"
     lookup_value_regex = SLUG
     filterset_class = EditionFilter
@@ -422,14 +441,17 @@ class EditionViewSet(ReadOnlyViewSet):
         )
 
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        edition = self.get_object()
-        grades = queries.edition_grades(edition)
-        recommendations = Recommendation.objects.filter(pk__in=grades).select_related("report")
-        edition.frozen = [
-            (recommendation, grades[recommendation.pk])
-            for recommendation in recommendations.order_by("position")
-        ]
-        return Response(s.EditionDetailSerializer.represent(edition))
+        return Response(shapes.EditionDetailShape.build(self.get_object()))
+
+    def get_object(self) -> Edition:
+        slug = self.kwargs["slug"]
+        editions = self.get_queryset()
+        if self.action == "retrieve":
+            editions = shapes.EditionDetailShape.fetch(editions)
+        try:
+            return editions.get(slug=slug)
+        except Edition.DoesNotExist:
+            raise exceptions.NotFound(f"There is no edition “{slug}”.") from None
 
     @action(
         detail=True,
@@ -451,6 +473,5 @@ class EditionViewSet(ReadOnlyViewSet):
                     ]
                 }
             )
-        return Response(
-            s.EditionComparisonSerializer.represent(queries.edition_diff(before, after))
-        )
+        diff = queries.edition_diff(before, after)
+        return Response(shapes.EditionComparisonShape.build(diff))
