@@ -166,6 +166,17 @@ else:
     DATABASES["default"]["CONN_MAX_AGE"] = env_int("DATABASE_CONN_MAX_AGE", 60, minimum=0)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Every wait for PostgreSQL is bounded, so that a database that stops answering is a
+    # 503 in seconds rather than requests hanging until gunicorn kills its workers
+    # (scorecard/postgresql/base.py). A connect_timeout given in DATABASE_URL wins.
+    DATABASES["default"]["ENGINE"] = "scorecard.postgresql"
+    _options = DATABASES["default"].setdefault("OPTIONS", {})
+    _options.setdefault(
+        "connect_timeout", env_int("DATABASE_CONNECT_TIMEOUT_SECONDS", 3, minimum=0)
+    )
+    _options["query_timeout"] = env_int("DATABASE_QUERY_TIMEOUT_SECONDS", 5, minimum=0)
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # The cache is shared by every worker process (throttling counts must agree), so it lives
