@@ -141,7 +141,7 @@ class RequestLimitsMiddleware:
     def _refuse_characters(self, request: HttpRequest) -> HttpResponse | None:
         path_problem = _problem(_PATH_FORBIDDEN, request.path_info)
         if path_problem:
-            message = "The address c" + path_problem[1:]
+            message = path_problem.replace("Contains", "The address contains", 1)
             return _refusal(request, 400, "That address has a problem", "invalid", message, {})
         errors: dict[str, list[str]] = {}
         for key, value in request.META.items():
