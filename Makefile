@@ -58,7 +58,7 @@ fuzz: $(DEV)
 	@echo "==> API schema fuzzing on PostgreSQL"
 	bin/with-postgres -- $(PYTEST) -m fuzz -s tests/test_api_schema_fuzz.py
 
-## make soak: a minute and a half of readers and writers against gunicorn on a private
+## make soak: 105 seconds of readers and writers against gunicorn on a private
 ## PostgreSQL, stopped and later paused (SIGSTOP); checks no 500s, 503 + Retry-After during
 ## the outages, recovery, no lost write, no leaked draft, the rate limit against spoofed
 ## X-Forwarded-For, refused hostile requests (soak/). Under 4 minutes.
