@@ -16,7 +16,7 @@ from pathlib import Path
 
 import psycopg2
 import pytest
-from django.db import OperationalError, close_old_connections, connection
+from django.db import OperationalError, close_old_connections, connection, connections
 from django.test import Client
 
 from scorecard.postgresql import base as bounded
@@ -174,3 +174,41 @@ def test_a_long_copy_is_not_cut_while_its_rows_keep_coming(short_timeouts):
         cursor.copy_expert("COPY (SELECT generate_series(1, 12)) TO STDOUT", SlowReader())
     assert len(rows) == 12
     assert connection.is_usable()
+
+
+def test_after_a_connection_got_no_answer_the_next_attempt_waits_a_moment(short_timeouts):
+    settings = connection.settings_dict
+    elsewhere = _wrapper()({**settings, "PORT": str(_closed_port())}, alias="elsewhere")
+    with pytest.raises(OperationalError, match="Connection refused"):
+        elsewhere.ensure_connection()
+    started = time.monotonic()
+    with pytest.raises(OperationalError, match="could not be reached a moment ago"):
+        _wrapper()(dict(settings), alias="again").ensure_connection()
+    assert time.monotonic() - started < 0.1
+    time.sleep(bounded.RECONNECT_PAUSE_SECONDS)
+    working = _wrapper()(dict(settings), alias="again")
+    working.ensure_connection()
+    working.close()
+
+
+def test_a_refusal_from_the_server_itself_is_no_reason_to_wait(short_timeouts):
+    settings = connection.settings_dict
+    missing = _wrapper()({**settings, "NAME": "no_such_database"}, alias="missing")
+    with pytest.raises(OperationalError, match="does not exist"):
+        missing.ensure_connection()
+    working = _wrapper()(dict(settings), alias="again")
+    working.ensure_connection()  # at once: the server answered, it is there
+    working.close()
+
+
+def _wrapper() -> type:
+    """The backend's class, for connections of one test's own (other names, ports)."""
+    return type(connections["default"])
+
+
+def _closed_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]

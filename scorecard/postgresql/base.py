@@ -8,9 +8,9 @@
   (deadlines.py) and closes the connection.
 - The health check run before a kept connection is reused waits at most a second: a
   server that cannot answer `SELECT 1` by then is not worth waiting for.
-- After a failed attempt to connect, the process does not try again for a second: during
-  an outage each worker then spends its time answering 503 rather than waiting to learn
-  again that the database is away.
+- After an attempt to connect that got no answer (refused, timed out), the process does
+  not try again for a second: during an outage each worker then spends its time answering
+  503 rather than waiting to learn again that the database is away.
 
 Every one of these ends in an OperationalError, which scorecard/errors.py answers with 503
 and Retry-After. `query_timeout` 0 turns the statement and client bounds off.
@@ -50,8 +50,12 @@ class DatabaseWrapper(base.DatabaseWrapper):
             )
         try:
             connection = super().get_new_connection(conn_params)
-        except base.Database.OperationalError:
-            _unreachable_until = time.monotonic() + RECONNECT_PAUSE_SECONDS
+        except base.Database.OperationalError as error:
+            # Only when the server did not answer: a refusal it sent (no such database, a
+            # bad password, starting up) is worth no pause, and Django may try another
+            # database at once (the test database's creation does).
+            if "FATAL:" not in str(error):
+                _unreachable_until = time.monotonic() + RECONNECT_PAUSE_SECONDS
             raise
         if self.query_timeout:
             connection.deadline_seconds = self.query_timeout + CLIENT_GRACE_SECONDS
