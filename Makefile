@@ -58,9 +58,10 @@ fuzz: $(DEV)
 	@echo "==> API schema fuzzing on PostgreSQL"
 	bin/with-postgres -- $(PYTEST) -m fuzz -s tests/test_api_schema_fuzz.py
 
-## make soak: a minute of readers and writers against gunicorn on a private PostgreSQL,
-## restarted half-way; checks no 500s, 503 + Retry-After during the outage, recovery, no
-## lost write, no leaked draft (soak/run.py). Under 3 minutes.
+## make soak: 105 seconds of readers and writers against gunicorn on a private
+## PostgreSQL, stopped and later paused (SIGSTOP); checks no 500s, 503 + Retry-After during
+## the outages, recovery, no lost write, no leaked draft, the rate limit against spoofed
+## X-Forwarded-For, refused hostile requests (soak/). Under 4 minutes.
 soak: $(DEV)
 	bin/with-postgres -- $(BIN)/python soak/run.py
 

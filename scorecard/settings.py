@@ -49,7 +49,9 @@ SESSION_COOKIE_HTTPONLY = True
 SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
-# Request size limits: no uploads here, so bodies stay small.
+# Request size limits: no uploads here, so bodies stay small. The largest body accepted on
+# any route (scorecard/middleware.py refuses larger ones with 413); Django's form parsing
+# keeps the same limit.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DJANGO_MAX_REQUEST_BYTES", 1024 * 1024, minimum=1024)
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 2000
 FILE_UPLOAD_MAX_MEMORY_SIZE = DATA_UPLOAD_MAX_MEMORY_SIZE
@@ -78,6 +80,9 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
+    # Before anything reads the request: oversized bodies and control characters are
+    # refused here, on every route (scorecard/middleware.py).
+    "scorecard.middleware.RequestLimitsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "corsheaders.middleware.CorsMiddleware",
@@ -160,6 +165,17 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = env_int("DATABASE_CONN_MAX_AGE", 60, minimum=0)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Every wait for PostgreSQL is bounded, so that a database that stops answering is a
+    # 503 in seconds rather than requests hanging until gunicorn kills its workers
+    # (scorecard/postgresql/base.py). A connect_timeout given in DATABASE_URL wins.
+    DATABASES["default"]["ENGINE"] = "scorecard.postgresql"
+    _options = DATABASES["default"].setdefault("OPTIONS", {})
+    _options.setdefault(
+        "connect_timeout", env_int("DATABASE_CONNECT_TIMEOUT_SECONDS", 3, minimum=0)
+    )
+    _options["query_timeout"] = env_int("DATABASE_QUERY_TIMEOUT_SECONDS", 5, minimum=0)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -66,7 +66,6 @@ NOT_FOUND = [
     "/api/v1/recommendations/999999999999999999/timeline/",
     "/api/v1/recommendations/-1/",
     "/api/v1/evaluations/99999999999999999999/",
-    "/api/v1/reports/a%00b/",
     "/api/v1/reports/nothing/",
     "/api/v1/editions/nothing/compare/2004-report-card/",
     "/api/v1/editions/2004-report-card/compare/nothing/",

@@ -75,7 +75,8 @@ def test_an_editor_logs_a_draft_with_evidence(demo, editor):
         ({"recommendation": True}, "recommendation", "whole number"),
         ({"recommendation": 999999}, "recommendation", "There is no recommendation 999999."),
         ({"wording": "x" * 501}, "wording", "no more than 500 characters"),
-        ({"narrative": "a\x00b"}, "narrative", "Null characters are not allowed."),
+        # Refused before the API reads the body (scorecard/middleware.py), in the same shape.
+        ({"narrative": "a\x00b"}, "narrative", "the control character NUL (U+0000)"),
         ({"colour": "red"}, "colour", "Unknown field"),
         ({"evidence": [{"source": "nothing"}]}, "evidence.0.source", "There is no source"),
         ({"evidence": [{"source": "api-source", "stance": "maybe"}]}, "evidence.0.stance", ""),

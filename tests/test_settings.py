@@ -38,6 +38,14 @@ def start(env_overrides: dict[str, str | None], code: str = "") -> subprocess.Co
             {"DATABASE_CONN_MAX_AGE": "soon", "DATABASE_URL": "postgres://u@h/db"},
             "DATABASE_CONN_MAX_AGE",
         ),
+        (
+            {"DATABASE_QUERY_TIMEOUT_SECONDS": "5s", "DATABASE_URL": "postgres://u@h/db"},
+            "DATABASE_QUERY_TIMEOUT_SECONDS",
+        ),
+        (
+            {"DATABASE_CONNECT_TIMEOUT_SECONDS": "-1", "DATABASE_URL": "postgres://u@h/db"},
+            "DATABASE_CONNECT_TIMEOUT_SECONDS",
+        ),
     ],
 )
 def test_bad_environment_stops_the_start_naming_the_variable(overrides, named):
@@ -59,6 +67,43 @@ def test_postgres_connections_are_kept_and_health_checked():
         "print(d['CONN_MAX_AGE'], d['CONN_HEALTH_CHECKS'])",
     )
     assert result.stdout.split() == ["60", "True"]
+
+
+BOUNDS = (
+    "from django.db import connection; p = connection.get_connection_params();"
+    "print(connection.vendor, p['connect_timeout'], p['options'],"
+    " p['connection_factory'].__name__, p['cursor_factory'].__name__, sep='|')"
+)
+
+
+def test_every_wait_for_postgres_is_bounded_by_default():
+    result = start({"DATABASE_URL": "postgres://user@db.internal:5432/scorecard"}, BOUNDS)
+    assert result.stdout.strip().split("|") == [
+        "postgresql",
+        "3",
+        "-c statement_timeout=5000",
+        "BoundedConnection",
+        "BoundedCursor",
+    ]
+
+
+def test_the_bounds_come_from_the_environment_and_the_database_url():
+    url = "postgres://user@db.internal:5432/scorecard?connect_timeout=7&options=-c%20work_mem%3D8MB"
+    result = start({"DATABASE_URL": url, "DATABASE_QUERY_TIMEOUT_SECONDS": "12"}, BOUNDS)
+    assert result.stdout.strip().split("|")[1:3] == [
+        "7",
+        "-c work_mem=8MB -c statement_timeout=12000",
+    ]
+    off = start(
+        {
+            "DATABASE_URL": "postgres://user@db.internal:5432/scorecard",
+            "DATABASE_QUERY_TIMEOUT_SECONDS": "0",
+            "DATABASE_CONNECT_TIMEOUT_SECONDS": "10",
+        },
+        "from django.db import connection; p = connection.get_connection_params();"
+        "print(p['connect_timeout'], 'options' in p)",
+    )
+    assert off.stdout.split() == ["10", "False"]
 
 
 def test_the_default_sqlite_database_uses_wal_and_waits_for_locks(tmp_path):
