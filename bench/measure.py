@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from bench.data import HOST
+from bench.data import HOST, SCALE_REPORT
 
 
 def p95(samples: list[float]) -> float:
@@ -66,42 +66,51 @@ def interleaved(
 
 
 class Change:
-    """The write before each cold request: a real change, then every cache emptied."""
+    """The write before each cold request: a real change, then every cache emptied.
+
+    The write saves, through the ORM, the scale report the measured URLs show and a source
+    its evidence cites: every timestamp Django keeps on them (`auto_now`) moves, as when an
+    editor saves them in the admin, whichever of them the data's state is computed from."""
 
     def __init__(self) -> None:
-        from tracker.models import EvidenceLink, Source
+        from tracker.models import EvidenceLink, Report, Source
 
-        # A source the scale data cite, so the change is one that responses show.
-        cited = EvidenceLink.objects.order_by("-id").values_list("source_id", flat=True)[:1]
-        self.source = Source.objects.filter(pk__in=list(cited)).first() or Source.objects.first()
+        self.report = Report.objects.get(slug=SCALE_REPORT)
+        cited = EvidenceLink.objects.filter(evaluation__recommendation__report=self.report)
+        self.source = (
+            Source.objects.filter(pk__in=cited.values("source_id")[:1]).first()
+            or Source.objects.order_by("pk").first()
+        )
         if self.source is None:
             raise SystemExit("The benchmark's data have no source to change.")
 
     def __call__(self) -> None:
         from django.core.cache import caches
 
-        self.source.save(update_fields=["updated_at"])  # auto_now: the moment moves
+        self.report.save()
+        self.source.save()
         for cache in caches.all(initialized_only=False):
             cache.clear()
 
-    def moves_state(self, site: "Site", url: str) -> "Line":
+    def moves_state(self, site: "Site", urls: dict[str, str]) -> "Line":
         """Check, once, that the write moves the data's state that validators and caches
-        are keyed by: after it, the response's Last-Modified names the write's moment."""
+        are keyed by: after it, each response's Last-Modified names the write's moment."""
         from django.utils.http import parse_http_date_safe
 
         self()
         written = self.source.updated_at.replace(microsecond=0)
         # Last-Modified has whole seconds and may be withheld until its second is over.
         time.sleep(max(0.0, (written + datetime.timedelta(seconds=1.05) - _now()).total_seconds()))
-        header = site.get(url).get("Last-Modified")
-        line = Line(f"cold requests: a write before each moves the data's state ({url})")
-        stamp = parse_http_date_safe(header) if header else None
-        seen = datetime.datetime.fromtimestamp(stamp, datetime.UTC) if stamp else None
-        line.check(
-            "Last-Modified after the write is the write's moment",
-            seen == written,
-            f"wrote {written:%H:%M:%S}, Last-Modified {seen:%H:%M:%S}" if seen else "none sent",
-        )
+        line = Line("cold requests: the write before each moves the data's state")
+        for name, url in urls.items():
+            header = site.get(url).get("Last-Modified")
+            stamp = parse_http_date_safe(header) if header else None
+            seen = datetime.datetime.fromtimestamp(stamp, datetime.UTC) if stamp else None
+            line.check(
+                f"{name}: Last-Modified after the write is the write's moment",
+                seen == written,
+                f"wrote {written:%H:%M:%S}, Last-Modified {seen:%H:%M:%S}" if seen else "none",
+            )
         return line
 
 

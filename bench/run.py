@@ -82,7 +82,15 @@ def main() -> int:
     if parts & {"api", "pages"}:
         change = Change()
         step("Cold requests: checking that the write before each moves the data's state")
-        lines.append(change.moves_state(site, f"/reports/{data.SCALE_REPORT}/"))
+        lines.append(
+            change.moves_state(
+                site,
+                {
+                    "report page": f"/reports/{data.SCALE_REPORT}/",
+                    "API list": f"/api/v1/recommendations/?report={data.SCALE_REPORT}",
+                },
+            )
+        )
     if "api" in parts:
         from bench.api import api_lines
 
