@@ -116,7 +116,8 @@ def main() -> int:
 
         seconds = args.load_seconds or LOAD_SECONDS
         step(
-            f"Under load: gunicorn, 2 workers; wrk, {LOAD_CONNECTIONS} connections, {seconds}s each"
+            f"Under load: gunicorn, 2 workers; wrk, {LOAD_CONNECTIONS} connections, "
+            f"{seconds}s per URL, the URLs in turns"
         )
         lines += load_lines(seconds)
 
