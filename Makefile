@@ -65,9 +65,11 @@ fuzz: $(DEV)
 soak: $(DEV)
 	bin/with-postgres -- $(BIN)/python soak/run.py
 
-## make bench: the benchmark (bench/README.md): API, pages, export and load against 200,000
-## evaluations on a private PostgreSQL kept in bench/.cache/ (first run loads it). BENCH_ARGS
-## passes options, e.g. BENCH_ARGS="--only api --reps 10".
+## make bench: the benchmark (bench/README.md): API (beside raw SQL and tuned stock DRF), pages,
+## export and load, cache cold and warm, against 200,000 evaluations on a private PostgreSQL
+## kept in bench/.cache/ (first run loads it; from a clone only root may enter, the cluster
+## is kept in /var/tmp/scorecard-postgres/ and linked from there). BENCH_ARGS passes options,
+## e.g. BENCH_ARGS="--only api --reps 10". Prints PASS/FAIL per target, writes bench/results.json.
 bench: $(RUNTIME)
 	@bench/ensure-wrk
 	bin/with-postgres --data-dir bench/.cache/pgdata -- $(BIN)/python bench/run.py $(BENCH_ARGS)

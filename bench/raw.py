@@ -6,6 +6,7 @@ is between two ways of computing one answer. PostgreSQL only.
 """
 
 import base64
+import datetime
 from typing import Any
 from urllib.parse import urlencode
 
@@ -221,6 +222,12 @@ LIMIT %(limit)s
 """  # noqa: S608 -- constant SQL, values are parameters
 
 
+def feed_cursor(updated_at: datetime.datetime, pk: int) -> str:
+    """The change feed's cursor naming a row, as the API writes it in `next` links."""
+    text = f"{updated_at.astimezone(datetime.UTC).isoformat()}|{pk}"
+    return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
+
+
 def feed(connection, *, base_url: str, since, after: tuple | None, size: int, since_text: str):
     """GET /api/v1/evaluations/?updated_since=…&page_size=…[&cursor=…] (anonymous).
 
@@ -242,12 +249,12 @@ def feed(connection, *, base_url: str, since, after: tuple | None, size: int, si
     next_url = None
     if len(rows) > size:
         last = results[-1]
-        cursor_text = (
-            base64.urlsafe_b64encode(f"{last['updated_at'].isoformat()}|{last['id']}".encode())
-            .decode()
-            .rstrip("=")
-        )
         next_url = _url(
-            base_url, {"cursor": cursor_text, "page_size": size, "updated_since": since_text}
+            base_url,
+            {
+                "cursor": feed_cursor(last["updated_at"], last["id"]),
+                "page_size": size,
+                "updated_since": since_text,
+            },
         )
     return orjson.dumps({"next": next_url, "results": results}, option=JSON_OPTIONS)

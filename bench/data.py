@@ -1,0 +1,124 @@
+"""The benchmark's Django set-up, its data (the demo and the scale data) and where to find it.
+
+Everything here goes through the settings, the management commands and the models (whose
+names are the contract, DESIGN.md), never through the read side's internals, so the harness
+measures whatever the product's code is at the time.
+"""
+
+import os
+import secrets
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+SCALE = {"recommendations": 10000, "evaluations_per": 20, "seed": 1}
+SCALE_PREFIX = f"scale-s{SCALE['seed']}-"
+DEMO_REPORT = "armitage-nye-2000"
+SCALE_REPORT = f"{SCALE_PREFIX}r5"
+SCALE_CODE = "gen-500"  # a recommendation of SCALE_REPORT: 20 evaluations, one a year
+HOST = "localhost"
+PAGE = 100
+
+# The environment the settings read. The rate limits are raised so that the benchmark's
+# own repeated requests are not refused; they are still counted, at their usual cost.
+BENCH_ENV = {
+    "DJANGO_SETTINGS_MODULE": "scorecard.settings",
+    "DJANGO_DEBUG": "0",
+    "DJANGO_SECURE_SSL_REDIRECT": "0",
+    "DJANGO_ALLOWED_HOSTS": "localhost,127.0.0.1",
+    "DRF_THROTTLE_ANON": "100000000/minute",
+    "DRF_THROTTLE_PARTNER": "100000000/minute",
+    "DJANGO_LOG_LEVEL": "ERROR",
+}
+
+
+def setup_django() -> None:
+    url = os.environ.get("DATABASE_URL", "")
+    if not url.startswith(("postgres://", "postgresql://")):
+        sys.exit(
+            "bench/run.py measures PostgreSQL: run it through `make bench` "
+            "(bin/with-postgres --data-dir bench/.cache/pgdata -- .venv/bin/python bench/run.py)."
+        )
+    os.environ.update(BENCH_ENV)
+    os.environ.setdefault("DJANGO_SECRET_KEY", secrets.token_urlsafe(50))
+    import django
+
+    django.setup()
+
+
+def load_data() -> None:
+    """Migrate; import the demo and generate the scale data unless the cached cluster has them."""
+    from django.core.management import call_command
+    from django.db import connection
+
+    from tracker.models import Report
+
+    started = time.monotonic()
+    call_command("migrate", verbosity=0, interactive=False)
+    loaded = False
+    if not Report.objects.filter(slug=DEMO_REPORT).exists():
+        print("==> Importing the demo scorecard (fixtures/*.yaml)")
+        call_command(
+            "import_scorecard", *sorted(str(p) for p in (ROOT / "fixtures").glob("*.yaml"))
+        )
+        loaded = True
+    if not Report.objects.filter(slug__startswith=SCALE_PREFIX).exists():
+        print("==> Generating the scale data (cached in bench/.cache/ for the next runs)")
+        call_command(
+            "generate_scale_data",
+            recommendations=SCALE["recommendations"],
+            evaluations_per=SCALE["evaluations_per"],
+            seed=SCALE["seed"],
+        )
+        loaded = True
+    if loaded:
+        # What autovacuum would do soon after such a load: fresh planner statistics.
+        with connection.cursor() as cursor:
+            cursor.execute("VACUUM ANALYZE")
+    print(f"==> Data ready in {time.monotonic() - started:.1f}s")
+
+
+def scale_count() -> int:
+    from tracker.models import Recommendation
+
+    return Recommendation.objects.filter(report__slug=SCALE_REPORT).count()
+
+
+def scale_recommendation():
+    from tracker.models import Recommendation
+
+    return Recommendation.objects.get(report__slug=SCALE_REPORT, code=SCALE_CODE.upper())
+
+
+def demo_recommendation():
+    from tracker.models import Recommendation
+
+    return Recommendation.objects.get(report__slug=DEMO_REPORT, code="SEC-1")
+
+
+def scale_reports() -> list[str]:
+    from tracker.models import Report
+
+    reports = Report.objects.filter(slug__startswith=SCALE_PREFIX).order_by("slug")
+    return list(reports.values_list("slug", flat=True))
+
+
+def feed_position(since, rows_before: int):
+    """(updated_at, id) of the published evaluation that an anonymous reader's change feed
+    since `since` shows after `rows_before` rows (the place its cursor would name)."""
+    from tracker.models import Evaluation, Status
+
+    published = Evaluation.objects.filter(status=Status.PUBLISHED, updated_at__gt=since)
+    return published.order_by("updated_at", "id").values_list("updated_at", "id")[rows_before - 1]
+
+
+def feed_rows_after(since, rows_from_end: int):
+    """The moment after which only `rows_from_end` published evaluations changed."""
+    from tracker.models import Evaluation, Status
+
+    published = Evaluation.objects.filter(status=Status.PUBLISHED, updated_at__gt=since)
+    return published.order_by("-updated_at", "-id").values_list("updated_at", flat=True)[
+        rows_from_end
+    ]
