@@ -10,7 +10,7 @@ PAGES = {
     "/": 7,
     "/editions/": 2,
     "/reports/armitage-nye-2000/": 8,
-    "/reports/armitage-nye-2000/?grade=slow-progress&q=progress": 8,
+    "/reports/armitage-nye-2000/?grade=slow-progress&q=defense": 8,
     "/reports/armitage-nye-2000/?as_of=2005-01-01&area=security": 8,
     "/reports/armitage-nye-2000/sec-7/": 10,
     "/reports/armitage-nye-2000/sec-7/badge.svg": 4,

@@ -24,7 +24,8 @@ from scorecard.api.filters import (
     EditionFilter,
     EvaluationFilter,
     SourceFilter,
-    check_slugs_exist,
+    filter_errors,
+    recommendation_as_of,
     recommendation_filters,
 )
 from scorecard.api.pagination import FeedPagination
@@ -176,28 +177,22 @@ class RecommendationViewSet(ReadOnlyViewSet):
         return Recommendation.objects.select_related("report", "area").prefetch_related("topics")
 
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        # One prepared query for the page, its count, current evaluations and topics
-        # (tracker.queries.recommendation_page; bench/README.md says why).
+        # The filters' one definition (tracker.filters), as on the report page and the
+        # exports; the page's rows through the ORM (tracker.queries.recommendation_page).
         filters = recommendation_filters(request.query_params)
         size, number = self.paginator.size_and_number(request)
-        count, page = queries.recommendation_page(filters, limit=size, offset=(number - 1) * size)
-        if not page:
-            check_slugs_exist(filters)
-            if count is None:
-                count = queries.recommendation_count(filters)
+        with filter_errors():
+            count, page = queries.recommendation_page(
+                filters, limit=size, offset=(number - 1) * size
+            )
         self.paginator.set_page(request, count=count, number=number, size=size)
         return self.get_paginated_response(
-            [
-                s.RecommendationSerializer.represent_values(
-                    row.recommendation, row.current, row.topics
-                )
-                for row in page
-            ]
+            [s.RecommendationSerializer.represent(recommendation) for recommendation in page]
         )
 
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         # The current grade as of `as_of`, if given (the list's other filters do not apply).
-        as_of = recommendation_filters(request.query_params).as_of
+        as_of = recommendation_as_of(request.query_params)
         queryset = queries.with_current_grade(self.get_queryset(), as_of).filter(
             pk=self.kwargs["pk"]
         )
