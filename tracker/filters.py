@@ -178,7 +178,11 @@ SLUG_FILTERS: dict[str, SlugFilter] = {
 
 
 def _words(q: str) -> tuple[str, ...]:
-    return tuple(dict.fromkeys(q.split()))  # each word once, in the order typed
+    """The words of `q`, each once whatever its case, in the order typed."""
+    words: dict[str, str] = {}
+    for word in q.split():
+        words.setdefault(word.casefold(), word)
+    return tuple(words.values())
 
 
 @dataclass(frozen=True)

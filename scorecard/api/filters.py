@@ -1,6 +1,9 @@
 """Query parameters of the lists. Every value is checked: one that cannot match anything
-(an unknown grade, a malformed date, a NUL byte) is a 400 naming the parameter, never an
-empty list that looks like an answer and never a server error.
+(an unknown grade, a malformed date, a NUL byte, an empty value) is a 400 naming the
+parameter, never an empty list that looks like an answer and never a server error.
+
+The recommendation list's filters are not defined here but in tracker/filters.py, which
+the report pages and the exports share; this module turns its errors into the API's.
 """
 
 import datetime
@@ -206,6 +209,7 @@ class StrictFilterSet(filters.FilterSet):
             if name in self.data and not str(self.data.get(name, "")).strip()
         ]
         for name in blank:
+            self.form.errors.pop(name, None)  # what the field said of "  ": this says it better
             self.form.add_error(name, empty_message(name))
         return valid and not blank
 
