@@ -399,3 +399,21 @@ def test_an_empty_value_is_named_beside_a_bad_one(demo, anonymous):
 
     assert response.status_code == 400
     assert sorted(response.json()["errors"]) == ["kind", "q"]
+
+
+def test_an_edition_export_filters_on_the_grades_frozen_in_it(demo, client):
+    edition = queries.published_editions().get(slug="2004-report-card")
+    frozen = queries.edition_grades(edition)
+    recommendations = Report.objects.get(slug=REPORT).recommendations.all()
+    by_grade = {
+        grade: {
+            r.code for r in recommendations if r.pk in frozen and frozen[r.pk].grade.slug == grade
+        }
+        for grade in ("substantial-progress", "slow-progress")
+    }
+
+    for grade, codes in by_grade.items():
+        query = f"edition={edition.slug}&grade={grade}&area=security"
+        expected = {code for code in codes if code.startswith("SEC-")}
+        assert export_codes(client, query) == (expected, expected), grade
+    assert by_grade["substantial-progress"] and by_grade["slow-progress"]
