@@ -416,4 +416,17 @@ def test_an_edition_export_filters_on_the_grades_frozen_in_it(demo, client):
         query = f"edition={edition.slug}&grade={grade}&area=security"
         expected = {code for code in codes if code.startswith("SEC-")}
         assert export_codes(client, query) == (expected, expected), grade
-    assert by_grade["substantial-progress"] and by_grade["slow-progress"]
+    assert by_grade["substantial-progress"]
+    assert by_grade["slow-progress"]
+
+
+def test_the_schema_says_what_the_filters_do_in_their_own_words(db, anonymous):
+    schema = anonymous.get("/api/schema/?format=json").json()
+    operation = schema["paths"]["/api/v1/recommendations/"]["get"]
+    parameters = {p["name"]: p for p in operation["parameters"]}
+
+    for name in filters.PARAMETERS:
+        assert parameters[name]["description"] == filters.DESCRIPTIONS[name], name
+    assert "in its code, its title or its verbatim text" in parameters["q"]["description"]
+    assert parameters["q"]["schema"] == {"type": "string", "pattern": "\\S"}
+    assert filters.EVERY_PARAMETER in operation["description"]

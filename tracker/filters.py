@@ -212,11 +212,6 @@ class RecommendationFilters:
         """Whether some recommendations may be left out (as_of and ordering leave none out)."""
         return bool(self.slugs or self.words)
 
-    @property
-    def needs_current_grade(self) -> bool:
-        """Whether `condition()` or `order_by()` reads the current grade annotations."""
-        return bool(self.grade) or self.ordering.lstrip("-") in ("grade", "date")
-
     def params(self, names: Collection[str] = PARAMETERS) -> dict[str, str]:
         """The query parameters that ask for these filters (those of `names` set)."""
         params = {}
