@@ -37,9 +37,9 @@ from scorecard.api import shapes
 from scorecard.views import (
     BadParameter,
     get_report,
-    parse_as_of,
     public,
     published_edition_for,
+    scorecard_filters,
 )
 from tracker import queries
 from tracker.models import Edition, EvidenceLink, Recommendation, Report
@@ -361,28 +361,26 @@ SCORECARD_COLUMNS = (
 def _scorecard_rows(
     request: HttpRequest, report: Report
 ) -> tuple[list[Recommendation], datetime.date | None, Edition | None]:
-    """The recommendations with the evaluation to export as `current_evaluation`."""
-    as_of = parse_as_of(request.GET.get("as_of"))
+    """The recommendations the filters find (tracker.filters, as on the report's page),
+    each with the evaluation to export as `current_evaluation`: the current one (as of
+    `as_of`), or the one frozen in the edition asked for."""
+    filters = scorecard_filters(request, report)
     edition = published_edition_for(report, request.GET.get("edition", "").strip())
-    if as_of and edition:
+    if filters.as_of and edition:
         raise BadParameter(
             "edition",
             "Ask for an edition or for a date (as_of), not both: an edition has its own date.",
         )
-    if edition is None:
-        recommendations = queries.scorecard(report, as_of)
-    else:
-        frozen = queries.edition_grades(edition)
-        recommendations = list(report.recommendations.select_related("area").order_by("position"))
-        for recommendation in recommendations:
-            recommendation.current_evaluation = frozen.get(recommendation.pk)
+    recommendations = [
+        row for row in queries.filtered_scorecard(report, filters, edition=edition) if row.matches
+    ]
     topics = queries.recommendation_topics(report)
     for recommendation in recommendations:
         recommendation.topic_slugs = [topic.slug for topic in topics.get(recommendation.pk, [])]
         recommendation.url = request.build_absolute_uri(
             reverse("recommendation", args=[report.slug, recommendation.slug])
         )
-    return recommendations, as_of, edition
+    return recommendations, filters.as_of, edition
 
 
 def _filename(

@@ -21,18 +21,30 @@ from django.views.decorators.http import condition, require_safe
 
 from scorecard import response_cache
 from tracker import freshness
+from tracker.filters import InvalidFilters
 
 PUBLIC_MAX_AGE = 60  # seconds a browser or shared cache may reuse a page unchecked
 PUBLIC = "public"  # the audience of every page: pages show published data only
 
 
 class BadParameter(Exception):
-    """A query parameter a reader can fix; shown on a 400 page naming the parameter."""
+    """Query parameters a reader can fix; shown on a 400 page naming each of them."""
 
     def __init__(self, parameter: str, message: str):
         super().__init__(message)
         self.parameter = parameter
         self.message = message
+        self.problems = [(parameter, message)]
+
+    @classmethod
+    def of(cls, invalid: InvalidFilters) -> "BadParameter":
+        """The filters' errors (tracker.filters), every parameter named."""
+        problems = [
+            (name, message) for name, messages in invalid.errors.items() for message in messages
+        ]
+        error = cls(*problems[0])
+        error.problems = problems
+        return error
 
 
 class NotFound(Http404):
@@ -94,6 +106,8 @@ def public(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
             response = conditional(request, *args, **kwargs)
         except BadParameter as error:
             return bad_request(request, error)
+        except InvalidFilters as error:
+            return bad_request(request, BadParameter.of(error))
         patch_cache_control(response, public=True, max_age=PUBLIC_MAX_AGE)
         return response
 

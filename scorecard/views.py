@@ -8,11 +8,11 @@ the response cache while the data are unchanged.
 
 import datetime
 import hashlib
-import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlencode
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -25,10 +25,15 @@ from scorecard import charts
 from scorecard.public import PUBLIC_MAX_AGE, BadParameter, NotFound, public
 from scorecard.public import not_found as not_found  # handler404 names it here
 from tracker import queries
+from tracker.filters import (
+    SCORECARD_PARAMETERS,
+    UNGRADED,
+    RecommendationFilters,
+    parse_filters,
+)
 from tracker.markdown import render_markdown
 from tracker.models import (
     Actor,
-    Area,
     Edition,
     Evaluation,
     EvidenceLink,
@@ -39,41 +44,26 @@ from tracker.models import (
 
 # --- Parameters -----------------------------------------------------------------------------
 
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+def scorecard_filters(request: HttpRequest, report: Report) -> RecommendationFilters:
+    """The filters of a report's page or export (tracker.filters: one meaning everywhere)."""
+    return parse_filters(request.GET, accepted=SCORECARD_PARAMETERS, report=report)
 
 
-def parse_as_of(value: str | None) -> datetime.date | None:
-    """The `as_of` parameter: a YYYY-MM-DD date, or None when absent or empty."""
-    if value is None or not value.strip():
+def without_blank_filters(request: HttpRequest) -> str | None:
+    """The URL without the filters left blank, or None when none is.
+
+    The page's form sends every field, "All areas" as `area=`; the filters take an empty
+    value for a mistake (it matches nothing), so the page sends the reader on to its
+    permalink without them.
+    """
+    blank = [name for name in SCORECARD_PARAMETERS if request.GET.get(name, "x").strip() == ""]
+    if not blank:
         return None
-    value = value.strip()
-    try:
-        if not _DATE.match(value):
-            raise ValueError
-        day = datetime.date.fromisoformat(value)
-    except ValueError:
-        raise BadParameter(
-            "as_of", f"“{value}” is not a date. Write the date as YYYY-MM-DD, e.g. 2004-04-26."
-        ) from None
-    if day > timezone.localdate():
-        raise BadParameter(
-            "as_of",
-            f"{value} is in the future; the scorecard can show how things stood up to today.",
-        )
-    return day
-
-
-def _choice(request: HttpRequest, name: str, allowed: Iterable[str], what: str) -> str:
-    value = request.GET.get(name, "").strip()
-    if not value:
-        return ""
-    allowed = list(allowed)
-    if value not in allowed:
-        raise BadParameter(
-            name,
-            f"There is no {what} “{value}” here. Choose one of: {', '.join(allowed)}.",
-        )
-    return value
+    params = request.GET.copy()
+    for name in blank:
+        del params[name]
+    return f"{request.path}?{params.urlencode()}" if params else request.path
 
 
 def get_report(slug: str) -> Report:
@@ -190,80 +180,21 @@ def editions_index(request: HttpRequest) -> HttpResponse:
 # --- A report's scorecard -------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class ScorecardFilters:
-    """The scorecard's filters, from plain GET parameters (so every view is a permalink)."""
-
-    as_of: datetime.date | None = None
-    area: str = ""
-    grade: str = ""
-    actor: str = ""
-    topic: str = ""
-    q: str = ""
-
-    @property
-    def narrowing(self) -> bool:
-        return bool(self.area or self.grade or self.actor or self.topic or self.q)
-
-    def matches(self, recommendation: Recommendation, topics: list) -> bool:
-        current = recommendation.current_evaluation
-        if self.area and recommendation.area.slug != self.area:
-            return False
-        if self.grade:
-            grade = current.grade.slug if current else UNGRADED
-            if grade != self.grade:
-                return False
-        if self.actor and recommendation.actor != self.actor:
-            return False
-        if self.topic and self.topic not in {topic.slug for topic in topics}:
-            return False
-        if self.q:
-            haystack = " ".join(
-                [
-                    recommendation.code,
-                    recommendation.title,
-                    recommendation.text,
-                    *(topic.name for topic in topics),
-                    current.wording if current else "",
-                    current.narrative if current else "",
-                ]
-            ).casefold()
-            if not all(word in haystack for word in self.q.casefold().split()):
-                return False
-        return True
-
-
-UNGRADED = "ungraded"
-
-
-def scorecard_filters(
-    request: HttpRequest, *, grades: Sequence[Grade], areas: Sequence[Area], topic_slugs: set[str]
-) -> ScorecardFilters:
-    q = request.GET.get("q", "").strip()
-    if len(q) > 200:
-        raise BadParameter("q", "The search text is too long; use at most 200 characters.")
-    return ScorecardFilters(
-        as_of=parse_as_of(request.GET.get("as_of")),
-        area=_choice(request, "area", [area.slug for area in areas], "area"),
-        grade=_choice(request, "grade", [*(grade.slug for grade in grades), UNGRADED], "grade"),
-        actor=_choice(request, "actor", Actor.values, "responsible actor"),
-        topic=_choice(request, "topic", sorted(topic_slugs), "topic"),
-        q=q,
-    )
-
-
 @public
 def report_scorecard(request: HttpRequest, report: str) -> HttpResponse:
+    permalink = without_blank_filters(request)
+    if permalink is not None:
+        return redirect(permalink)
     report = get_report(report)
+    filters = scorecard_filters(request, report)
     grades = list(report.grade_scale.grades.order_by("-score"))
     areas = list(report.areas.order_by("position"))
     topics_of = queries.recommendation_topics(report)
     all_topics = {topic.slug: topic for topics in topics_of.values() for topic in topics}
-    filters = scorecard_filters(request, grades=grades, areas=areas, topic_slugs=set(all_topics))
-    rows = queries.scorecard(report, filters.as_of)
+    rows = queries.filtered_scorecard(report, filters)
     editions = list(queries.published_editions().filter(report=report).order_by("as_of"))
 
-    shown = [row for row in rows if filters.matches(row, topics_of.get(row.pk, []))]
+    shown = [row for row in rows if row.matches]
     for row in rows:
         row.topic_list = topics_of.get(row.pk, [])
     sections = []
@@ -281,6 +212,7 @@ def report_scorecard(request: HttpRequest, report: str) -> HttpResponse:
     grade_counts = _count_grades(row.current_evaluation for row in rows)
     actor_counts = Counter(row.actor for row in rows)
     topic_counts = Counter(topic.slug for row in rows for topic in row.topic_list)
+    export_query = urlencode(filters.params(SCORECARD_PARAMETERS))
     context = {
         "report": report,
         "description": render_markdown(report.description),
@@ -305,7 +237,8 @@ def report_scorecard(request: HttpRequest, report: str) -> HttpResponse:
             key=lambda option: option[1],
         ),
         "editions": editions,
-        "export_query": f"?as_of={filters.as_of.isoformat()}" if filters.as_of else "",
+        # The downloads take the same filters: what the reader sees is what they get.
+        "export_query": f"?{export_query}" if export_query else "",
         "today": timezone.localdate(),
     }
     return render(request, "scorecard/report.html", context)

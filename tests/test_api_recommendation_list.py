@@ -1,7 +1,7 @@
-"""The recommendation list reads its page in one hand-written statement
-(tracker.queries.recommendation_page); these check that it tells the same story as the
-ORM's definition of the current grade (tracker.queries.scorecard), which the public pages
-use, and that its filters match what they say, on awkward data."""
+"""The recommendation list (tracker.queries.recommendation_page, with the filters of
+tracker/filters.py): these check that it tells the same story as the scorecard of a report
+(tracker.queries.scorecard), which the public pages use, and that its filters match what
+they say, on awkward data."""
 
 import datetime
 import itertools
@@ -242,8 +242,7 @@ FILTER_VALUES = {
     "current", [{}, {"grade": "none"}, {"ordering": "grade"}, {"ordering": "-date"}]
 )
 def test_every_filter_combines_with_the_current_grade_and_as_of(varied, anonymous, as_of, current):
-    # Each filter alone and in pairs, with what needs the current grade and with as_of:
-    # the statement's parameters must line up with its placeholders in every shape.
+    # Each filter alone and in pairs, with what needs the current grade and with as_of.
     values = {**FILTER_VALUES, "report": varied.slug}
     combinations = [(), *((name,) for name in values), *itertools.combinations(values, 2)]
     for names in combinations:

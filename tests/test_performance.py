@@ -1,5 +1,5 @@
 """The fast paths the benchmark called for (bench/README.md) give exactly what the plain
-ways give: prepared queries, API bodies built by the shapes, column-wise CSV cells, kept
+ways give: API bodies built by the shapes, column-wise CSV cells, kept
 pages."""
 
 import csv
@@ -9,116 +9,18 @@ import io
 import orjson
 import pytest
 from django.contrib.auth.models import AnonymousUser
-from django.db import connection
 from django.db.models import QuerySet
 from django.test.client import Client
-from django.utils import timezone
 
 from scorecard import exports
 from scorecard.api import access, shapes
 from scorecard.api.renderers import JSONRenderer
 from tests import factories
 from tests.api_support import client_as, make_draft, publish_new
-from tracker import prepared, queries, services
+from tracker import queries, services
 from tracker.models import Evaluation, EvidenceLink, Recommendation, Source
-from tracker.prepared import Ids, Limit, Prepared
-
-# --- Prepared queries ------------------------------------------------------------------------
-
-
-def _evaluations_since(*, recommendation: int, after: datetime.datetime) -> QuerySet:
-    return (
-        Evaluation.objects.filter(recommendation_id=recommendation, updated_at__gt=after)
-        .order_by("as_of", "id")
-        .values_list("id", "as_of", "published_at")
-    )
-
-
-EVALUATIONS_SINCE = Prepared(Evaluation, _evaluations_since)
-
-
-def test_a_prepared_query_gives_what_the_queryset_gives_for_any_arguments(demo):
-    long_ago = datetime.datetime(2000, 1, 1, tzinfo=datetime.UTC)
-    for code in ("SEC-1", "SEC-7", "ECO-1"):
-        recommendation = demo.recommendations.get(code=code)
-        for after in (long_ago, timezone.now()):
-            expected = list(_evaluations_since(recommendation=recommendation.pk, after=after))
-            rows = EVALUATIONS_SINCE.rows(recommendation=recommendation.pk, after=after)
-            assert rows == expected
-    # Dates and times come back as such on SQLite too (the ORM's converters run).
-    (row, *_) = EVALUATIONS_SINCE.rows(
-        recommendation=demo.recommendations.get(code="SEC-1").pk, after=long_ago
-    )
-    assert (type(row[1]), type(row[2])) == (datetime.date, datetime.datetime)
-
-
-def test_a_prepared_query_costs_one_query(demo, django_assert_num_queries):
-    recommendation = demo.recommendations.get(code="SEC-1")
-    EVALUATIONS_SINCE.rows(recommendation=recommendation.pk, after=timezone.now())
-    with django_assert_num_queries(1):
-        EVALUATIONS_SINCE.rows(recommendation=recommendation.pk, after=timezone.now())
-
-
-def test_an_argument_that_does_not_reach_the_sql_is_refused(db):
-    def ignores(*, recommendation: int) -> QuerySet:
-        return Evaluation.objects.values_list("id")
-
-    with pytest.raises(ValueError, match="recommendation"):
-        Prepared(Evaluation, ignores).rows(recommendation=1)
-
-
-def _latest(*, report: int, size: Limit) -> QuerySet:
-    return (
-        Evaluation.objects.filter(recommendation__report_id=report)
-        .order_by("-as_of", "-id")
-        .values_list("id")[:size]
-    )
-
-
-LATEST = Prepared(Evaluation, _latest)
-
-
-def test_a_prepared_query_ends_each_slice_where_the_queryset_does(demo):
-    everything = list(_latest(report=demo.pk, size=1000))
-    assert len(everything) > 20
-
-    for size in (1, 20, 1000, 1, 20):
-        assert LATEST.rows(report=demo.pk, size=size) == everything[:size]
-
-
-def _these(*, ids: Ids[5]) -> QuerySet:
-    return Evaluation.objects.filter(id__in=ids).order_by("id").values_list("id", "as_of")
-
-
-THESE = Prepared(Evaluation, _these)
-
-
-def test_a_prepared_query_takes_a_list_of_any_length_up_to_its_most(demo):
-    ids = list(Evaluation.objects.order_by("-id").values_list("id", flat=True)[:5])
-
-    for chosen in (ids[:1], ids[2:4], ids, [ids[3], ids[3], ids[0]]):
-        assert THESE.rows(ids=chosen) == list(_these(ids=chosen))
-    with pytest.raises(ValueError, match="Between 1 and 5 ids"):
-        THESE.rows(ids=[*ids, ids[0] + 1])
-
 
 # --- The API's bodies, built by the shapes -------------------------------------------------
-
-
-def test_a_connection_keeps_a_bounded_number_of_prepared_statements(db, monkeypatch):
-    # Clients choose the shapes (filters, page sizes); the plans kept for them must not
-    # grow without end on a long-lived connection, and a forgotten one is prepared again.
-    monkeypatch.setattr(prepared, "MOST_PREPARED", 3)
-    with connection.cursor() as cursor:
-        for _ in range(2):
-            for n in range(5):
-                prepared.execute_prepared(cursor, f"scorecard_test_{n}", f"SELECT %s + {n}", [10])
-                assert cursor.fetchone()[0] == 10 + n
-        if connection.vendor == "postgresql":
-            cursor.execute(
-                "SELECT count(*) FROM pg_prepared_statements WHERE name LIKE 'scorecard_test_%'"
-            )
-            assert cursor.fetchone()[0] == 3
 
 
 def test_the_timeline_gives_each_evaluation_as_its_detail_does(demo):

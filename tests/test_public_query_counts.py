@@ -12,7 +12,7 @@ PAGES = {
     "/": 9,
     "/editions/": 4,
     "/reports/armitage-nye-2000/": 10,
-    "/reports/armitage-nye-2000/?grade=slow-progress&q=progress": 10,
+    "/reports/armitage-nye-2000/?grade=slow-progress&q=defense": 10,
     "/reports/armitage-nye-2000/?as_of=2005-01-01&area=security": 10,
     "/reports/armitage-nye-2000/sec-7/": 12,
     "/reports/armitage-nye-2000/sec-7/badge.svg": 6,

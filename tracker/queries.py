@@ -6,17 +6,14 @@ function runs a fixed number of SQL queries whatever the size of the data.
 """
 
 import datetime
-import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import connections, router
 from django.db.models import (
     Count,
     F,
     Max,
-    Model,
     OuterRef,
     Prefetch,
     Q,
@@ -26,13 +23,12 @@ from django.db.models import (
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
+from tracker.filters import RecommendationFilters, check_known
 from tracker.models import (
-    Area,
     Edition,
     EditionEntry,
     Evaluation,
     EvidenceLink,
-    Grade,
     LinkKind,
     Recommendation,
     RecommendationLink,
@@ -40,7 +36,6 @@ from tracker.models import (
     Status,
     Topic,
 )
-from tracker.prepared import execute_prepared
 
 
 def published_evaluations() -> QuerySet[Evaluation]:
@@ -185,339 +180,69 @@ def feed_page(
     return page.order_by("updated_at", "id")[:size]
 
 
-# --- A page of recommendations with current grades (the API's list) -------------------------
+# --- Recommendations as the filters find them (report page, API list, exports) ---------------
 
 
-@dataclass(frozen=True)
-class RecommendationFilters:
-    """What the API's recommendation list is asked for, its values already checked."""
-
-    report: str | None = None  # slugs: a slug that names nothing matches nothing
-    area: str | None = None
-    grade: str | None = None  # of the current grade
-    topic: str | None = None
-    actor: str | None = None
-    q: str | None = None  # words in the code, title or text
-    as_of: datetime.date | None = None  # current as of this date (default: now)
-    ordering: str = "position"  # position, code, grade or date; "-" in front reverses
-
-    ORDERINGS = ("position", "code", "grade", "date")
-
-
-# The page's rows are read by one SQL statement, written out here rather than composed by
-# the ORM: building and compiling the equivalent querysets, and planning them, cost the API
-# several times what running the statement does (bench/README.md). Each combination of
-# filters ("shape") has its own statement, built once per process and prepared once per
-# PostgreSQL connection; the values go in as parameters. The SQL is common to SQLite and
-# PostgreSQL. What "current" means is `_latest_published`'s rule, restated in `_CURRENT_ID`;
-# tests/test_queries.py checks the two agree.
-
-# The id of a recommendation's current evaluation: its latest published one by `as_of`,
-# ties going to the later publication, then the higher id.
-_CURRENT_ID = """(
-    SELECT e.id FROM tracker_evaluation e
-    WHERE e.recommendation_id = {outer}.id AND e.status = 'published'{as_of}
-    ORDER BY e.as_of DESC, e.published_at DESC, e.id DESC
-    LIMIT 1
-)"""
-
-# Each ordering's keys, as (expression over the `matching` columns, may it be NULL).
-# Each ordering's keys over the `matching` columns, reversed by "-"; then report and
-# position, ascending, settle ties.
-_ORDER_KEYS = {
-    "position": ["m.published_on", "m.report_id", "m.position"],
-    # A code's prefix ("SEC" of "SEC-12"), then its length and itself: SEC-2 before SEC-12.
-    "code": [
-        "CASE WHEN {dash} > 0 THEN SUBSTR(m.code, 1, {dash} - 1) ELSE m.code END",
-        "LENGTH(m.code)",
-        "m.code",
-        "m.report_id",
-    ],
-    "grade": ["m.grade_score"],
-    "date": ["m.current_as_of"],
-}
-# Keys that are NULL for ungraded recommendations, which come last either way.
-_NULLABLE_KEYS = {"m.grade_score", "m.current_as_of"}
-
-
-@dataclass(frozen=True)
-class _Statement:
-    name: str
-    sql: str
-    arguments: tuple[str, ...]  # the filter (or "limit", "offset") behind each parameter
-
-
-def _like(text: str) -> str:
-    """`text` as a case-insensitive LIKE pattern matching it anywhere, `\\` escaping."""
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped.upper()}%"
-
-
-def _matching_sql(filters: RecommendationFilters, arguments: list[str], *, for_count: bool) -> str:
-    """The `matching` rows of the filters: ids and what orders them. The names of the
-    values its placeholders take, in the order they appear, go on the end of `arguments`."""
-    first_argument = len(arguments)
-    conditions = []
-    if filters.report is not None:
-        conditions.append("rep.slug = %s")
-        arguments.append("report")
-    if filters.area is not None:
-        conditions.append("r.area_id IN (SELECT a.id FROM tracker_area a WHERE a.slug = %s)")
-        arguments.append("area")
-    if filters.actor is not None:
-        conditions.append("r.actor = %s")
-        arguments.append("actor")
-    if filters.topic is not None:
-        conditions.append(
-            "r.id IN (SELECT rt.recommendation_id FROM tracker_recommendation_topics rt "
-            "JOIN tracker_topic t ON t.id = rt.topic_id WHERE t.slug = %s)"
-        )
-        arguments.append("topic")
-    if filters.q is not None:
-        conditions.append(
-            "(UPPER(r.code) LIKE %s ESCAPE '\\' OR UPPER(r.title) LIKE %s ESCAPE '\\' "
-            "OR UPPER(r.text) LIKE %s ESCAPE '\\')"
-        )
-        arguments += ["q", "q", "q"]
-    where = f"WHERE {' AND '.join(conditions)}" if conditions else ""
-    rows = (
-        "SELECT r.id, r.report_id, r.position, r.code, r.area_id, r.title, r.text, r.actor, "  # noqa: S608 -- constants
-        "rep.published_on, rep.slug AS report_slug "
-        "FROM tracker_recommendation r JOIN tracker_report rep ON rep.id = r.report_id "
-        f"{where}"
+def _with_topics(recommendations: QuerySet[Recommendation]) -> QuerySet[Recommendation]:
+    return recommendations.prefetch_related(
+        Prefetch("topics", queryset=Topic.objects.order_by("name", "id"))
     )
-    if not _needs_current(filters, for_count=for_count):
-        return rows
-    # The grade filter and the grade and date orderings need every row's current grade.
-    # Its subquery comes before the rows in the SQL, and so do its arguments.
-    as_of = ""
-    if filters.as_of is not None:
-        as_of = " AND e.as_of <= %s"
-        arguments.insert(first_argument, "as_of")
-    rows = (
-        f"SELECT b.*, ce.grade_id, ce.as_of AS current_as_of, cg.score AS grade_score "  # noqa: S608
-        f"FROM (SELECT f.*, {_CURRENT_ID.format(outer='f', as_of=as_of)} AS current_id "
-        f"FROM ({rows}) f) b "
-        "LEFT JOIN tracker_evaluation ce ON ce.id = b.current_id "
-        "LEFT JOIN tracker_grade cg ON cg.id = ce.grade_id"
-    )
-    if filters.grade is not None:
-        rows = (
-            f"SELECT * FROM ({rows}) c "  # noqa: S608
-            "WHERE c.grade_id IN (SELECT g.id FROM tracker_grade g WHERE g.slug = %s)"
-        )
-        arguments.append("grade")
-    return rows
 
 
-def _needs_current(filters: RecommendationFilters, *, for_count: bool = False) -> bool:
-    """Whether `matching` must find every row's current evaluation (column `current_id`)."""
-    if filters.grade is not None:
-        return True
-    return not for_count and filters.ordering.lstrip("-") in ("grade", "date")
-
-
-def _shape(filters: RecommendationFilters, vendor: str) -> tuple:
-    names = ("report", "area", "actor", "topic", "q", "grade", "as_of")
-    present = tuple(name for name in names if getattr(filters, name) is not None)
-    return (vendor, present, filters.ordering)
-
-
-# Where the dash is in a code, in each database's words.
-_DASH = {"sqlite": "INSTR(m.code, '-')", "postgresql": "STRPOS(m.code, '-')"}
-
-
-_PAGE_STATEMENTS: dict[tuple, _Statement] = {}
-_COUNT_STATEMENTS: dict[tuple, _Statement] = {}
-
-
-def _statement_name(kind: str, shape: tuple) -> str:
-    digest = hashlib.sha256(repr(shape).encode()).hexdigest()[:16]
-    return f"scorecard_{kind}_{digest}"
-
-
-def _page_statement(filters: RecommendationFilters, vendor: str) -> _Statement:
-    shape = _shape(filters, vendor)
-    statement = _PAGE_STATEMENTS.get(shape)
-    if statement is not None:
-        return statement
-    arguments: list[str] = []
-    matching = _matching_sql(filters, arguments, for_count=False)
-    descending = filters.ordering.startswith("-")
-    keys = _ORDER_KEYS[filters.ordering.lstrip("-")]
-    direction = " DESC" if descending else ""
-    order = ", ".join(
-        (f"{key} IS NULL, " if key in _NULLABLE_KEYS else "") + key + direction for key in keys
-    ).format(dash=_DASH[vendor])
-    order += ", m.report_id, m.position"
-    page_arguments = ["limit", "offset"]
-    if _needs_current(filters):  # `matching` found them: `page` has them
-        pages = "page"
-    else:  # found for the page's rows only, not for every row the offset skips
-        as_of = ""
-        if filters.as_of is not None:
-            as_of = " AND e.as_of <= %s"
-            page_arguments.append("as_of")
-        current = _CURRENT_ID.format(outer="page", as_of=as_of)
-        pages = f"(SELECT page.*, {current} AS current_id FROM page)"  # noqa: S608
-    sql = f"""
-WITH matching AS ({matching}),
-page AS (
-    SELECT m.*, ROW_NUMBER() OVER (ORDER BY {order}) AS n
-    FROM matching m ORDER BY {order} LIMIT %s OFFSET %s
-)
-SELECT
-    (SELECT COUNT(*) FROM matching),
-    p.id, p.report_slug, a.slug, a.name, p.code, p.position, p.title, p.text, p.actor,
-    e.id, e.as_of, ev.slug, ev.name, e.wording, e.narrative, e.published_at,
-    g.slug, g.label, g.score, g.colour,
-    t.slug
-FROM {pages} p
-JOIN tracker_area a ON a.id = p.area_id
-LEFT JOIN tracker_evaluation e ON e.id = p.current_id
-LEFT JOIN tracker_grade g ON g.id = e.grade_id
-LEFT JOIN tracker_evaluator ev ON ev.id = e.evaluator_id
-LEFT JOIN tracker_recommendation_topics rt ON rt.recommendation_id = p.id
-LEFT JOIN tracker_topic t ON t.id = rt.topic_id
-ORDER BY p.n, t.name, t.id
-"""  # noqa: S608 -- SQL from constants; every value is a parameter
-    statement = _Statement(
-        _statement_name("recommendation_page", shape), sql, (*arguments, *page_arguments)
-    )
-    _PAGE_STATEMENTS[shape] = statement
-    return statement
-
-
-def _count_statement(filters: RecommendationFilters, vendor: str) -> _Statement:
-    shape = _shape(filters, vendor)
-    statement = _COUNT_STATEMENTS.get(shape)
-    if statement is None:
-        arguments: list[str] = []
-        matching = _matching_sql(filters, arguments, for_count=True)
-        statement = _COUNT_STATEMENTS[shape] = _Statement(
-            _statement_name("recommendation_count", shape),
-            f"SELECT COUNT(*) FROM ({matching}) m",  # noqa: S608 -- as above
-            tuple(arguments),
-        )
-    return statement
-
-
-def _run(statement: _Statement, values: dict[str, Any]) -> list[tuple]:
-    connection = connections[router.db_for_read(Recommendation)]
-    params = [values[name] for name in statement.arguments]
-    with connection.cursor() as cursor:
-        execute_prepared(cursor, statement.name, statement.sql, params)
-        return cursor.fetchall()
-
-
-def _values(filters: RecommendationFilters) -> dict[str, Any]:
-    values: dict[str, Any] = {
-        name: getattr(filters, name) for name in ("report", "area", "actor", "topic", "grade")
-    }
-    values["q"] = _like(filters.q) if filters.q is not None else None
-    values["as_of"] = filters.as_of.isoformat() if filters.as_of is not None else None
-    return values
-
-
-def _date(value: datetime.date | str | None) -> datetime.date | None:
-    """A date read by raw SQL: SQLite returns text, PostgreSQL a date."""
-    return datetime.date.fromisoformat(value) if isinstance(value, str) else value
-
-
-@dataclass
-class RecommendationRow:
-    """A recommendation of the list, with its current evaluation (None when ungraded)."""
-
-    recommendation: dict[str, Any]  # keyed by RECOMMENDATION_FIELDS
-    current: dict[str, Any] | None  # keyed by EVALUATION_SUMMARY_FIELDS
-    topics: list[str]
-
-
-RECOMMENDATION_FIELDS = (
-    "id",
-    "report__slug",
-    "area__slug",
-    "area__name",
-    "code",
-    "position",
-    "title",
-    "text",
-    "actor",
-)
-EVALUATION_SUMMARY_FIELDS = (
-    "id",
-    "as_of",
-    "evaluator__slug",
-    "evaluator__name",
-    "wording",
-    "narrative",
-    "published_at",
-    "grade__slug",
-    "grade__label",
-    "grade__score",
-    "grade__colour",
-)
-
-
-# No offset reaches this: past it, a page is past the end without asking the database.
-_MAX_ROWS = 2**62
+def recommendation_list(filters: RecommendationFilters) -> QuerySet[Recommendation]:
+    """Every recommendation matching `filters`, in their order, annotated by
+    `with_current_grade` (as of `filters.as_of`), with report and area."""
+    recommendations = Recommendation.objects.select_related("report", "area")
+    return filters.apply(with_current_grade(recommendations, filters.as_of))
 
 
 def recommendation_page(
     filters: RecommendationFilters, *, limit: int, offset: int
-) -> tuple[int | None, list[RecommendationRow]]:
-    """The recommendations matching `filters`, in their order, from `offset` on (at most
-    `limit`), and how many match in all: one query. The count is None when the page is
-    empty (past the end: ask `recommendation_count`)."""
-    if offset > _MAX_ROWS:  # past any table's end, and past what the databases can count to
-        return None, []
-    connection = connections[router.db_for_read(Recommendation)]
-    statement = _page_statement(filters, connection.vendor)
-    values = _values(filters)
-    values.update(limit=limit, offset=offset)
-    rows = _run(statement, values)
-    if not rows:
-        return (0 if offset == 0 else None), []
-    width = len(RECOMMENDATION_FIELDS)
-    page: list[RecommendationRow] = []
-    count = rows[0][0]
-    for _, *columns in rows:
-        topic = columns[-1]
-        if page and page[-1].recommendation["id"] == columns[0]:
-            page[-1].topics.append(topic)
-            continue
-        current = None
-        if columns[width] is not None:
-            current = dict(zip(EVALUATION_SUMMARY_FIELDS, columns[width:-1], strict=True))
-            current["as_of"] = _date(current["as_of"])
-            current["published_at"] = _aware(current["published_at"])
-        page.append(
-            RecommendationRow(
-                recommendation=dict(zip(RECOMMENDATION_FIELDS, columns[:width], strict=True)),
-                current=current,
-                topics=[topic] if topic is not None else [],
-            )
-        )
-    return count, page
+) -> tuple[int, list[Recommendation]]:
+    """How many recommendations match `filters`, and those from `offset` on (at most
+    `limit`): with report and area, topics (by name) and `current_evaluation` (with grade
+    and evaluator, or None). Four queries, or one past the end; InvalidFilters when
+    nothing matched because a filter names nothing (`tracker.filters.check_known`)."""
+    matching = recommendation_list(filters)
+    count = matching.count()
+    if count == 0:
+        check_known(filters)
+    if offset >= count:
+        return count, []
+    page = list(_with_topics(matching[offset : offset + limit]))  # the rows, then topics
+    return count, attach_current_evaluations(page)
 
 
-def recommendation_count(filters: RecommendationFilters) -> int:
-    """How many recommendations match `filters` (one query)."""
-    connection = connections[router.db_for_read(Recommendation)]
-    ((count,),) = _run(_count_statement(filters, connection.vendor), _values(filters))
-    return count
+def with_edition_grade(
+    recommendations: QuerySet[Recommendation], edition: Edition
+) -> QuerySet[Recommendation]:
+    """`with_current_grade`'s annotations, from the grades frozen in `edition`."""
+    frozen = EditionEntry.objects.filter(edition=edition, recommendation=OuterRef("pk"))
+    return recommendations.annotate(
+        current_evaluation_id=Subquery(frozen.values("evaluation_id")[:1]),
+        current_grade_id=Subquery(frozen.values("evaluation__grade_id")[:1]),
+        current_as_of=Subquery(frozen.values("evaluation__as_of")[:1]),
+    )
 
 
-def unknown_slugs(filters: RecommendationFilters) -> dict[str, type[Model]]:
-    """The filters naming a report, area, topic or grade that does not exist, and the
-    model each names (a query per slug given; asked only when nothing matched)."""
-    models = {"report": Report, "area": Area, "topic": Topic, "grade": Grade}
-    return {
-        name: model
-        for name, model in models.items()
-        if getattr(filters, name) is not None
-        and not model.objects.filter(slug=getattr(filters, name)).exists()
-    }
+def filtered_scorecard(
+    report: Report, filters: RecommendationFilters, *, edition: Edition | None = None
+) -> list[Recommendation]:
+    """`scorecard(report, filters.as_of)` (or with the grades of `edition`), every
+    recommendation with `matches`: whether it is among those the filters find.
+
+    Two queries, whatever the filters; InvalidFilters when none matched because a filter
+    names nothing in the report (`tracker.filters.check_known`).
+    """
+    recommendations = report.recommendations.select_related("area").order_by("position")
+    if edition is None:
+        recommendations = with_current_grade(recommendations, filters.as_of)
+    else:
+        recommendations = with_edition_grade(recommendations, edition)
+    rows = attach_current_evaluations(recommendations.annotate(matches=filters.matched()))
+    if filters.narrowing and not any(row.matches for row in rows):
+        check_known(filters, report=report)
+    return rows
 
 
 def published_editions() -> QuerySet[Edition]:

@@ -16,7 +16,9 @@ from drf_spectacular.utils import (
 from scorecard.api import serializers as s
 from scorecard.api import shapes
 from scorecard.api.errors import ErrorSerializer
-from tracker.models import Actor, SourceKind, Status
+from scorecard.api.filters import recommendation_list_parameters
+from tracker.filters import EVERY_PARAMETER
+from tracker.models import SourceKind, Status
 
 _ERRORS = {
     400: "A query parameter, body field or header is invalid; `errors` names each one.",
@@ -217,29 +219,11 @@ recommendations_list = extend_schema(
     description=(
         "Every recommendation with its current grade: the grade of its latest published "
         "evaluation (by the date it speaks for; ties go to the later publication). "
-        "`as_of` shows the scorecard as it stood on a date. Filters combine with AND."
+        "`as_of` shows the scorecard as it stood on a date. The filters are those of the "
+        f"report pages and the exports, with the same meaning. {EVERY_PARAMETER}"
     ),
     tags=["Recommendations"],
-    parameters=[
-        REPORT_FILTER,
-        _query("area", "Slug of an area, e.g. `security`. An unknown slug is a 400."),
-        _query(
-            "grade",
-            "Only recommendations whose current grade has this slug (see /grade-scales/). "
-            "An unknown slug is a 400.",
-        ),
-        _query("actor", "Who is asked to act.", enum=Actor.values),
-        _query("topic", "Slug of a topic. An unknown slug is a 400."),
-        _query("q", "Words in the code, title or text (at most 200 characters)."),
-        AS_OF,
-        _query(
-            "ordering",
-            "`position` (report order, the default), `code`, `grade` (lowest score "
-            "first) or `date` (of the current grade); prefix `-` to reverse. Ungraded "
-            "recommendations come last either way.",
-            enum=[v for name in ("position", "code", "grade", "date") for v in (name, f"-{name}")],
-        ),
-    ],
+    parameters=recommendation_list_parameters(),
     responses={
         200: OpenApiResponse(
             shapes.RecommendationShape.serializer(many=True),

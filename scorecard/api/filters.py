@@ -1,10 +1,15 @@
 """Query parameters of the lists. Every value is checked: one that cannot match anything
-(an unknown grade, a malformed date, a NUL byte) is a 400 naming the parameter, never an
-empty list that looks like an answer and never a server error.
+(an unknown grade, a malformed date, a NUL byte, an empty value) is a 400 naming the
+parameter, never an empty list that looks like an answer and never a server error.
+
+The recommendation list's filters are not defined here but in tracker/filters.py, which
+the report pages and the exports share; this module turns its errors into the API's.
 """
 
 import datetime
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any, ClassVar
 
 import django_filters as filters
@@ -16,11 +21,22 @@ from django.http import HttpRequest, QueryDict
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema_field
+from drf_spectacular.utils import OpenApiParameter, extend_schema_field
 from rest_framework import exceptions
 
 from scorecard.api import access
-from tracker import queries, roles
+from tracker import roles
+from tracker.filters import (
+    DESCRIPTIONS,
+    ORDERING_VALUES,
+    PARAMETERS,
+    InvalidFilters,
+    RecommendationFilters,
+    empty_message,
+    parse_as_of,
+    parse_filters,
+    unknown_message,
+)
 from tracker.models import (
     Actor,
     Area,
@@ -34,7 +50,6 @@ from tracker.models import (
     SourceKind,
     Status,
 )
-from tracker.queries import RecommendationFilters
 
 
 class IsoDateField(forms.DateField):
@@ -71,10 +86,8 @@ class UtcDateTimeField(forms.CharField):
 
 
 def unknown_slug_message(noun: str, slug: str, queryset: QuerySet) -> str:
-    """That `slug` names no `noun`, and which slugs would (the first 30)."""
-    known = sorted(set(queryset.values_list("slug", flat=True)))
-    shown = ", ".join(known[:30]) + (", …" if len(known) > 30 else "")
-    return f"There is no {noun} “{slug}”. Known: {shown or 'none yet'}."
+    """That `slug` names no `noun`, and which slugs would (in the filters' words)."""
+    return unknown_message(noun, slug, queryset.values_list("slug", flat=True))
 
 
 class ExistingSlugsField(forms.CharField):
@@ -144,67 +157,61 @@ def _choice_message(choices: list[tuple[str, str]]) -> dict[str, str]:
     return {"invalid_choice": f"“%(value)s” is not one of: {values}."}
 
 
-# The recommendation list reads its parameters here rather than through a FilterSet: a
-# form built per request cost more than the rest of the request (bench/README.md). The
-# parameters are documented in docs.recommendations_list.
-_SLUG_FIELD = forms.CharField(max_length=100, required=False)
-_TEXT_FIELD = forms.CharField(max_length=200, required=False)
-_DATE_FIELD = IsoDateField(required=False)
-_ACTOR_FIELD = forms.ChoiceField(
-    choices=Actor.choices, required=False, error_messages=_choice_message(Actor.choices)
-)
-_ORDERING_CHOICES = [(o, o) for name in RecommendationFilters.ORDERINGS for o in (name, f"-{name}")]
-_ORDERING_FIELD = forms.ChoiceField(
-    choices=_ORDERING_CHOICES,
-    required=False,
-    error_messages=_choice_message(_ORDERING_CHOICES),
-)
-_RECOMMENDATION_PARAMETERS = {
-    "report": _SLUG_FIELD,
-    "area": _SLUG_FIELD,
-    "grade": _SLUG_FIELD,
-    "topic": _SLUG_FIELD,
-    "actor": _ACTOR_FIELD,
-    "q": _TEXT_FIELD,
-    "as_of": _DATE_FIELD,
-    "ordering": _ORDERING_FIELD,
-}
+@contextmanager
+def filter_errors() -> Iterator[None]:
+    """The recommendation filters' InvalidFilters (tracker.filters) as the API's 400."""
+    try:
+        yield
+    except InvalidFilters as error:
+        raise exceptions.ValidationError(error.errors) from None
 
 
 def recommendation_filters(params: QueryDict) -> RecommendationFilters:
-    """The list's query parameters, checked: a 400 naming each one that is malformed.
-
-    Whether a slug names anything is asked only when nothing matched
-    (`check_slugs_exist`): a slug that matched rows exists.
-    """
-    values: dict[str, Any] = {}
-    errors: dict[str, list[str]] = {}
-    for name, field in _RECOMMENDATION_PARAMETERS.items():
-        raw = params.get(name)
-        if raw is None:
-            continue
-        try:
-            value = field.clean(raw)
-        except ValidationError as error:
-            errors[name] = list(error.messages)
-            continue
-        if isinstance(value, str):
-            value = value.strip()
-        if value not in ("", None):
-            values[name] = value
-    if errors:
-        raise exceptions.ValidationError(errors)
-    return RecommendationFilters(**values)
+    """The recommendation list's parameters, checked by the one definition of the filters
+    (tracker.filters), as the report page and the exports check them."""
+    with filter_errors():
+        return parse_filters(params)
 
 
-def check_slugs_exist(filters: RecommendationFilters) -> None:
-    """A 400 for each filter naming a report, area, topic or grade that does not exist."""
-    errors = {}
-    for name, model in queries.unknown_slugs(filters).items():
-        noun = model._meta.verbose_name
-        errors[name] = [unknown_slug_message(noun, getattr(filters, name), model.objects.all())]
-    if errors:
-        raise exceptions.ValidationError(errors)
+def recommendation_as_of(params: QueryDict) -> datetime.date | None:
+    """The `as_of` of one recommendation (the list's other filters do not apply to it)."""
+    with filter_errors():
+        return parse_as_of(params)
+
+
+def recommendation_list_parameters() -> list[OpenApiParameter]:
+    """The list's query parameters in the schema, in the filters' own words."""
+    types = {"as_of": OpenApiTypes.DATE}
+    enums = {"actor": list(Actor.values), "ordering": list(ORDERING_VALUES)}
+    return [
+        OpenApiParameter(
+            name,
+            types.get(name, OpenApiTypes.STR),
+            OpenApiParameter.QUERY,
+            description=DESCRIPTIONS[name],
+            enum=enums.get(name),
+            # An empty value is a 400, and so is one of nothing but spaces.
+            pattern=r"\S" if name not in enums and name not in types else None,
+        )
+        for name in PARAMETERS
+    ]
+
+
+class StrictFilterSet(filters.FilterSet):
+    """A filter set for which an empty value (`kind=`) is a 400 naming the parameter, as
+    for the recommendation filters: it matches nothing, so it is a mistake to say so."""
+
+    def is_valid(self) -> bool:
+        valid = super().is_valid()
+        blank = [
+            name
+            for name in self.filters
+            if name in self.data and not str(self.data.get(name, "")).strip()
+        ]
+        for name in blank:
+            self.form.errors.pop(name, None)  # what the field said of "  ": this says it better
+            self.form.add_error(name, empty_message(name))
+        return valid and not blank
 
 
 def _visible_evaluators(request: HttpRequest | None) -> QuerySet[Evaluator]:
@@ -213,7 +220,7 @@ def _visible_evaluators(request: HttpRequest | None) -> QuerySet[Evaluator]:
     return access.evaluators_for(request.user if request is not None else AnonymousUser())
 
 
-class EvaluationFilter(filters.FilterSet):
+class EvaluationFilter(StrictFilterSet):
     updated_since = DateTimeParamFilter(field_name="updated_at", lookup_expr="gt")
     recommendation = RecordFilter(
         queryset=Recommendation.objects.all(), noun="recommendation", key="pk"
@@ -255,7 +262,7 @@ class EvaluationFilter(filters.FilterSet):
         return super().filter_queryset(queryset)
 
 
-class AreaFilter(filters.FilterSet):
+class AreaFilter(StrictFilterSet):
     report = RecordFilter(queryset=Report.objects.all(), noun="report")
 
     class Meta:
@@ -263,7 +270,7 @@ class AreaFilter(filters.FilterSet):
         fields: list[str] = []
 
 
-class EditionFilter(filters.FilterSet):
+class EditionFilter(StrictFilterSet):
     report = RecordFilter(queryset=Report.objects.all(), noun="report")
 
     class Meta:
@@ -271,7 +278,7 @@ class EditionFilter(filters.FilterSet):
         fields: list[str] = []
 
 
-class SourceFilter(filters.FilterSet):
+class SourceFilter(StrictFilterSet):
     kind = filters.ChoiceFilter(
         choices=SourceKind.choices, error_messages=_choice_message(SourceKind.choices)
     )

@@ -4,7 +4,6 @@
 Every list costs a fixed number of queries whatever the data size (tests/test_api_queries.py).
 """
 
-import datetime
 from typing import Any
 
 from django.core.exceptions import ObjectDoesNotExist
@@ -26,7 +25,8 @@ from scorecard.api.filters import (
     EditionFilter,
     EvaluationFilter,
     SourceFilter,
-    check_slugs_exist,
+    filter_errors,
+    recommendation_as_of,
     recommendation_filters,
 )
 from scorecard.api.pagination import FeedPagination
@@ -201,20 +201,20 @@ class RecommendationViewSet(ReadOnlyViewSet):
         return Recommendation.objects.all()
 
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        # The filters' one definition (tracker.filters), as on the report page and the
+        # exports; the page's rows through the ORM (tracker.queries.recommendation_page).
         filters = recommendation_filters(request.query_params)
         size, number = self.paginator.size_and_number(request)
-        count, page = queries.recommendation_page(filters, limit=size, offset=(number - 1) * size)
-        if not page:
-            check_slugs_exist(filters)
-            if count is None:
-                count = queries.recommendation_count(filters)
+        with filter_errors():
+            count, page = queries.recommendation_page(
+                filters, limit=size, offset=(number - 1) * size
+            )
         self.paginator.set_page(request, count=count, number=number, size=size)
-        page = _as_instances(page, filters.as_of)
         return self.get_paginated_response(shapes.body(self.shape, page))
 
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         # The current grade as of `as_of`, if given (the list's other filters do not apply).
-        as_of = recommendation_filters(request.query_params).as_of
+        as_of = recommendation_as_of(request.query_params)
         queryset = self.shape.fetch(self.get_queryset().filter(pk=self.kwargs["pk"]))
         recommendations = queries.attach_current_evaluations(
             queries.with_current_grade(queryset, as_of)
@@ -244,19 +244,6 @@ class RecommendationViewSet(ReadOnlyViewSet):
                     f"There is no recommendation “{self.kwargs['pk']}”."
                 ) from None
         return super().get_object()
-
-
-def _as_instances(page: list, as_of: datetime.date | None) -> list[Recommendation]:
-    """The list's page as the recommendation shape reads it: model instances with their
-    current evaluations. The filters' `queries.recommendation_page` returns such instances;
-    until then its rows are read again through the ORM, by id, in the page's order."""
-    if not page or isinstance(page[0], Recommendation):
-        return page
-    ids = [row.recommendation["id"] for row in page]
-    queryset = shapes.RecommendationShape.fetch(Recommendation.objects.filter(pk__in=ids))
-    found = queries.attach_current_evaluations(queries.with_current_grade(queryset, as_of))
-    by_id = {recommendation.pk: recommendation for recommendation in found}
-    return [by_id[pk] for pk in ids]
 
 
 @extend_schema_view(

@@ -1,0 +1,392 @@
+"""The recommendation filters: one definition for the report page, the API list and the exports.
+
+`parse_filters` reads a request's parameters into a `RecommendationFilters` of checked
+values, or raises `InvalidFilters` naming every parameter that cannot match anything, each
+with one message shared by every path. `RecommendationFilters.condition()` is the Q that
+keeps the matching recommendations of a queryset annotated with their current grade
+(`tracker.queries.with_current_grade`), and `order_by()` orders them.
+
+Whether a slug names anything is asked only when nothing matched (`check_known`): a slug
+that matched rows exists, so the common request pays no query for it.
+"""
+
+import datetime
+import re
+from collections.abc import Callable, Collection, Iterable, Mapping
+from dataclasses import dataclass, field
+
+from django.db.models import (
+    Case,
+    F,
+    OrderBy,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Length, StrIndex, Substr
+from django.utils import timezone
+
+from tracker.models import Actor, Area, Grade, Recommendation, Report, Topic
+
+# Every parameter the definition reads, in the order messages name them.
+PARAMETERS = ("report", "area", "grade", "actor", "topic", "q", "as_of", "ordering")
+# What the report page and the exports read: their report is in the path, and their rows
+# come in report order.
+SCORECARD_PARAMETERS = ("area", "grade", "actor", "topic", "q", "as_of")
+
+UNGRADED = "ungraded"  # the `grade` of recommendations without a published grade
+Q_MAX_LENGTH = 200
+SLUG_MAX_LENGTH = 100
+ORDERINGS = ("position", "code", "grade", "date")
+ORDERING_VALUES = tuple(value for name in ORDERINGS for value in (name, f"-{name}"))
+KNOWN_SHOWN = 30  # slugs a message lists before "…"
+
+# Documentation of each parameter, for the API schema and the README (one wording).
+DESCRIPTIONS = {
+    "report": "Slug of a report, e.g. `armitage-nye-2000`.",
+    "area": "Slug of an area, e.g. `security` (of the report, when one is given).",
+    "grade": (
+        "Slug of a grade (see /grade-scales/): only recommendations whose current grade it is; "
+        f"`{UNGRADED}` for those without a published grade."
+    ),
+    "actor": "Who is asked to act.",
+    "topic": "Slug of a topic.",
+    "q": (
+        "Words, separated by spaces: a recommendation matches when every word appears, in "
+        "any order and in any case, in its code, its title or its verbatim text (each word "
+        "may be in a different one; a word matches inside longer words, `defen` matches "
+        "`defense`). `%`, `_` and `\\` are plain characters. Topics, grades and narratives "
+        f"are not searched. At most {Q_MAX_LENGTH} characters."
+    ),
+    "as_of": (
+        "A date, YYYY-MM-DD, not after today: current grades as they stood at the end of "
+        "that day (only evaluations speaking for that date or earlier count)."
+    ),
+    "ordering": (
+        "`position` (report order, the default), `code` (SEC-2 before SEC-12), `grade` "
+        "(lowest score first) or `date` (of the current grade); prefix `-` to reverse. "
+        "Ungraded recommendations come last either way; ties keep report order."
+    ),
+}
+# Said once for every parameter (API schema and README).
+EVERY_PARAMETER = (
+    "Filters combine with AND. A value that cannot match anything (an unknown slug, a "
+    "malformed or future date, an empty value such as `as_of=`) is a 400 naming the parameter."
+)
+
+
+class InvalidFilters(Exception):
+    """Parameters that cannot match anything: each parameter's name → its messages."""
+
+    def __init__(self, errors: Mapping[str, list[str]]):
+        self.errors = {name: errors[name] for name in PARAMETERS if name in errors}
+        super().__init__("; ".join(f"{name}: {' '.join(m)}" for name, m in self.errors.items()))
+
+
+def _listed(values: Iterable[str]) -> str:
+    known = sorted(set(values))
+    if not known:
+        return "none yet"
+    return ", ".join(known[:KNOWN_SHOWN]) + (", …" if len(known) > KNOWN_SHOWN else "")
+
+
+def unknown_message(noun: str, value: str, known: Iterable[str]) -> str:
+    """That `value` names no `noun` here, and which would (the first KNOWN_SHOWN)."""
+    return f"There is no {noun} “{value}” here. Choose one of: {_listed(known)}."
+
+
+# --- The slug filters -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SlugFilter:
+    """A filter naming one thing by its slug.
+
+    `condition(slug)` keeps the recommendations it names; `known(report)` lists the slugs
+    that can match something, among the recommendations of `report` (None: of every
+    report). Actors are a fixed choice today: when they become records of their own, their
+    filter changes here and nowhere else (`known_without_query` then goes False).
+    """
+
+    noun: str
+    condition: Callable[[str], Q]
+    known: Callable[[Report | None], Iterable[str]]
+    known_without_query: bool = False
+
+
+def _in_scope(queryset: QuerySet, report: Report | None, path: str = "report") -> QuerySet:
+    return queryset if report is None else queryset.filter(**{path: report})
+
+
+def _report_condition(slug: str) -> Q:
+    return Q(report_id__in=Report.objects.filter(slug=slug).values("pk"))
+
+
+def _area_condition(slug: str) -> Q:
+    return Q(area_id__in=Area.objects.filter(slug=slug).values("pk"))
+
+
+def _grade_condition(slug: str) -> Q:
+    # On `current_grade_id`, the annotation of with_current_grade (or of an edition's grades).
+    if slug == UNGRADED:
+        return Q(current_grade_id__isnull=True)
+    return Q(current_grade_id__in=Grade.objects.filter(slug=slug).values("pk"))
+
+
+def _topic_condition(slug: str) -> Q:
+    tagged = Recommendation.topics.through.objects.filter(topic__slug=slug)
+    return Q(pk__in=tagged.values("recommendation_id"))
+
+
+def _known_grades(report: Report | None) -> list[str]:
+    grades = (
+        Grade.objects.all() if report is None else Grade.objects.filter(scale=report.grade_scale_id)
+    )
+    return [*grades.values_list("slug", flat=True), UNGRADED]
+
+
+def _known_topics(report: Report | None) -> QuerySet:
+    # Topics that some recommendation (of the report) has: another cannot match anything.
+    used = _in_scope(Recommendation.topics.through.objects, report, "recommendation__report")
+    return Topic.objects.filter(pk__in=used.values("topic_id")).values_list("slug", flat=True)
+
+
+SLUG_FILTERS: dict[str, SlugFilter] = {
+    "report": SlugFilter(
+        "report", _report_condition, lambda report: Report.objects.values_list("slug", flat=True)
+    ),
+    "area": SlugFilter(
+        "area",
+        _area_condition,
+        lambda report: _in_scope(Area.objects, report).values_list("slug", flat=True),
+    ),
+    "grade": SlugFilter("grade", _grade_condition, _known_grades),
+    "actor": SlugFilter(
+        "responsible actor",
+        lambda slug: Q(actor=slug),
+        lambda report: Actor.values,
+        known_without_query=True,
+    ),
+    "topic": SlugFilter("topic", _topic_condition, _known_topics),
+}
+
+
+# --- Checked values -------------------------------------------------------------------------
+
+
+def _words(q: str) -> tuple[str, ...]:
+    """The words of `q`, each once whatever its case, in the order typed."""
+    words: dict[str, str] = {}
+    for word in q.split():
+        words.setdefault(word.casefold(), word)
+    return tuple(words.values())
+
+
+@dataclass(frozen=True)
+class RecommendationFilters:
+    """Checked values of the recommendation filters (None or empty: not asked for)."""
+
+    report: str | None = None  # slugs; see SLUG_FILTERS
+    area: str | None = None
+    grade: str | None = None  # or UNGRADED
+    actor: str | None = None
+    topic: str | None = None
+    q: str = ""  # as typed, trimmed; searched for `words`
+    as_of: datetime.date | None = None  # current grades as of this date (default: today)
+    ordering: str = "position"  # one of ORDERING_VALUES
+    words: tuple[str, ...] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "words", _words(self.q))
+
+    @property
+    def slugs(self) -> dict[str, str]:
+        """The slug filters asked for: name → slug."""
+        return {name: getattr(self, name) for name in SLUG_FILTERS if getattr(self, name)}
+
+    @property
+    def narrowing(self) -> bool:
+        """Whether some recommendations may be left out (as_of and ordering leave none out)."""
+        return bool(self.slugs or self.words)
+
+    def params(self, names: Collection[str] = PARAMETERS) -> dict[str, str]:
+        """The query parameters that ask for these filters (those of `names` set)."""
+        params = {}
+        for name in names:
+            value = getattr(self, name)
+            if value and not (name == "ordering" and value == "position"):
+                params[name] = value.isoformat() if name == "as_of" else value
+        return params
+
+    def condition(self) -> Q:
+        """What the matching recommendations satisfy, on a queryset of Recommendation
+        annotated by `with_current_grade` (Q() when nothing narrows)."""
+        condition = Q()
+        for name, slug in self.slugs.items():
+            condition &= SLUG_FILTERS[name].condition(slug)
+        for word in self.words:
+            # icontains escapes `%`, `_` and `\`: each word is matched as typed.
+            condition &= (
+                Q(code__icontains=word) | Q(title__icontains=word) | Q(text__icontains=word)
+            )
+        return condition
+
+    def order_by(self) -> list[OrderBy]:
+        """The list's order: the ordering's keys, then report order for ties. Ungraded
+        recommendations (no current grade) come last either way."""
+        name = self.ordering.lstrip("-")
+        descending = self.ordering.startswith("-")
+        keys: list = {
+            "position": [F("report__published_on"), F("report_id"), F("position")],
+            "code": [_code_prefix(), Length("code"), F("code"), F("report_id")],
+            "grade": [_current_score()],
+            "date": [F("current_as_of")],
+        }[name]
+        # Only the current grade's keys can be NULL (ungraded): last, whichever the direction.
+        nulls_last = True if name in ("grade", "date") else None
+        ordered = [
+            key.desc(nulls_last=nulls_last) if descending else key.asc(nulls_last=nulls_last)
+            for key in keys
+        ]
+        return [
+            *ordered,
+            F("report__published_on").asc(),
+            F("report_id").asc(),
+            F("position").asc(),
+        ]
+
+    def apply(self, recommendations: QuerySet[Recommendation]) -> QuerySet[Recommendation]:
+        """The matching recommendations of an annotated queryset, in the asked order."""
+        return recommendations.filter(self.condition()).order_by(*self.order_by())
+
+    def matched(self) -> Case | Value:
+        """An annotation: True on the recommendations that match (for pages that show them
+        among all the others)."""
+        if not self.narrowing:
+            return Value(True)
+        return Case(When(self.condition(), then=Value(True)), default=Value(False))
+
+
+def _code_prefix() -> Case:
+    # A code's prefix ("SEC" of "SEC-12"); then its length and itself: SEC-2 before SEC-12.
+    dash = StrIndex("code", Value("-"))
+    return Case(When(Q(code__contains="-"), then=Substr("code", 1, dash - 1)), default=F("code"))
+
+
+def _current_score() -> Subquery:
+    return Subquery(Grade.objects.filter(pk=OuterRef("current_grade_id")).values("score")[:1])
+
+
+# --- Parsing --------------------------------------------------------------------------------
+
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def empty_message(name: str) -> str:
+    """The message for `name=` with nothing after it (every list of the API says it so)."""
+    return f"{name} is empty: give a value, or leave {name} out."
+
+
+def _parse_as_of(value: str) -> datetime.date:
+    try:
+        if not _DATE.match(value):
+            raise ValueError
+        day = datetime.date.fromisoformat(value)
+    except ValueError:
+        raise ValueError(
+            f"“{value}” is not a date. Write the date as YYYY-MM-DD, e.g. 2004-04-26."
+        ) from None
+    if day > timezone.localdate():
+        raise ValueError(
+            f"{value} is in the future; the scorecard can show how things stood up to today."
+        )
+    return day
+
+
+def _parse_one(name: str, value: str) -> str | datetime.date:
+    """A parameter's checked value, or ValueError with its message (no query)."""
+    if "\x00" in value:
+        raise ValueError(f"{name} contains a NUL character, which no value can hold.")
+    value = value.strip()
+    if not value:
+        raise ValueError(empty_message(name))
+    if name == "as_of":
+        return _parse_as_of(value)
+    if name == "q":
+        if len(value) > Q_MAX_LENGTH:
+            raise ValueError(f"The search text is too long; use at most {Q_MAX_LENGTH} characters.")
+        return value
+    if name == "ordering":
+        if value not in ORDERING_VALUES:
+            raise ValueError(unknown_message("ordering", value, ORDERING_VALUES))
+        return value
+    slug_filter = SLUG_FILTERS[name]
+    if len(value) > SLUG_MAX_LENGTH:
+        raise ValueError(f"There is no {slug_filter.noun} with a name that long here.")
+    if slug_filter.known_without_query and value not in slug_filter.known(None):
+        raise ValueError(unknown_message(slug_filter.noun, value, slug_filter.known(None)))
+    return value
+
+
+def parse_filters(
+    params: Mapping[str, str],
+    *,
+    accepted: Collection[str] = PARAMETERS,
+    report: Report | None = None,
+) -> RecommendationFilters:
+    """The `accepted` parameters of a request, checked; other parameters are not read.
+
+    `report` is the report the request is about when its path names it (the page, the
+    exports): slugs are then checked against what its recommendations have. Raises
+    InvalidFilters naming every bad parameter, the unknown slugs among them.
+    """
+    values: dict[str, str | datetime.date] = {}
+    errors: dict[str, list[str]] = {}
+    for name in PARAMETERS:
+        if name not in accepted or name not in params:
+            continue
+        try:
+            values[name] = _parse_one(name, params[name])
+        except ValueError as error:
+            errors[name] = [str(error)]
+    filters = RecommendationFilters(**values)
+    if errors:
+        # Every bad parameter at once: which of the others name nothing, too.
+        errors.update(unknown_slugs(filters, report=report))
+        raise InvalidFilters(errors)
+    return filters
+
+
+def parse_as_of(params: Mapping[str, str]) -> datetime.date | None:
+    """Only the `as_of` parameter, checked as the filters check it."""
+    return parse_filters(params, accepted=("as_of",)).as_of
+
+
+def unknown_slugs(filters: RecommendationFilters, *, report: Report | None = None) -> dict:
+    """The slug filters whose slug can match nothing, each with its message (a query per
+    slug given; ask only when nothing matched). Within `report`, or the one asked for."""
+    if report is None and filters.report:
+        report = Report.objects.filter(slug=filters.report).first()
+    errors = {}
+    for name, slug in filters.slugs.items():
+        slug_filter = SLUG_FILTERS[name]
+        if slug_filter.known_without_query and slug in slug_filter.known(None):
+            continue
+        known = slug_filter.known(None if name == "report" else report)
+        if isinstance(known, QuerySet):
+            if known.filter(slug=slug).exists():
+                continue
+        elif slug in known:
+            continue
+        errors[name] = [unknown_message(slug_filter.noun, slug, known)]
+    return errors
+
+
+def check_known(filters: RecommendationFilters, *, report: Report | None = None) -> None:
+    """Raise InvalidFilters if a slug filter names nothing. Call when nothing matched."""
+    errors = unknown_slugs(filters, report=report)
+    if errors:
+        raise InvalidFilters(errors)
