@@ -3,6 +3,7 @@ from pathlib import Path
 import pytest
 
 from scorecard import response_cache
+from scorecard.api import throttling
 from tests import factories
 from tracker import services
 from tracker.models import Report
@@ -19,6 +20,7 @@ def _forget_kept_responses(request):
     yield
     committed = "transactional_db" in request.fixturenames or "live_server" in request.fixturenames
     response_cache.clear(shared=committed)
+    throttling.forget_starts()
 
 
 @pytest.fixture

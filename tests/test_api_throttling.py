@@ -19,6 +19,7 @@ from django.contrib.auth.models import User
 from django.core.cache import caches
 from django.db import connection
 
+from scorecard.api import throttling
 from tests.api_support import client_as, token_for
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -149,7 +150,8 @@ def test_a_long_x_forwarded_for_is_no_error_and_keys_have_one_length(db, setting
     assert lengths.pop() < 100
 
 
-def test_counts_whose_window_is_over_are_deleted(db, low_limits):
+def test_counts_whose_window_is_over_are_deleted(db, low_limits, monkeypatch):
+    monkeypatch.setattr(throttling, "CULL_EVERY", 1)  # this start is the one that culls
     caches["default"].set("api-throttle-count:old", "3", timeout=-1)
     caches["default"].set("still-wanted", "x", timeout=600)
     client = client_as("anonymous")

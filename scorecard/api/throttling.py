@@ -17,13 +17,16 @@ DO UPDATE ... RETURNING, which both PostgreSQL and SQLite run atomically: one qu
 request, where reading and writing through the cache API took nine and a lock that every
 request of one client waited on (bench/README.md). Such a row holds the plain number in
 `value`, not a pickle, so only this module reads it; `expires` is the end of its window.
-Rows are written with SQL, so the cache never culls them itself: each time a count starts
-again (a new client, or a new window), the rows whose windows are over are deleted.
+Rows are written with SQL, so the cache never culls them itself: one in CULL_EVERY times a
+count starts again in a process (a new client, or a new window), the rows whose windows are
+over are deleted. Every so many rather than on a clock, so that a request's queries are the
+same whenever it comes (tests count them).
 """
 
 import datetime
 import hashlib
 import ipaddress
+import itertools
 import time
 
 from django.conf import settings
@@ -37,6 +40,16 @@ from rest_framework.throttling import BaseThrottle
 from tracker import roles
 
 _PERIODS = {"second": 1, "minute": 60, "hour": 3600, "day": 86400}
+
+# One in this many counts started (in a process) also deletes the counts that are over.
+CULL_EVERY = 100
+_starts = itertools.count(1)
+
+
+def forget_starts() -> None:
+    """Start this process's tally of counts started afresh (tests)."""
+    global _starts
+    _starts = itertools.count(1)
 
 
 def parse_rate(rate: str) -> tuple[int, int]:
@@ -98,7 +111,7 @@ def _count_in_database(cache: DatabaseCache, key: str, window_end: datetime.date
     with connection.cursor() as cursor:
         cursor.execute(count_sql, params)
         count = int(cursor.fetchone()[0])
-        if count == 1:
+        if count == 1 and next(_starts) % CULL_EVERY == 0:
             now = datetime.datetime.now(datetime.UTC)
             cursor.execute(
                 f"DELETE FROM {table} WHERE expires < %s",  # noqa: S608 -- as above
