@@ -237,9 +237,14 @@ def filtered_scorecard(
     recommendations = report.recommendations.select_related("area").order_by("position")
     if edition is None:
         recommendations = with_current_grade(recommendations, filters.as_of)
+        rows = attach_current_evaluations(recommendations.annotate(matches=filters.matched()))
     else:
+        # The grades the edition froze, each with the evaluator as it was that day.
         recommendations = with_edition_grade(recommendations, edition)
-    rows = attach_current_evaluations(recommendations.annotate(matches=filters.matched()))
+        rows = list(recommendations.annotate(matches=filters.matched()))
+        frozen = edition_grades(edition)
+        for row in rows:
+            row.current_evaluation = frozen.get(row.pk)
     if filters.narrowing and not any(row.matches for row in rows):
         check_known(filters, report=report)
     return rows
