@@ -476,15 +476,12 @@ def recommendation_page_context(
         timeline.append(preview)
         timeline.sort(key=lambda evaluation: _history_key(evaluation, now))
 
-    evaluators: list = []
-    evaluator_index: dict[int | None, int] = {}
+    # Evaluators in the order they first graded it; each keeps its marker on every page.
+    evaluators: dict[int | None, Any] = {}
     latest_by_evaluator: dict[int | None, Evaluation] = {}
     previous = None
     for evaluation in timeline:
-        if evaluation.evaluator_id not in evaluator_index:
-            evaluator_index[evaluation.evaluator_id] = len(evaluators)
-            evaluators.append(evaluation.evaluator)
-        evaluation.marker_index = evaluator_index[evaluation.evaluator_id]
+        evaluators.setdefault(evaluation.evaluator_id, evaluation.evaluator)
         evaluation.change = describe_change(
             previous.grade.score if previous else None, evaluation.grade.score
         )
@@ -492,13 +489,15 @@ def recommendation_page_context(
         evaluation.narrative_html = render_markdown(evaluation.narrative)
         latest_by_evaluator[evaluation.evaluator_id] = evaluation
         previous = evaluation
+    markers = charts.evaluator_markers(evaluators)
     for evaluation in timeline:
+        evaluation.marker_index = markers[evaluation.evaluator_id]
         evaluation.marker = charts.marker_svg(evaluation.marker_index, evaluation.grade.colour)
 
     current = timeline[-1] if timeline else None
     chart = (
         charts.grade_history_chart(
-            timeline, grades, start=report.published_on, evaluator_index=evaluator_index
+            timeline, grades, start=report.published_on, evaluator_markers=markers
         )
         if timeline
         else ""
@@ -514,17 +513,14 @@ def recommendation_page_context(
         "newest_first": list(reversed(timeline)),
         "current": current,
         "chart": chart,
+        # Each evaluator's marker in the colour of its latest grade, as the chart draws it.
         "evaluator_legend": [
-            (charts.marker_svg(index, charts.MUTED), evaluator)
-            for index, evaluator in enumerate(evaluators)
+            (latest_by_evaluator[evaluator_id].marker, evaluator)
+            for evaluator_id, evaluator in evaluators.items()
         ]
         if len(evaluators) > 1
         else [],
-        "side_by_side": sorted(
-            latest_by_evaluator.values(), key=lambda e: evaluator_index[e.evaluator_id]
-        )
-        if len(latest_by_evaluator) > 1
-        else [],
+        "side_by_side": list(latest_by_evaluator.values()) if len(latest_by_evaluator) > 1 else [],
         "related": queries.related_recommendations(recommendation),
         "editions": queries.recommendation_editions(recommendation),
         "preview": preview is not None,

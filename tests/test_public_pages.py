@@ -217,7 +217,8 @@ def test_recommendation_page_draws_the_grade_over_time(demo, client):
     assert chart.count("<title>") == 2  # one mark per published evaluation
     assert "<title>2004-04-26: Substantial progress (Balbina Hwang" in chart
     assert "<title>2008-01-15: Slow progress (Scorecard editors (sample))</title>" in chart
-    table = chart[chart.index('<div class="visually-hidden">') :]
+    # The same history as a table, for everyone, behind a "Show as table" disclosure.
+    table = html[html.index('<details class="chart-table">') :]
     rows = re.findall(r"<tr><th scope=\"row\">([^<]+)</th><td>([^<]+)</td>", table)
     assert rows == [
         ("April 26, 2004", "Substantial progress"),
