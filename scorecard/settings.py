@@ -7,13 +7,14 @@ Variables: DATABASE_URL, DJANGO_SECRET_KEY, DJANGO_DEBUG, DJANGO_ALLOWED_HOSTS (
 import datetime
 import warnings
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from corsheaders.defaults import default_headers as cors_default_headers
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
-from scorecard.env import env_bool, env_int, env_list, env_rate, env_str
+from scorecard.env import env_bool, env_int, env_list, env_rate, env_site_url, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -33,6 +34,12 @@ ALLOWED_HOSTS = env_list(
     "DJANGO_ALLOWED_HOSTS",
     default=["localhost", "127.0.0.1", "[::1]"],
 )
+
+# The canonical address of the site (scheme and host, e.g. https://scorecard.example.org):
+# absolute links in feeds, exports and the embed code use it, and the feeds' permanent ids
+# are tag: URIs under its host name (scorecard/links.py). Unset: the request's host.
+SITE_URL = env_site_url("DJANGO_SITE_URL")
+SITE_TAG_AUTHORITY = urlsplit(SITE_URL).hostname if SITE_URL else "localhost"
 
 # HTTPS. On by default outside debug mode; `manage.py check --deploy` passes with these.
 # Behind a proxy that terminates TLS, set DJANGO_TLS_PROXY_HEADER=1 so Django trusts its

@@ -26,6 +26,7 @@ from django.utils.cache import get_conditional_response, patch_cache_control
 from django.views.decorators.http import condition, require_safe
 
 from scorecard import charts
+from scorecard.links import absolute_url
 from tracker import queries
 from tracker.markdown import render_markdown
 from tracker.models import (
@@ -543,9 +544,11 @@ def recommendation_page(request: HttpRequest, report: str, code: str) -> HttpRes
     if code != code.lower():
         return redirect("recommendation", report=report, code=code.lower(), permanent=True)
     recommendation = get_recommendation(report, code)
-    return render(
-        request, "scorecard/recommendation.html", recommendation_page_context(recommendation)
-    )
+    context = recommendation_page_context(recommendation)
+    # The embed code names the canonical site, whichever host name the page was read under.
+    context["embed_page_url"] = absolute_url(request, request.path)
+    context["embed_badge_url"] = absolute_url(request, context["badge_path"])
+    return render(request, "scorecard/recommendation.html", context)
 
 
 @public
