@@ -633,9 +633,9 @@ def edition_compare(request: HttpRequest, edition: str, other: str) -> HttpRespo
     for slug in (edition, other):
         if slug not in found:
             raise NotFound(f"There is no published edition “{slug}”.")
+    # An edition compared with itself is a comparison too (everything unchanged), as the
+    # API answers it; the page says so and offers the real comparisons.
     before, after = found[edition], found[other]
-    if before.pk == after.pk:
-        raise BadParameter("edition", "Choose two different editions to compare.")
     if before.report_id != after.report_id:
         raise BadParameter(
             "edition",
@@ -661,6 +661,7 @@ def edition_compare(request: HttpRequest, edition: str, other: str) -> HttpRespo
             "report": report,
             "before": before,
             "after": after,
+            "same_edition": before.pk == after.pk,
             "diff": diff,
             "groups": groups,
             "grades": grades,

@@ -353,6 +353,31 @@ def test_compare_the_other_way_round_swaps_improved_and_declined(demo, client):
     assert row_codes(section(html, "declined")) == ["SEC-5", "SEC-7", "OKI-1", "DIP-1", "DIP-6"]
 
 
+def test_an_edition_compared_with_itself_is_all_unchanged_on_the_page_and_the_api(demo, client):
+    url = "/editions/2004-report-card/compare/2004-report-card/"
+    page = client.get(url)
+    api = client.get(f"/api/v1{url}")
+
+    assert page.status_code == 200
+    assert api.status_code == 200
+    assert "This compares 2004 report card with itself, so every grade is unchanged." in page.text
+    assert api.json()["counts"] == {
+        "improved": 0,
+        "declined": 0,
+        "unchanged": 25,
+        "newly_graded": 0,
+        "no_longer_graded": 0,
+        "never_graded": 0,
+    }
+    assert sorted(row_codes(section(page.text, "unchanged"))) == sorted(
+        change["recommendation"]["code"] for change in api.json()["changes"]
+    )
+    assert 'id="improved"' not in page.text
+    # The way out leads to a real comparison, not back to this page.
+    assert 'href="#other-comparisons"' in page.text
+    assert "/editions/2004-report-card/compare/2008-evidence-review/" in page.text
+
+
 def test_compare_refuses_editions_of_different_reports(demo, client):
     other = factories.make_report("other", demo.grade_scale)
     rec = factories.make_recommendation(other)
