@@ -336,10 +336,21 @@ def _text_width(text: str) -> float:
     return width
 
 
+BADGE_HEIGHT = 20
+
+
+def _badge_halves(left: str, right: str) -> tuple[int, int]:
+    return round(_text_width(left) + 14), round(_text_width(right) + 14)
+
+
+def badge_width(left: str, right: str) -> int:
+    """How wide `badge(left, right, ...)` is, in pixels (its height is BADGE_HEIGHT)."""
+    return sum(_badge_halves(left, right))
+
+
 def badge(left: str, right: str, colour: str, *, title: str) -> str:
     """A two-part badge ("SEC-2 | Ongoing progress") as a standalone SVG document."""
-    left_width = round(_text_width(left) + 14)
-    right_width = round(_text_width(right) + 14)
+    left_width, right_width = _badge_halves(left, right)
     width = left_width + right_width
     return str(
         format_html(

@@ -526,7 +526,15 @@ def recommendation_page_context(
         "editions": queries.recommendation_editions(recommendation),
         "preview": preview is not None,
         "badge_path": reverse("recommendation-badge", args=[report.slug, recommendation.slug]),
+        # The badge's size, so the page does not shift when the image arrives.
+        "badge_width": charts.badge_width(
+            recommendation.code, current.grade.label if current else UNGRADED_BADGE_LABEL
+        ),
+        "badge_height": charts.BADGE_HEIGHT,
     }
+
+
+UNGRADED_BADGE_LABEL = "not yet graded"
 
 
 def get_recommendation(report: str, code: str, *, with_topics: bool = True) -> Recommendation:
@@ -559,7 +567,7 @@ def recommendation_badge(request: HttpRequest, report: str, code: str) -> HttpRe
         queries.with_current_grade(Recommendation.objects.filter(pk=recommendation.pk))
     )[0].current_evaluation
     if current is None:
-        label, colour = "not yet graded", "#5a6270"
+        label, colour = UNGRADED_BADGE_LABEL, "#5a6270"
         title = f"{recommendation.code}: not yet graded"
     else:
         label, colour = current.grade.label, current.grade.colour

@@ -516,3 +516,13 @@ def test_the_public_page_never_shows_that_draft(demo, client):
     html = client.get(f"{SCORECARD}sec-3/").text
     assert "Draft narrative" not in html
     assert "Preview" not in html
+
+
+@pytest.mark.parametrize("code", ["sec-7", "new-1"])
+def test_the_badge_image_on_the_page_has_the_badges_own_size(demo, client, code):
+    factories.make_recommendation(demo, code="NEW-1")  # never graded
+    html = client.get(f"{SCORECARD}{code}/").text
+    svg = client.get(f"{SCORECARD}{code}/badge.svg").text
+
+    size = re.search(r'<img src="[^"]*badge.svg" width="(\d+)" height="(\d+)"', html).groups()
+    assert size == re.search(r'<svg [^>]*width="(\d+)" height="(\d+)"', svg).groups()
