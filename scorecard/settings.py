@@ -86,6 +86,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Below whitenoise (static files come precompressed); compresses the rest where safe.
+    "scorecard.compression.CompressionMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "corsheaders.middleware.CorsMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -202,13 +204,17 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
+# Static files under names that carry a hash of their content (site.3f2a9c….css), served
+# precompressed and cached for a year (immutable): a changed file gets a new name. Needs
+# `collectstatic` (the Docker image runs it; so does the test suite, tests/conftest.py);
+# in debug mode (`make run`) pages name the files as they are and nothing is collected.
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
-# Serve straight from the apps' static folders when collectstatic has not been run
-# (development, tests); production images run collectstatic.
-WHITENOISE_USE_FINDERS = not STATIC_ROOT.exists()
+# In debug mode, serve straight from the apps' static folders, as they are edited.
+WHITENOISE_USE_FINDERS = DEBUG or not STATIC_ROOT.exists()
+WHITENOISE_AUTOREFRESH = DEBUG
 if WHITENOISE_USE_FINDERS:
     warnings.filterwarnings("ignore", message="No directory at: .*staticfiles")
 
