@@ -35,8 +35,16 @@ $(CHECKERS): package.json package-lock.json
 
 checkers: $(CHECKERS)
 
-## make run: install, migrate the SQLite database, load the demo scorecard once, serve.
-run: $(RUNTIME)
+# Development settings for manage.py in any terminal of the checkout (manage.py reads them;
+# the environment wins; never the web server's settings). Ignored by git and Docker.
+local.env:
+	@printf '%s\n' '# Written by `make run`: development settings that manage.py reads.' \
+	  'DJANGO_DEBUG=1' > $@
+	@echo "Wrote $@ (DJANGO_DEBUG=1 for manage.py in this checkout)"
+
+## make run: install, migrate the SQLite database, load the demo scorecard once, serve on
+## HOST:PORT (default 127.0.0.1:8000, e.g. make run PORT=8080).
+run: $(RUNTIME) local.env
 	DJANGO_DEBUG=1 $(BIN)/python manage.py migrate --noinput
 	DJANGO_DEBUG=1 $(BIN)/python manage.py import_scorecard --if-empty fixtures/*.yaml
 	@echo "Serving the scorecard on http://$(HOST):$(PORT)/ (editors: http://$(HOST):$(PORT)/admin/)"
@@ -100,4 +108,4 @@ restore: $(RUNTIME)
 	$(BIN)/python manage.py restore_database $(FILE)
 
 clean:
-	rm -rf $(VENV) node_modules db.sqlite3 db.sqlite3-* staticfiles test-artifacts .pytest_cache .ruff_cache
+	rm -rf $(VENV) node_modules local.env db.sqlite3 db.sqlite3-* staticfiles test-artifacts .pytest_cache .ruff_cache
