@@ -15,7 +15,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
 
-from scorecard.links import absolute_url, tag_uri
+from scorecard.links import canonical, tag_uri
 from scorecard.views import describe_change, get_report
 from tracker import queries
 from tracker.markdown import render_markdown
@@ -41,11 +41,6 @@ class _AtomFeed(Atom1Feed):
 class GradeChangesFeed(Feed):
     feed_type = _AtomFeed
 
-    def __call__(self, request, *args, **kwargs):
-        # The links need the request (for its host when no site URL is configured).
-        self._request = request
-        return super().__call__(request, *args, **kwargs)
-
     def get_object(self, request, report: str | None = None) -> Report | None:
         return get_report(report) if report is not None else None
 
@@ -66,11 +61,11 @@ class GradeChangesFeed(Feed):
 
     def link(self, report: Report | None) -> str:
         path = reverse("report", args=[report.slug]) if report else reverse("home")
-        return absolute_url(self._request, path)
+        return canonical(path)
 
     def feed_url(self, report: Report | None) -> str:
         path = reverse("report-feed", args=[report.slug]) if report else reverse("feed")
-        return absolute_url(self._request, path)
+        return canonical(path)
 
     def items(self, report: Report | None) -> list[Evaluation]:
         evaluations = queries.grade_changes(report=report, limit=FEED_LENGTH)
@@ -104,7 +99,7 @@ class GradeChangesFeed(Feed):
     def item_link(self, evaluation: Evaluation) -> str:
         recommendation = evaluation.recommendation
         path = reverse("recommendation", args=[recommendation.report.slug, recommendation.slug])
-        return absolute_url(self._request, f"{path}#evaluation-{evaluation.pk}")
+        return canonical(f"{path}#evaluation-{evaluation.pk}")
 
     def item_guid(self, evaluation: Evaluation) -> str:
         return tag_uri(f"evaluation/{evaluation.pk}")

@@ -16,6 +16,12 @@ def absolute_url(request: HttpRequest, path: str) -> str:
     return request.build_absolute_uri(path)
 
 
+def canonical(path: str) -> str:
+    """`path` on the canonical site when one is configured; else as it is, for the caller
+    to complete with the request's host (as Django's syndication framework does)."""
+    return settings.SITE_URL + path if settings.SITE_URL else path
+
+
 def tag_uri(specific: str) -> str:
     """A permanent Atom id (RFC 4151 `tag:` URI): it never depends on the request's host.
 
