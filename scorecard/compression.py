@@ -13,6 +13,7 @@ If-Match compares strongly.
 
 from django.http import HttpRequest, HttpResponse
 from django.middleware.gzip import GZipMiddleware
+from django.utils.cache import patch_vary_headers
 
 _WRITES = {"PUT", "PATCH", "DELETE"}
 
@@ -39,4 +40,7 @@ class CompressionMiddleware(GZipMiddleware):
     def process_response(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
         if may_carry_a_secret(request, response) or needs_a_strong_etag(response):
             return response
+        # Whether or not this one is compressed (a 304, a short body), its 200 may be: the
+        # same Vary on all of them, as RFC 9110 asks of a 304.
+        patch_vary_headers(response, ("Accept-Encoding",))
         return super().process_response(request, response)
