@@ -35,7 +35,7 @@ class _AtomFeed(Atom1Feed):
     def latest_post_date(self) -> datetime.datetime:
         if self.items:
             return super().latest_post_date()
-        return self.feed["empty_updated"]
+        return self.feed["empty_updated"]()
 
 
 class GradeChangesFeed(Feed):
@@ -48,7 +48,8 @@ class GradeChangesFeed(Feed):
         return tag_uri(f"report/{report.slug}/feed" if report else "feed")
 
     def feed_extra_kwargs(self, report: Report | None) -> dict:
-        return {"empty_updated": _last_change(report)}
+        # Asked for only when the feed has no entry: no query otherwise.
+        return {"empty_updated": lambda: _last_change(report)}
 
     def title(self, report: Report | None) -> str:
         if report is None:
