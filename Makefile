@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST := $(BIN)/python -m pytest
 
-.PHONY: run test test-sqlite test-postgres fuzz soak bench lint format install browser backup restore clean
+.PHONY: run test test-sqlite test-postgres fuzz soak bench lint format install browser checkers backup restore clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -24,25 +24,44 @@ $(DEV): requirements.txt requirements-dev.txt $(RUNTIME)
 
 install: $(RUNTIME)
 
-## make run: install, migrate the SQLite database, load the demo scorecard once, serve.
-run: $(RUNTIME)
+# The page checkers the suite runs (package.json, pinned by package-lock.json): the Nu HTML
+# Checker (vnu-jar, run on the machine's Java) and axe-core (injected by the browser tests).
+# Install scripts are skipped: vnu-jar's would fetch a Java runtime, the machine has one.
+CHECKERS := node_modules/.checkers-installed
+$(CHECKERS): package.json package-lock.json
+	@bin/ensure-checkers
+	npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	touch $@
+
+checkers: $(CHECKERS)
+
+# Development settings for manage.py in any terminal of the checkout (manage.py reads them;
+# the environment wins; never the web server's settings). Ignored by git and Docker.
+local.env:
+	@printf '%s\n' '# Written by `make run`: development settings that manage.py reads.' \
+	  'DJANGO_DEBUG=1' > $@
+	@echo "Wrote $@ (DJANGO_DEBUG=1 for manage.py in this checkout)"
+
+## make run: install, migrate the SQLite database, load the demo scorecard once, serve on
+## HOST:PORT (default 127.0.0.1:8000, e.g. make run PORT=8080).
+run: $(RUNTIME) local.env
 	DJANGO_DEBUG=1 $(BIN)/python manage.py migrate --noinput
 	DJANGO_DEBUG=1 $(BIN)/python manage.py import_scorecard --if-empty fixtures/*.yaml
 	@echo "Serving the scorecard on http://$(HOST):$(PORT)/ (editors: http://$(HOST):$(PORT)/admin/)"
 	DJANGO_DEBUG=1 $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 ## make test: install, then the whole suite on SQLite and again on a private PostgreSQL.
-test: $(DEV) browser
+test: $(DEV) browser checkers
 	@echo "==> Test suite on SQLite"
 	$(PYTEST)
 	@echo "==> Test suite on PostgreSQL"
 	bin/with-postgres -- $(PYTEST)
 
-test-sqlite: $(DEV) browser
+test-sqlite: $(DEV) browser checkers
 	@echo "==> Test suite on SQLite"
 	$(PYTEST)
 
-test-postgres: $(DEV) browser
+test-postgres: $(DEV) browser checkers
 	@echo "==> Test suite on PostgreSQL"
 	bin/with-postgres -- $(PYTEST)
 
@@ -92,4 +111,4 @@ restore: $(RUNTIME)
 	$(BIN)/python manage.py restore_database $(FILE)
 
 clean:
-	rm -rf $(VENV) db.sqlite3 db.sqlite3-* staticfiles test-artifacts .pytest_cache .ruff_cache
+	rm -rf $(VENV) node_modules local.env db.sqlite3 db.sqlite3-* staticfiles test-artifacts .pytest_cache .ruff_cache

@@ -8,7 +8,7 @@ table or a list), so the drawings are hidden from assistive technology.
 """
 
 import datetime
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from django.utils.html import format_html, format_html_join
@@ -87,11 +87,49 @@ MARKERS = (
         '<polygon points="0,-9 9,0 0,9 -9,0" fill="{fill}" stroke="#fff" stroke-width="2"/>',
     ),
     ("triangle", '<polygon points="0,-9 8,6 -8,6" fill="{fill}" stroke="#fff" stroke-width="2"/>'),
+    (
+        "inverted triangle",
+        '<polygon points="0,9 8,-6 -8,-6" fill="{fill}" stroke="#fff" stroke-width="2"/>',
+    ),
+    (
+        "cross",
+        '<polygon points="-3,-8 3,-8 3,-3 8,-3 8,3 3,3 3,8 -3,8 -3,3 -8,3 -8,-3 -3,-3" '
+        'fill="{fill}" stroke="#fff" stroke-width="1.5"/>',
+    ),
+    (
+        "star",
+        '<polygon points="0,-9 2.6,-3.3 8.6,-2.8 4.1,1.3 5.3,7.3 0,4.3 -5.3,7.3 -4.1,1.3 '
+        '-8.6,-2.8 -2.6,-3.3" fill="{fill}" stroke="#fff" stroke-width="1.5"/>',
+    ),
+    (
+        "pentagon",
+        '<polygon points="0,-8 7.6,-2.5 4.7,6.5 -4.7,6.5 -7.6,-2.5" fill="{fill}" '
+        'stroke="#fff" stroke-width="2"/>',
+    ),
 )
 
 
+def evaluator_markers(evaluator_ids: Iterable[int | None]) -> dict[int | None, int]:
+    """Each evaluator's marker (an index into MARKERS), chosen by the evaluator's id.
+
+    So an evaluator has the same shape on every page it appears on, whoever else graded
+    the recommendation. Only when two evaluators of one chart would share a shape (ids
+    eight apart, which takes more evaluators than the shapes) does the later one take the
+    next free shape on that chart.
+    """
+    markers: dict[int | None, int] = {}
+    for evaluator_id in sorted(set(evaluator_ids), key=lambda pk: pk or 0):
+        index = ((evaluator_id or 1) - 1) % len(MARKERS)
+        taken = set(markers.values())
+        if len(taken) < len(MARKERS):
+            while index in taken:
+                index = (index + 1) % len(MARKERS)
+        markers[evaluator_id] = index
+    return markers
+
+
 def marker_svg(index: int, fill: str, *, size: int = 20) -> SafeString:
-    """A small standalone marker, for the chart's legend."""
+    """A small standalone marker, for the chart's legend and the evaluations beside it."""
     half = size / 2
     return format_html(
         '<svg class="marker" width="{}" height="{}" viewBox="{} {} {} {}" aria-hidden="true" '
@@ -115,9 +153,21 @@ def marker_name(index: int) -> str:
     return MARKERS[index % len(MARKERS)][0]
 
 
-ROW = 36  # pixels per grade level
+# Pixels per grade level and above the first level; site.css sizes the level labels'
+# column (.chart-levels) with the same numbers, so keep the two in step.
+ROW = 36
 TOP = 14
 AXIS = 30
+# Year ticks come at one of these intervals, the smallest that keeps a dozen at most.
+YEAR_STEPS = (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000)
+
+
+def _shifted(day: datetime.date, days: float) -> datetime.date:
+    """`day` moved by `days`, stopping at the first and last dates Python can hold."""
+    try:
+        return day + datetime.timedelta(days=days)
+    except OverflowError:
+        return datetime.date.max if days > 0 else datetime.date.min
 
 
 def grade_history_chart(
@@ -125,13 +175,16 @@ def grade_history_chart(
     grades: Sequence[Grade],
     *,
     start: datetime.date,
-    evaluator_index: dict[int, int],
+    evaluator_markers: dict[int | None, int],
     end: datetime.date | None = None,
 ) -> SafeString:
     """The grade over time: one row per level (best on top), a step line through the grades
     in force, and a marker per published evaluation (its shape tells the evaluator).
 
-    `evaluations` are in history order; `start` is usually the report's publication date.
+    The level names stand in their own column left of the drawing, so no line ever runs
+    through them, wherever the data starts. `evaluations` are in history order; `start` is
+    usually the report's publication date. Any date Python can hold is drawn (the axis
+    stretches to fit, its ticks spaced to stay readable).
     """
     levels = sorted(grades, key=lambda grade: -grade.score)
     row_of = {grade.pk: index for index, grade in enumerate(levels)}
@@ -141,8 +194,8 @@ def grade_history_chart(
     last = max([*dates, end or start])
     span = max((last - first).days, 365)
     pad = span * 0.06
-    lo = first - datetime.timedelta(days=pad)
-    hi = last + datetime.timedelta(days=pad * 1.5)
+    lo = _shifted(first, -pad)
+    hi = _shifted(last, pad * 1.5)
     total = (hi - lo).days
 
     def x(day: datetime.date) -> str:
@@ -152,7 +205,6 @@ def grade_history_chart(
         return TOP + ROW * row_of[grade_id] + ROW / 2
 
     parts: list[str] = []
-    labels: list[str] = []
     for grade in levels:
         cy = y(grade.pk)
         parts.append(
@@ -163,19 +215,10 @@ def grade_history_chart(
                 GRID,
             )
         )
-        # Drawn over the lines with a white halo, so no line crosses the words.
-        labels.append(
-            format_html(
-                '<text x="0" y="{}" class="chart-level" fill="{}" stroke="#fff" '
-                'stroke-width="4" stroke-linejoin="round" paint-order="stroke">{}</text>',
-                cy - 6,
-                MUTED,
-                grade.label,
-            )
-        )
     axis_y = TOP + ROW * len(levels) + 4
-    years = list(range(lo.year + 1, hi.year + 1))
-    step = 1 if len(years) <= 12 else (2 if len(years) <= 24 else 5)
+    first_year = lo.year + 1 if lo > datetime.date(lo.year, 1, 1) else lo.year
+    years = range(first_year, hi.year + 1)
+    step = next((s for s in YEAR_STEPS if len(years) / s <= 12), YEAR_STEPS[-1])
     shown = [year for year in years if year % step == 0]
     for index, year in enumerate(shown):
         tick = datetime.date(year, 1, 1)
@@ -236,7 +279,6 @@ def grade_history_chart(
                     INK,
                 )
             )
-    parts.extend(labels)
     for evaluation in evaluations:
         parts.append(
             format_html(
@@ -244,15 +286,19 @@ def grade_history_chart(
                 "<title>{}: {} ({})</title></svg>",
                 x(evaluation.as_of),
                 y(evaluation.grade_id),
-                _marker(evaluator_index.get(evaluation.evaluator_id, 0), evaluation.grade.colour),
+                _marker(evaluator_markers.get(evaluation.evaluator_id, 0), evaluation.grade.colour),
                 evaluation.as_of.isoformat(),
                 evaluation.grade.label,
                 evaluation.evaluator.name,
             )
         )
+    level_names = format_html_join("", "<li>{}</li>", ((grade.label,) for grade in levels))
     return format_html(
-        '<svg class="history-chart" width="100%" height="{}" aria-hidden="true" '
-        'focusable="false">{}</svg>',
+        '<div class="history-chart-frame" aria-hidden="true">'
+        '<ol class="chart-levels">{}</ol>'
+        '<svg class="history-chart" width="100%" height="{}" focusable="false">{}</svg>'
+        "</div>",
+        level_names,
         height,
         mark_safe("".join(parts)),  # noqa: S308 -- each part was built with format_html
     )
@@ -290,10 +336,21 @@ def _text_width(text: str) -> float:
     return width
 
 
+BADGE_HEIGHT = 20
+
+
+def _badge_halves(left: str, right: str) -> tuple[int, int]:
+    return round(_text_width(left) + 14), round(_text_width(right) + 14)
+
+
+def badge_width(left: str, right: str) -> int:
+    """How wide `badge(left, right, ...)` is, in pixels (its height is BADGE_HEIGHT)."""
+    return sum(_badge_halves(left, right))
+
+
 def badge(left: str, right: str, colour: str, *, title: str) -> str:
     """A two-part badge ("SEC-2 | Ongoing progress") as a standalone SVG document."""
-    left_width = round(_text_width(left) + 14)
-    right_width = round(_text_width(right) + 14)
+    left_width, right_width = _badge_halves(left, right)
     width = left_width + right_width
     return str(
         format_html(

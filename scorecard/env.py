@@ -5,6 +5,7 @@ is an error on the first request, not a silently different configuration.
 """
 
 import os
+from urllib.parse import urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -67,3 +68,31 @@ def env_rate(name: str, default: str) -> str:
             f"(periods: {', '.join(_RATE_PERIODS)})."
         )
     return f"{int(count)}/{period}"
+
+
+def env_site_url(name: str) -> str:
+    """A site's base URL, `https://host` or `https://host:port`; "" when unset or empty."""
+    value = (os.environ.get(name) or "").strip()
+    if not value:
+        return ""
+    try:
+        parts = urlsplit(value)
+        valid = parts.port is None or parts.port > 0  # a port that is no number raises
+    except ValueError:
+        valid = False
+    else:
+        valid = (
+            valid
+            and parts.scheme in ("http", "https")
+            and bool(parts.hostname)
+            and parts.path in ("", "/")
+            and not parts.query
+            and not parts.fragment
+            and not parts.username
+        )
+    if not valid:
+        raise ImproperlyConfigured(
+            f"{name}={value!r} is not a site address: write it as https://host (or "
+            "https://host:port), without a path."
+        )
+    return f"{parts.scheme}://{parts.netloc}"

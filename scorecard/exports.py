@@ -34,6 +34,7 @@ from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.urls import reverse
 
 from scorecard.api import shapes
+from scorecard.links import absolute_url
 from scorecard.views import (
     BadParameter,
     get_report,
@@ -377,8 +378,8 @@ def _scorecard_rows(
     topics = queries.recommendation_topics(report)
     for recommendation in recommendations:
         recommendation.topic_slugs = [topic.slug for topic in topics.get(recommendation.pk, [])]
-        recommendation.url = request.build_absolute_uri(
-            reverse("recommendation", args=[report.slug, recommendation.slug])
+        recommendation.url = absolute_url(
+            request, reverse("recommendation", args=[report.slug, recommendation.slug])
         )
     return recommendations, filters.as_of, edition
 
@@ -448,7 +449,7 @@ def scorecard_json(request: HttpRequest, report: str) -> HttpResponse:
             "short_name": report.short_name,
             "title": report.title,
             "published_on": _date(report.published_on),
-            "url": request.build_absolute_uri(reverse("report", args=[report.slug])),
+            "url": absolute_url(request, reverse("report", args=[report.slug])),
         },
         "as_of": _date(as_of),
         "edition": {

@@ -2,29 +2,54 @@
 
 An entry is a published evaluation: the grade it gives, the grade before it, the
 evaluator, the narrative and the evidence, linked to the recommendation's page.
+
+Ids are permanent (RFC 4287): `tag:` URIs that name the evaluation, never the host name a
+request came in under; links use the canonical site URL when one is configured.
 """
 
 import datetime
 
 from django.contrib.syndication.views import Feed
-from django.db.models import prefetch_related_objects
+from django.db.models import Max, prefetch_related_objects
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
 
+from scorecard.links import canonical, tag_uri
 from scorecard.views import describe_change, get_report
 from tracker import queries
 from tracker.markdown import render_markdown
 from tracker.models import Evaluation, Report
 
 FEED_LENGTH = 50
+# The site's feed before any evaluation exists has not changed since the epoch.
+NOTHING_YET = datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
+
+
+class _AtomFeed(Atom1Feed):
+    """Atom whose `<updated>`, for a feed without entries, is a time of the data.
+
+    Django's says "now", so an empty feed would seem to change on every request.
+    """
+
+    def latest_post_date(self) -> datetime.datetime:
+        if self.items:
+            return super().latest_post_date()
+        return self.feed["empty_updated"]()
 
 
 class GradeChangesFeed(Feed):
-    feed_type = Atom1Feed
+    feed_type = _AtomFeed
 
     def get_object(self, request, report: str | None = None) -> Report | None:
         return get_report(report) if report is not None else None
+
+    def feed_guid(self, report: Report | None) -> str:
+        return tag_uri(f"report/{report.slug}/feed" if report else "feed")
+
+    def feed_extra_kwargs(self, report: Report | None) -> dict:
+        # Asked for only when the feed has no entry: no query otherwise.
+        return {"empty_updated": lambda: _last_change(report)}
 
     def title(self, report: Report | None) -> str:
         if report is None:
@@ -36,10 +61,12 @@ class GradeChangesFeed(Feed):
         return f"Each grade published for {what}, newest first, with its evidence."
 
     def link(self, report: Report | None) -> str:
-        return reverse("report", args=[report.slug]) if report else reverse("home")
+        path = reverse("report", args=[report.slug]) if report else reverse("home")
+        return canonical(path)
 
     def feed_url(self, report: Report | None) -> str:
-        return reverse("report-feed", args=[report.slug]) if report else reverse("feed")
+        path = reverse("report-feed", args=[report.slug]) if report else reverse("feed")
+        return canonical(path)
 
     def items(self, report: Report | None) -> list[Evaluation]:
         evaluations = queries.grade_changes(report=report, limit=FEED_LENGTH)
@@ -73,7 +100,12 @@ class GradeChangesFeed(Feed):
     def item_link(self, evaluation: Evaluation) -> str:
         recommendation = evaluation.recommendation
         path = reverse("recommendation", args=[recommendation.report.slug, recommendation.slug])
-        return f"{path}#evaluation-{evaluation.pk}"
+        return canonical(f"{path}#evaluation-{evaluation.pk}")
+
+    def item_guid(self, evaluation: Evaluation) -> str:
+        return tag_uri(f"evaluation/{evaluation.pk}")
+
+    item_guid_is_permalink = False
 
     def item_pubdate(self, evaluation: Evaluation) -> datetime.datetime:
         return evaluation.published_at
@@ -86,3 +118,20 @@ class GradeChangesFeed(Feed):
 
     def item_categories(self, evaluation: Evaluation) -> list[str]:
         return [evaluation.grade.label, evaluation.recommendation.report.short_name]
+
+
+def _last_change(report: Report | None) -> datetime.datetime:
+    """When the evaluations an empty feed draws from last changed (a withdrawal is a change).
+
+    Before any evaluation exists: the report's publication date, or the epoch for the
+    site's feed. Either way a time of the data, the same on every request.
+    """
+    evaluations = Evaluation.objects.all()
+    if report is not None:
+        evaluations = evaluations.filter(recommendation__report=report)
+    latest = evaluations.aggregate(latest=Max("updated_at"))["latest"]
+    if latest is not None:
+        return latest
+    if report is not None:
+        return datetime.datetime.combine(report.published_on, datetime.time(), datetime.UTC)
+    return NOTHING_YET

@@ -7,13 +7,14 @@ Variables: DATABASE_URL, DJANGO_SECRET_KEY, DJANGO_DEBUG, DJANGO_ALLOWED_HOSTS (
 import datetime
 import warnings
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from corsheaders.defaults import default_headers as cors_default_headers
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
-from scorecard.env import env_bool, env_int, env_list, env_rate, env_str
+from scorecard.env import env_bool, env_int, env_list, env_rate, env_site_url, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -33,6 +34,12 @@ ALLOWED_HOSTS = env_list(
     "DJANGO_ALLOWED_HOSTS",
     default=["localhost", "127.0.0.1", "[::1]"],
 )
+
+# The canonical address of the site (scheme and host, e.g. https://scorecard.example.org):
+# absolute links in feeds, exports and the embed code use it, and the feeds' permanent ids
+# are tag: URIs under its host name (scorecard/links.py). Unset: the request's host.
+SITE_URL = env_site_url("DJANGO_SITE_URL")
+SITE_TAG_AUTHORITY = urlsplit(SITE_URL).hostname if SITE_URL else "localhost"
 
 # HTTPS. On by default outside debug mode; `manage.py check --deploy` passes with these.
 # Behind a proxy that terminates TLS, set DJANGO_TLS_PROXY_HEADER=1 so Django trusts its
@@ -84,6 +91,8 @@ MIDDLEWARE = [
     # refused here, on every route (scorecard/middleware.py).
     "scorecard.middleware.RequestLimitsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Below whitenoise (static files come precompressed); compresses the rest where safe.
+    "scorecard.compression.CompressionMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "corsheaders.middleware.CorsMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -225,13 +234,17 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
+# Static files under names that carry a hash of their content (site.3f2a9c….css), served
+# precompressed and cached for a year (immutable): a changed file gets a new name. Needs
+# `collectstatic` (the Docker image runs it; so does the test suite, tests/conftest.py);
+# in debug mode (`make run`) pages name the files as they are and nothing is collected.
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
-# Serve straight from the apps' static folders when collectstatic has not been run
-# (development, tests); production images run collectstatic.
-WHITENOISE_USE_FINDERS = not STATIC_ROOT.exists()
+# In debug mode, serve straight from the apps' static folders, as they are edited.
+WHITENOISE_USE_FINDERS = DEBUG or not STATIC_ROOT.exists()
+WHITENOISE_AUTOREFRESH = DEBUG
 if WHITENOISE_USE_FINDERS:
     warnings.filterwarnings("ignore", message="No directory at: .*staticfiles")
 

@@ -22,6 +22,7 @@ from django.utils.cache import get_conditional_response, patch_cache_control
 from django.views.decorators.http import require_safe
 
 from scorecard import charts
+from scorecard.links import absolute_url
 from scorecard.public import PUBLIC_MAX_AGE, BadParameter, NotFound, public
 from scorecard.public import not_found as not_found  # handler404 names it here
 from tracker import queries
@@ -285,15 +286,12 @@ def recommendation_page_context(
         timeline.append(preview)
         timeline.sort(key=lambda evaluation: _history_key(evaluation, now))
 
-    evaluators: list = []
-    evaluator_index: dict[int | None, int] = {}
+    # Evaluators in the order they first graded it; each keeps its marker on every page.
+    evaluators: dict[int | None, Any] = {}
     latest_by_evaluator: dict[int | None, Evaluation] = {}
     previous = None
     for evaluation in timeline:
-        if evaluation.evaluator_id not in evaluator_index:
-            evaluator_index[evaluation.evaluator_id] = len(evaluators)
-            evaluators.append(evaluation.evaluator)
-        evaluation.marker_index = evaluator_index[evaluation.evaluator_id]
+        evaluators.setdefault(evaluation.evaluator_id, evaluation.evaluator)
         evaluation.change = describe_change(
             previous.grade.score if previous else None, evaluation.grade.score
         )
@@ -301,13 +299,15 @@ def recommendation_page_context(
         evaluation.narrative_html = render_markdown(evaluation.narrative)
         latest_by_evaluator[evaluation.evaluator_id] = evaluation
         previous = evaluation
+    markers = charts.evaluator_markers(evaluators)
     for evaluation in timeline:
+        evaluation.marker_index = markers[evaluation.evaluator_id]
         evaluation.marker = charts.marker_svg(evaluation.marker_index, evaluation.grade.colour)
 
     current = timeline[-1] if timeline else None
     chart = (
         charts.grade_history_chart(
-            timeline, grades, start=report.published_on, evaluator_index=evaluator_index
+            timeline, grades, start=report.published_on, evaluator_markers=markers
         )
         if timeline
         else ""
@@ -323,22 +323,27 @@ def recommendation_page_context(
         "newest_first": list(reversed(timeline)),
         "current": current,
         "chart": chart,
+        # Each evaluator's marker in the colour of its latest grade, as the chart draws it.
         "evaluator_legend": [
-            (charts.marker_svg(index, charts.MUTED), evaluator)
-            for index, evaluator in enumerate(evaluators)
+            (latest_by_evaluator[evaluator_id].marker, evaluator)
+            for evaluator_id, evaluator in evaluators.items()
         ]
         if len(evaluators) > 1
         else [],
-        "side_by_side": sorted(
-            latest_by_evaluator.values(), key=lambda e: evaluator_index[e.evaluator_id]
-        )
-        if len(latest_by_evaluator) > 1
-        else [],
+        "side_by_side": list(latest_by_evaluator.values()) if len(latest_by_evaluator) > 1 else [],
         "related": queries.related_recommendations(recommendation),
         "editions": queries.recommendation_editions(recommendation),
         "preview": preview is not None,
         "badge_path": reverse("recommendation-badge", args=[report.slug, recommendation.slug]),
+        # The badge's size, so the page does not shift when the image arrives.
+        "badge_width": charts.badge_width(
+            recommendation.code, current.grade.label if current else UNGRADED_BADGE_LABEL
+        ),
+        "badge_height": charts.BADGE_HEIGHT,
     }
+
+
+UNGRADED_BADGE_LABEL = "not yet graded"
 
 
 def get_recommendation(report: str, code: str, *, with_topics: bool = True) -> Recommendation:
@@ -356,9 +361,11 @@ def recommendation_page(request: HttpRequest, report: str, code: str) -> HttpRes
     if code != code.lower():
         return redirect("recommendation", report=report, code=code.lower(), permanent=True)
     recommendation = get_recommendation(report, code)
-    return render(
-        request, "scorecard/recommendation.html", recommendation_page_context(recommendation)
-    )
+    context = recommendation_page_context(recommendation)
+    # The embed code names the canonical site, whichever host name the page was read under.
+    context["embed_page_url"] = absolute_url(request, request.path)
+    context["embed_badge_url"] = absolute_url(request, context["badge_path"])
+    return render(request, "scorecard/recommendation.html", context)
 
 
 @public
@@ -369,7 +376,7 @@ def recommendation_badge(request: HttpRequest, report: str, code: str) -> HttpRe
         queries.with_current_grade(Recommendation.objects.filter(pk=recommendation.pk))
     )[0].current_evaluation
     if current is None:
-        label, colour = "not yet graded", "#5a6270"
+        label, colour = UNGRADED_BADGE_LABEL, "#5a6270"
         title = f"{recommendation.code}: not yet graded"
     else:
         label, colour = current.grade.label, current.grade.colour
@@ -443,9 +450,9 @@ def edition_compare(request: HttpRequest, edition: str, other: str) -> HttpRespo
     for slug in (edition, other):
         if slug not in found:
             raise NotFound(f"There is no published edition “{slug}”.")
+    # An edition compared with itself is a comparison too (everything unchanged), as the
+    # API answers it; the page says so and offers the real comparisons.
     before, after = found[edition], found[other]
-    if before.pk == after.pk:
-        raise BadParameter("edition", "Choose two different editions to compare.")
     if before.report_id != after.report_id:
         raise BadParameter(
             "edition",
@@ -471,6 +478,7 @@ def edition_compare(request: HttpRequest, edition: str, other: str) -> HttpRespo
             "report": report,
             "before": before,
             "after": after,
+            "same_edition": before.pk == after.pk,
             "diff": diff,
             "groups": groups,
             "grades": grades,

@@ -1,12 +1,28 @@
 from pathlib import Path
 
 import pytest
+from django.conf import settings
+from django.core.management import call_command
 
 from scorecard import response_cache
 from scorecard.api import throttling
 from tests import factories
 from tracker import services
 from tracker.models import Report
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _collected_static_files():
+    """Static files collected under their hashed names, as production serves them.
+
+    Collected again only when one of the site's own static files is newer than the
+    manifest (the packages' files change only with a new version, i.e. a new checkout).
+    """
+    manifest = Path(settings.STATIC_ROOT) / "staticfiles.json"
+    sources = Path(settings.BASE_DIR, "scorecard", "static").rglob("*")
+    newest = max(path.stat().st_mtime for path in sources if path.is_file())
+    if not manifest.exists() or manifest.stat().st_mtime < newest:
+        call_command("collectstatic", interactive=False, verbosity=0)
 
 
 @pytest.fixture(autouse=True)

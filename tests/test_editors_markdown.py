@@ -71,9 +71,37 @@ def test_html_typed_into_a_narrative_is_shown_as_text():
     )
 
 
-def test_a_javascript_link_keeps_its_words_but_loses_its_target():
-    assert render_markdown("[read this](javascript:alert(1))") == (
-        '<p><a rel="nofollow noopener noreferrer">read this</a></p>'
+def test_a_javascript_link_reads_as_its_plain_words():
+    # Not a dead "link" (an <a> without href, styled as a link, that goes nowhere).
+    assert render_markdown("See [read this](javascript:alert(1)) first.") == (
+        "<p>See read this first.</p>"
+    )
+
+
+def test_a_javascript_link_with_a_quoted_argument_leaves_no_stray_bracket():
+    # Markdown alone reads `alert('x')` as the address `alert(` titled "x", and leaves ")".
+    assert render_markdown("Do [**this**](javascript:alert('x')) now.") == (
+        "<p>Do <strong>this</strong> now.</p>"
+    )
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "[the plan](JavaScript:void(0))",
+        "[the plan](data:text/html,hi)",
+        "[the plan](vbscript:msgbox(1))",
+        "[the plan][r]\n\n[r]: javascript:alert(1)",
+    ],
+)
+def test_links_readers_cannot_follow_read_as_text(text):
+    assert render_markdown(text) == "<p>the plan</p>"
+
+
+def test_links_readers_can_follow_stay_links():
+    assert render_markdown("[a](https://en.wikipedia.org/wiki/A_(b)) [b](/reports/x/)") == (
+        '<p><a href="https://en.wikipedia.org/wiki/A_(b)" rel="nofollow noopener noreferrer">'
+        'a</a> <a href="/reports/x/" rel="nofollow noopener noreferrer">b</a></p>'
     )
 
 

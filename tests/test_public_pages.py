@@ -242,7 +242,8 @@ def test_recommendation_page_draws_the_grade_over_time(demo, client):
     assert chart.count("<title>") == 2  # one mark per published evaluation
     assert "<title>2004-04-26: Substantial progress (Balbina Hwang" in chart
     assert "<title>2008-01-15: Slow progress (Scorecard editors (sample))</title>" in chart
-    table = chart[chart.index('<div class="visually-hidden">') :]
+    # The same history as a table, for everyone, behind a "Show as table" disclosure.
+    table = html[html.index('<details class="chart-table">') :]
     rows = re.findall(r"<tr><th scope=\"row\">([^<]+)</th><td>([^<]+)</td>", table)
     assert rows == [
         ("April 26, 2004", "Substantial progress"),
@@ -375,6 +376,31 @@ def test_compare_the_other_way_round_swaps_improved_and_declined(demo, client):
     html = client.get("/editions/2008-evidence-review/compare/2004-report-card/").text
     assert row_codes(section(html, "improved")) == ["DIP-4"]
     assert row_codes(section(html, "declined")) == ["SEC-5", "SEC-7", "OKI-1", "DIP-1", "DIP-6"]
+
+
+def test_an_edition_compared_with_itself_is_all_unchanged_on_the_page_and_the_api(demo, client):
+    url = "/editions/2004-report-card/compare/2004-report-card/"
+    page = client.get(url)
+    api = client.get(f"/api/v1{url}")
+
+    assert page.status_code == 200
+    assert api.status_code == 200
+    assert "This compares 2004 report card with itself, so every grade is unchanged." in page.text
+    assert api.json()["counts"] == {
+        "improved": 0,
+        "declined": 0,
+        "unchanged": 25,
+        "newly_graded": 0,
+        "no_longer_graded": 0,
+        "never_graded": 0,
+    }
+    assert sorted(row_codes(section(page.text, "unchanged"))) == sorted(
+        change["recommendation"]["code"] for change in api.json()["changes"]
+    )
+    assert 'id="improved"' not in page.text
+    # The way out leads to a real comparison, not back to this page.
+    assert 'href="#other-comparisons"' in page.text
+    assert "/editions/2004-report-card/compare/2008-evidence-review/" in page.text
 
 
 def test_compare_refuses_editions_of_different_reports(demo, client):
@@ -515,3 +541,13 @@ def test_the_public_page_never_shows_that_draft(demo, client):
     html = client.get(f"{SCORECARD}sec-3/").text
     assert "Draft narrative" not in html
     assert "Preview" not in html
+
+
+@pytest.mark.parametrize("code", ["sec-7", "new-1"])
+def test_the_badge_image_on_the_page_has_the_badges_own_size(demo, client, code):
+    factories.make_recommendation(demo, code="NEW-1")  # never graded
+    html = client.get(f"{SCORECARD}{code}/").text
+    svg = client.get(f"{SCORECARD}{code}/badge.svg").text
+
+    size = re.search(r'<img src="[^"]*badge.svg" width="(\d+)" height="(\d+)"', html).groups()
+    assert size == re.search(r'<svg [^>]*width="(\d+)" height="(\d+)"', svg).groups()

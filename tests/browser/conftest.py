@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from django.db import connection, connections
 from playwright.sync_api import sync_playwright
+from pytest_django.live_server_helper import LiveServer
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -60,6 +61,22 @@ def browser() -> Iterator:
             os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
         else:
             os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
+
+
+@pytest.fixture(scope="session")
+def live_server(request) -> Iterator[LiveServer]:
+    """pytest-django's live server, serving static files as production does.
+
+    Its own static handler looks files up by their names in the apps, but pages name them
+    by their hashed names (the manifest storage): whitenoise, in the site's middleware,
+    serves those from the collected files, so the server is left to answer for itself.
+    """
+    addr = request.config.getvalue("liveserver") or "localhost"
+    server = LiveServer(addr, start=False)
+    server.thread.static_handler = lambda application: application
+    server.start()
+    yield server
+    server.stop()
 
 
 _RESTORE_AFTER_TEARDOWN = pytest.StashKey()

@@ -97,3 +97,19 @@ def test_pages_fit_a_small_phone(site, browser, screenshot, path, name):
         assert width <= 360
     finally:
         context.close()
+
+
+@pytest.mark.parametrize("path", ["/reports/armitage-nye-2000/", "/editions/2004-report-card/"])
+def test_on_a_wide_screen_the_sidebar_starts_beside_the_title(site, browser, screenshot, path):
+    context = browser.new_context(viewport={"width": 1600, "height": 1000})
+    page = context.new_page()
+    try:
+        page.goto(site + path)
+        title = page.locator("main .eyebrow").first.bounding_box()
+        sidebar = page.locator("main aside").bounding_box()
+        screenshot(page, f"08-wide-{path.strip('/').replace('/', '-')}")
+        # Side by side, both starting at the top of the content (not ~450 px lower).
+        assert sidebar["x"] > title["x"] + title["width"] - 1
+        assert abs(sidebar["y"] - title["y"]) < 10
+    finally:
+        context.close()

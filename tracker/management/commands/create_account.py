@@ -3,12 +3,17 @@
     python manage.py create_account hana --role editor --email hana@example.org
 
 Editors and publishers are staff (they work in /admin/); partners are not (API only). No
-password is set: the person sets one with `manage.py changepassword NAME`, so it is never
-typed into a shell history. The API token is the last line of the output, for scripts.
+password is set unless `--password-stdin` reads one from standard input (for scripts:
+`printf '%s\n' "$PASSWORD" | ... --password-stdin`, so it is never in a shell history or a
+process list); otherwise the person sets one with `manage.py changepassword NAME`. The API
+token is the last line of the output, for scripts.
 """
+
+import sys
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.core.validators import validate_email
@@ -35,8 +40,15 @@ class Command(BaseCommand):
             help="editor: drafts and evidence; publisher: also publishes; partner: API only",
         )
         parser.add_argument("--email", default="", help="where password resets are sent")
+        parser.add_argument(
+            "--password-stdin",
+            action="store_true",
+            help="set the password to the first line of standard input (for scripts)",
+        )
 
-    def handle(self, *args, name: str, role: str, email: str, **options) -> None:
+    def handle(
+        self, *args, name: str, role: str, email: str, password_stdin: bool, **options
+    ) -> None:
         User = get_user_model()
         name = name.strip()
         if not name:
@@ -65,15 +77,24 @@ class Command(BaseCommand):
             user.full_clean(exclude=["password"])
         except ValidationError as error:
             raise CommandError(f"NAME: {' '.join(error.messages)}") from None
+        if password_stdin:
+            password = sys.stdin.readline().rstrip("\r\n")
+            if not password:
+                raise CommandError("--password-stdin: standard input held no password.")
+            try:
+                validate_password(password, user)
+            except ValidationError as error:
+                raise CommandError(f"--password-stdin: {' '.join(error.messages)}") from None
+            user.set_password(password)
         with transaction.atomic():
             user.save()
             user.groups.add(group)
             token = Token.objects.create(user=user)
 
         self.stdout.write(f"Created {role} account “{name}”.")
-        if role in STAFF_ROLES:
+        if role in STAFF_ROLES and not password_stdin:
             self.stdout.write(
-                f"Set its password with `python manage.py changepassword {name}`, "
+                f"Set its password with `.venv/bin/python manage.py changepassword {name}`, "
                 f"then log in at /admin/."
             )
         self.stdout.write("API token (send it as `Authorization: Token <token>`):")

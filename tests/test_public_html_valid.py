@@ -1,0 +1,93 @@
+"""Every public page type is valid HTML: the Nu HTML Checker finds no error in any of them.
+
+The checker (the vnu-jar package, pinned in package.json) runs on the machine's Java, once
+over the saved pages of every type, for speed. `make test` installs it (`make checkers`).
+"""
+
+import datetime
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from django.test import RequestFactory
+
+from scorecard.errors import server_error
+from tests import factories
+
+ROOT = Path(__file__).resolve().parent.parent
+VNU = ROOT / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
+
+# One URL per page type, and the variants that show something the others do not.
+PAGES = {
+    "home": "/",
+    "scorecard": "/reports/armitage-nye-2000/",
+    "scorecard-filtered": "/reports/armitage-nye-2000/?grade=slow-progress&q=progress",
+    "scorecard-as-of": "/reports/armitage-nye-2000/?as_of=2005-01-01&area=security",
+    "scorecard-no-match": "/reports/armitage-nye-2000/?q=nothing-matches-this",
+    "scorecard-bad-filter": "/reports/armitage-nye-2000/?grade=no-such-grade",
+    "recommendation-two-evaluators": "/reports/armitage-nye-2000/dip-4/",
+    "recommendation-one-evaluator": "/reports/heritage-2004/her-1/",
+    "recommendation-ungraded": "/reports/armitage-nye-2000/new-1/",
+    "recommendation-first-day": "/reports/armitage-nye-2000/sec-2/",
+    "editions": "/editions/",
+    "edition": "/editions/2004-report-card/",
+    "compare": "/editions/2004-report-card/compare/2008-evidence-review/",
+    "compare-with-itself": "/editions/2004-report-card/compare/2004-report-card/",
+    "not-found": "/reports/armitage-nye-2000/no-such-code/",
+    "api-docs": "/api/docs/",
+}
+
+
+def java() -> str:
+    found = shutil.which("java")
+    if found is None or not VNU.exists():
+        pytest.fail(
+            "The HTML check needs Java and the Nu HTML Checker: run `make checkers` "
+            "(npm installs vnu-jar into node_modules/; Debian: apt-get install default-jre)."
+        )
+    return found
+
+
+@pytest.fixture
+def saved_pages(demo, client, tmp_path) -> dict[str, Path]:
+    # A recommendation nobody graded yet, and one graded as of 0001-01-01.
+    factories.make_recommendation(demo, code="NEW-1")
+    factories.make_evaluation(demo.recommendations.get(code="SEC-2"), "setback", datetime.date.min)
+    saved = {}
+    for name, url in PAGES.items():
+        response = client.get(url)
+        assert response.status_code in (200, 400, 404), (url, response.status_code)
+        assert response["Content-Type"].startswith("text/html"), url
+        saved[name] = tmp_path / f"{name}.html"
+        saved[name].write_bytes(response.content)
+    error_page = server_error(RequestFactory().get("/"))
+    saved["server-error"] = tmp_path / "server-error.html"
+    saved["server-error"].write_bytes(error_page.content)
+    return saved
+
+
+def test_every_public_page_type_is_valid_html(saved_pages):
+    result = subprocess.run(
+        [
+            java(),
+            "-jar",
+            str(VNU),
+            "--errors-only",
+            "--format",
+            "json",
+            *map(str, saved_pages.values()),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    messages = json.loads(result.stderr)["messages"]
+    errors = [
+        f"{Path(message['url']).stem}:{message.get('lastLine', '?')}: {message['message']}"
+        for message in messages
+        if message["type"] == "error" or message.get("subType") == "fatal"
+    ]
+    assert errors == []
+    assert result.returncode == 0
