@@ -136,6 +136,12 @@ def _reads(world: dict) -> list[Call]:
         calls += [
             Call(role, "get", "/api/v1/reports/"),
             Call(role, "get", "/api/v1/reports/{slug}/", {"slug": report.slug}),
+            Call(
+                role,
+                "get",
+                "/api/v1/reports/{slug}/recommendations/{code}/",
+                {"slug": report.slug, "code": recommendation.code.lower()},
+            ),
             Call(role, "get", "/api/v1/areas/", query=f"report={report.slug}"),
             Call(role, "get", "/api/v1/areas/{id}/", {"id": recommendation.area_id}),
             Call(role, "get", "/api/v1/grade-scales/"),
@@ -176,6 +182,14 @@ def _reads(world: dict) -> list[Call]:
         Call("anonymous", "get", "/api/v1/recommendations/", query="page=9999", status=404),
         Call("anonymous", "get", "/api/v1/evaluations/", query="cursor=nonsense", status=400),
         Call("anonymous", "get", "/api/v1/reports/{slug}/", {"slug": "nothing"}, status=404),
+        Call(
+            "anonymous",
+            "get",
+            "/api/v1/reports/{slug}/recommendations/{code}/",
+            {"slug": report.slug, "code": "SEC-99"},
+            status=404,
+        ),
+        Call("anonymous", "get", "/api/v1/recommendations/", query="code=SEC-99", status=400),
         Call("anonymous", "get", "/api/v1/evaluations/{id}/", {"id": 999999}, status=404),
         Call(
             "anonymous",

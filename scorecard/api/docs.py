@@ -244,6 +244,22 @@ recommendations_detail = extend_schema(
     parameters=[_path("id", "The recommendation's id.", 7, OpenApiTypes.INT), AS_OF],
     responses={200: shapes.RecommendationShape.serializer, **errors(*READ_ERRORS)},
 )
+reports_recommendation = extend_schema(
+    summary="One recommendation, by its report and code",
+    description=(
+        "The stable address of a recommendation as its report cites it: the report's slug "
+        "and the code, in any case (`SEC-3` or `sec-3`). The same body as "
+        "`/recommendations/{id}/`, with its current grade (as of `as_of`, if given). "
+        "To look codes up in bulk, filter the list: `/recommendations/?code=SEC-3`."
+    ),
+    tags=["Recommendations"],
+    parameters=[
+        _path("slug", "The report's slug.", "armitage-nye-2000"),
+        _path("code", "The recommendation's code, in any case.", "SEC-3"),
+        AS_OF,
+    ],
+    responses={200: shapes.RecommendationShape.serializer, **errors(*READ_ERRORS)},
+)
 recommendations_timeline = extend_schema(
     summary="A recommendation's grade history",
     description="All its published evaluations, oldest first, each with its evidence.",

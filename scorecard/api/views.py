@@ -39,6 +39,8 @@ from tracker.models import Area, Edition, Evaluation, GradeScale, Recommendation
 SLUG = r"[-a-zA-Z0-9_]+"
 # Up to 18 digits: every id the database can hold, and nothing that overflows it.
 ID = r"[0-9]{1,18}"
+# A recommendation's code in a path (SEC-3); letters in any case.
+CODE = r"[-a-zA-Z0-9_.]{1,50}"
 
 
 class ApiViewSet(GenericViewSet):
@@ -125,7 +127,22 @@ class ReadOnlyViewSet(ApiViewSet):
         return instance
 
 
-@extend_schema_view(list=docs.reports_list, retrieve=docs.reports_detail)
+def _with_current_grade(
+    request: Request, recommendations: QuerySet[Recommendation]
+) -> Recommendation | None:
+    """The one recommendation of `recommendations`, with its current grade as of `as_of`
+    if given (the list's other filters do not apply to it); None if there is none."""
+    as_of = recommendation_as_of(request.query_params)
+    queryset = shapes.RecommendationShape.fetch(recommendations)
+    found = queries.attach_current_evaluations(queries.with_current_grade(queryset, as_of))
+    return found[0] if found else None
+
+
+@extend_schema_view(
+    list=docs.reports_list,
+    retrieve=docs.reports_detail,
+    recommendation=docs.reports_recommendation,
+)
 class ReportViewSet(ReadOnlyViewSet):
     noun = "report"
     shape = shapes.ReportShape
@@ -137,6 +154,24 @@ class ReportViewSet(ReadOnlyViewSet):
         return Report.objects.annotate(recommendation_count=Count("recommendations")).order_by(
             "published_on", "slug"
         )
+
+    @action(
+        detail=True,
+        url_path=rf"recommendations/(?P<code>{CODE})",
+        filter_backends=[],
+        pagination_class=None,
+    )
+    def recommendation(self, request: Request, *args: Any, code: str, **kwargs: Any) -> Response:
+        # The address a report's citation gives: its slug and the code, in any case. One
+        # query when found; a second, only when not, tells a missing report from a code.
+        slug = self.kwargs["slug"]
+        cited = Recommendation.objects.filter(report__slug=slug, code__iexact=code)
+        recommendation = _with_current_grade(request, cited)
+        if recommendation is None:
+            if not Report.objects.filter(slug=slug).exists():
+                raise exceptions.NotFound(f"There is no report “{slug}”.")
+            raise exceptions.NotFound(f"There is no recommendation “{code}” in “{slug}”.")
+        return Response(shapes.RecommendationShape.build(recommendation))
 
 
 @extend_schema_view(list=docs.areas_list, retrieve=docs.areas_detail)
@@ -213,15 +248,10 @@ class RecommendationViewSet(ReadOnlyViewSet):
         return self.get_paginated_response(shapes.body(self.shape, page))
 
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        # The current grade as of `as_of`, if given (the list's other filters do not apply).
-        as_of = recommendation_as_of(request.query_params)
-        queryset = self.shape.fetch(self.get_queryset().filter(pk=self.kwargs["pk"]))
-        recommendations = queries.attach_current_evaluations(
-            queries.with_current_grade(queryset, as_of)
-        )
-        if not recommendations:
-            raise exceptions.NotFound(f"There is no recommendation “{self.kwargs['pk']}”.")
-        (recommendation,) = recommendations
+        pk = self.kwargs["pk"]
+        recommendation = _with_current_grade(request, self.get_queryset().filter(pk=pk))
+        if recommendation is None:
+            raise exceptions.NotFound(f"There is no recommendation “{pk}”.")
         return Response(self.shape.build(recommendation))
 
     @action(detail=True, filter_backends=[], pagination_class=None)
