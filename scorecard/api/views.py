@@ -30,11 +30,20 @@ from scorecard.api.filters import (
     recommendation_filters,
 )
 from scorecard.api.pagination import FeedPagination
-from scorecard.api.permissions import Publish, ReadOrEdit
+from scorecard.api.permissions import Publish, ReadOrEdit, ReadOrEditSources
 from scorecard.api.renderers import JSONRenderer
 from scorecard.api.shape import Shape
 from tracker import queries, roles, services
-from tracker.models import Area, Edition, Evaluation, GradeScale, Recommendation, Report, Status
+from tracker.models import (
+    Area,
+    Edition,
+    Evaluation,
+    GradeScale,
+    Recommendation,
+    Report,
+    Source,
+    Status,
+)
 
 SLUG = r"[-a-zA-Z0-9_]+"
 # Up to 18 digits: every id the database can hold, and nothing that overflows it.
@@ -209,16 +218,79 @@ class EvaluatorViewSet(ReadOnlyViewSet):
         return access.evaluators_for(self.request.user).order_by("name", "slug")
 
 
-@extend_schema_view(list=docs.sources_list, retrieve=docs.sources_detail)
+@extend_schema_view(
+    list=docs.sources_list,
+    retrieve=docs.sources_detail,
+    create=docs.sources_create,
+    partial_update=docs.sources_partial_update,
+)
 class SourceViewSet(ReadOnlyViewSet):
     noun = "source"
     shape = shapes.SourceShape
     lookup_field = "key"
     lookup_value_regex = SLUG
     filterset_class = SourceFilter
+    permission_classes = [ReadOrEditSources]
+    http_method_names = ["get", "head", "options", "post", "patch"]
+    shown_source: Source | None = None  # the one source a response shows (its ETag)
 
     def get_queryset(self) -> QuerySet:
         return access.sources_for(self.request.user).order_by("title", "key")
+
+    def get_object(self) -> Source:
+        key = self.kwargs["key"]
+        try:
+            source = self.shape.fetch(self.get_queryset(), also=["updated_at"]).get(key=key)
+        except Source.DoesNotExist:
+            raise exceptions.NotFound(f"There is no source “{key}”.") from None
+        self.shown_source = source
+        return source
+
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        # A URL already on file is answered with that source (409, errors.SourceOnFile).
+        serializer = s.SourceCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        source = services.create_source(**serializer.validated_data, user=request.user)
+        self.shown_source = source
+        response = Response(self.shape.build(source), status=status.HTTP_201_CREATED)
+        response["Location"] = reverse("api:source-detail", args=[source.key])
+        return response
+
+    def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        source = self.get_object()
+        expected = conditional.expected_updated_at(request, source)
+        serializer = s.SourceChangeSerializer(
+            data=request.data, partial=True, context={"source": source}
+        )
+        serializer.is_valid(raise_exception=True)
+        changes = dict(serializer.validated_data)
+        changes.pop("key", None)  # (sent as it is: the serializer refuses another)
+        source = services.update_source(
+            source=source, changes=changes, user=request.user, expected_updated_at=expected
+        )
+        self.shown_source = source
+        return Response(self.shape.build(source))
+
+    def etag_for(self, response: Response) -> str | None:
+        if self.shown_source is None:
+            return None
+        response.render()
+        return conditional.source_etag(
+            self.shown_source.key, self.shown_source.updated_at, response.content
+        )
+
+    def finalize_response(
+        self, request: Request, response: HttpResponseBase, *args: Any, **kwargs: Any
+    ) -> HttpResponseBase:
+        response = super().finalize_response(request, response, *args, **kwargs)
+        if (
+            request.method in ("POST", "PATCH")
+            and response.status_code in (status.HTTP_200_OK, status.HTTP_201_CREATED)
+            and isinstance(response, Response)
+        ):
+            response["ETag"] = self.etag_for(response)
+            response["Cache-Control"] = "no-store"
+        return response
 
 
 @extend_schema_view(
