@@ -95,6 +95,17 @@ class ApiViewSet(GenericViewSet):
         if self.answered_from_cache:
             return conditional.add_validators(request, response)
         if (
+            request.method in ("POST", "PUT", "PATCH")
+            and response.status_code in (status.HTTP_200_OK, status.HTTP_201_CREATED)
+            and isinstance(response, Response)
+        ):
+            # A write answers with what was saved and its ETag, for the next If-Match.
+            etag = self.etag_for(response)
+            if etag is not None:
+                response["ETag"] = etag
+            response["Cache-Control"] = "no-store"
+            return response
+        if (
             request.method in ("GET", "HEAD")
             and response.status_code == status.HTTP_200_OK
             and isinstance(response, Response)
@@ -278,19 +289,6 @@ class SourceViewSet(ReadOnlyViewSet):
         return conditional.source_etag(
             self.shown_source.key, self.shown_source.updated_at, response.content
         )
-
-    def finalize_response(
-        self, request: Request, response: HttpResponseBase, *args: Any, **kwargs: Any
-    ) -> HttpResponseBase:
-        response = super().finalize_response(request, response, *args, **kwargs)
-        if (
-            request.method in ("POST", "PATCH")
-            and response.status_code in (status.HTTP_200_OK, status.HTTP_201_CREATED)
-            and isinstance(response, Response)
-        ):
-            response["ETag"] = self.etag_for(response)
-            response["Cache-Control"] = "no-store"
-        return response
 
 
 @extend_schema_view(
@@ -499,19 +497,6 @@ class EvaluationViewSet(
         return conditional.evaluation_etag(
             response.data["id"], response.data["version"], response.content
         )
-
-    def finalize_response(
-        self, request: Request, response: HttpResponseBase, *args: Any, **kwargs: Any
-    ) -> HttpResponseBase:
-        response = super().finalize_response(request, response, *args, **kwargs)
-        if (
-            request.method in ("POST", "PUT", "PATCH")
-            and response.status_code in (status.HTTP_200_OK, status.HTTP_201_CREATED)
-            and isinstance(response, Response)
-        ):
-            response["ETag"] = self.etag_for(response)
-            response["Cache-Control"] = "no-store"
-        return response
 
 
 @extend_schema_view(
