@@ -6,6 +6,7 @@ import pytest
 
 from tests import factories
 from tests.api_support import client_as
+from tests.test_races import threaded, together
 from tracker import rules
 from tracker.models import Source
 
@@ -250,3 +251,43 @@ def test_a_source_saved_through_the_api_moves_the_cached_reads(db):
 
     assert after.status_code == 200
     assert [row["title"] for row in after.json()["results"]] == ["Renamed"]
+
+
+# --- At the same moment (PostgreSQL; see tests/test_races.py) ----------------------------
+
+
+@threaded
+@pytest.mark.django_db(transaction=True)
+def test_two_posts_of_one_url_at_once_give_one_source_and_one_409():
+    clients = [client_as("editor"), client_as("editor")]
+
+    answers = together(
+        *(lambda c=c: c.post("/api/v1/sources/", NEW, format="json") for c in clients)
+    )
+
+    assert sorted(a.status_code for a in answers) == [201, 409]
+    (created,) = [a.json() for a in answers if a.status_code == 201]
+    (refused,) = [a.json() for a in answers if a.status_code == 409]
+    assert refused["source"] == created
+    assert Source.objects.count() == 1
+
+
+@threaded
+@pytest.mark.django_db(transaction=True)
+def test_two_changes_from_one_etag_at_once_save_one_and_refuse_the_other():
+    factories.make_source("contested")
+    clients = [client_as("editor"), client_as("editor")]
+    etag = etag_of(clients[0], "contested")
+
+    answers = together(
+        *(
+            lambda c=c, title=title: c.patch(
+                "/api/v1/sources/contested/", {"title": title}, format="json", HTTP_IF_MATCH=etag
+            )
+            for c, title in zip(clients, ("First", "Second"), strict=True)
+        )
+    )
+
+    assert sorted(a.status_code for a in answers) == [200, 412]
+    (saved,) = [a.json()["title"] for a in answers if a.status_code == 200]
+    assert Source.objects.get(key="contested").title == saved
