@@ -287,7 +287,11 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "SCHEMA_PATH_PREFIX": r"/api/v1",
     "COMPONENT_SPLIT_REQUEST": True,
-    "ENUM_NAME_OVERRIDES": {"PublicationStatusEnum": "tracker.models.Status"},
+    "ENUM_NAME_OVERRIDES": {
+        "PublicationStatusEnum": "tracker.models.Status",
+        # Read and written (sources): one name for both, apart from other `kind`s.
+        "SourceKindEnum": "tracker.models.SourceKind",
+    },
     "SWAGGER_UI_SETTINGS": {"persistAuthorization": True, "displayRequestDuration": True},
     # Adds the partner guide, tags and shared error responses (scorecard/api/schema.py).
     "POSTPROCESSING_HOOKS": [

@@ -136,6 +136,12 @@ def _reads(world: dict) -> list[Call]:
         calls += [
             Call(role, "get", "/api/v1/reports/"),
             Call(role, "get", "/api/v1/reports/{slug}/", {"slug": report.slug}),
+            Call(
+                role,
+                "get",
+                "/api/v1/reports/{slug}/recommendations/{code}/",
+                {"slug": report.slug, "code": recommendation.code.lower()},
+            ),
             Call(role, "get", "/api/v1/areas/", query=f"report={report.slug}"),
             Call(role, "get", "/api/v1/areas/{id}/", {"id": recommendation.area_id}),
             Call(role, "get", "/api/v1/grade-scales/"),
@@ -176,6 +182,14 @@ def _reads(world: dict) -> list[Call]:
         Call("anonymous", "get", "/api/v1/recommendations/", query="page=9999", status=404),
         Call("anonymous", "get", "/api/v1/evaluations/", query="cursor=nonsense", status=400),
         Call("anonymous", "get", "/api/v1/reports/{slug}/", {"slug": "nothing"}, status=404),
+        Call(
+            "anonymous",
+            "get",
+            "/api/v1/reports/{slug}/recommendations/{code}/",
+            {"slug": report.slug, "code": "SEC-99"},
+            status=404,
+        ),
+        Call("anonymous", "get", "/api/v1/recommendations/", query="code=SEC-99", status=400),
         Call("anonymous", "get", "/api/v1/evaluations/{id}/", {"id": 999999}, status=404),
         Call(
             "anonymous",
@@ -282,6 +296,72 @@ def test_real_responses_of_every_operation_validate_strictly(schema, world):
         assert response.status_code == call.status, (call, response.content)
         _check(openapi, call, response)
     seen.add(("post", "/api/v1/evaluations/"))
+
+    # Sources: an editor adds one and corrects it; a URL on file is answered with its source.
+    added = Call(
+        "editor",
+        "post",
+        "/api/v1/sources/",
+        body={"title": "Contract source", "url": "https://example.org/contract", "kind": "news"},
+        status=201,
+    )
+    response = _send(clients, added)
+    assert response.status_code == 201, response.content
+    _check(openapi, added, response)
+    key = {"key": response.json()["key"]}
+    corrected = Call(
+        "editor",
+        "patch",
+        "/api/v1/sources/{key}/",
+        key,
+        body={"author": "A. Author", "published_on": None},
+        headers={"If-Match": response["ETag"]},
+    )
+    response = _send(clients, corrected)
+    assert response.status_code == 200, response.content
+    _check(openapi, corrected, response)
+    seen |= {("post", "/api/v1/sources/"), ("patch", "/api/v1/sources/{key}/")}
+    stale = corrected.headers["If-Match"]
+    source_refusals = [
+        Call(
+            "editor",
+            "post",
+            "/api/v1/sources/",
+            body={"title": "Again", "url": "https://EXAMPLE.org/contract/"},
+            status=409,
+        ),
+        Call(
+            "editor",
+            "patch",
+            "/api/v1/sources/{key}/",
+            {"key": world["new_source"].key},
+            body={"url": "https://example.org/contract"},
+            headers={
+                "If-Match": clients["editor"].get(f"/api/v1/sources/{world['new_source'].key}/")[
+                    "ETag"
+                ]
+            },
+            status=409,
+        ),
+        Call("editor", "post", "/api/v1/sources/", body={"kind": "poem"}, status=400),
+        Call("editor", "patch", "/api/v1/sources/{key}/", key, body={"title": "x"}, status=428),
+        Call(
+            "editor",
+            "patch",
+            "/api/v1/sources/{key}/",
+            key,
+            body={"title": "x"},
+            headers={"If-Match": stale},
+            status=412,
+        ),
+        Call("editor", "patch", "/api/v1/sources/{key}/", {"key": "nothing"}, body={}, status=404),
+        Call("partner", "post", "/api/v1/sources/", body={"title": "x"}, status=403),
+        Call("anonymous", "patch", "/api/v1/sources/{key}/", key, body={}, status=401),
+    ]
+    for call in source_refusals:
+        response = _send(clients, call)
+        assert response.status_code == call.status, (call, response.content)
+        _check(openapi, call, response)
 
     operations = {(method, path) for path, item in schema["paths"].items() for method in item}
     assert seen == operations
@@ -398,7 +478,7 @@ def test_every_body_the_api_sends_is_a_shape(schema):
         for name in schema["components"]["schemas"]
         if not name.endswith(("Request", "Enum"))
         and not name.startswith("Paginated")
-        and name not in {"Error", "FeedItem"}
+        and name not in {"Error", "SourceOnFile", "FeedItem"}  # (409: an Error with a Source)
     }
     assert sent == {shape.component for shape in shapes.RESOURCES}
 

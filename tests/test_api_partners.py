@@ -74,3 +74,59 @@ def test_a_day_the_calendar_lacks_is_named_so(demo):
         "as_of": ["There is no 2010-02-30: that date does not exist."]
     }
     assert malformed.json()["errors"]["as_of"][0].startswith("Date has wrong format.")
+
+
+# --- Look-up by code ---------------------------------------------------------------------
+
+
+def test_a_recommendation_is_found_by_its_report_and_code_in_any_case(demo):
+    client = client_as("partner")
+    sec3 = demo.recommendations.get(code="SEC-3")
+
+    by_id = client.get(f"/api/v1/recommendations/{sec3.pk}/")
+    by_code = client.get("/api/v1/reports/armitage-nye-2000/recommendations/SEC-3/")
+    lower = client.get("/api/v1/reports/armitage-nye-2000/recommendations/sec-3/")
+    as_of = client.get("/api/v1/reports/armitage-nye-2000/recommendations/SEC-3/?as_of=2001-01-01")
+
+    assert by_code.status_code == 200
+    assert by_code.json() == by_id.json()
+    assert lower.json() == by_id.json()
+    assert as_of.json() == client.get(f"/api/v1/recommendations/{sec3.pk}/?as_of=2001-01-01").json()
+
+
+def test_a_code_or_report_that_names_nothing_is_a_404_saying_which(demo):
+    client = client_as("anonymous")
+
+    no_code = client.get("/api/v1/reports/armitage-nye-2000/recommendations/SEC-99/")
+    no_report = client.get("/api/v1/reports/nothing/recommendations/SEC-3/")
+
+    assert (no_code.status_code, no_code.json()["detail"]) == (
+        404,
+        "There is no recommendation “SEC-99” in “armitage-nye-2000”.",
+    )
+    assert (no_report.status_code, no_report.json()["detail"]) == (
+        404,
+        "There is no report “nothing”.",
+    )
+
+
+def test_the_code_filter_matches_in_any_case_on_the_api_and_the_exports(demo, client):
+    partner = client_as("partner")
+
+    listed = partner.get("/api/v1/recommendations/?report=armitage-nye-2000&code=sec-3").json()
+    exported = client.get("/reports/armitage-nye-2000/export.json?code=SEC-3").json()
+
+    assert [row["code"] for row in listed["results"]] == ["SEC-3"]
+    assert [row["code"] for row in exported["recommendations"]] == ["SEC-3"]
+
+
+def test_an_unknown_code_in_the_filter_is_a_400_naming_it(demo):
+    response = client_as("anonymous").get(
+        "/api/v1/recommendations/?report=armitage-nye-2000&code=SEC-99&grade=nonexistent"
+    )
+
+    assert response.status_code == 400
+    assert sorted(response.json()["errors"]) == ["code", "grade"]
+    assert response.json()["errors"]["code"][0].startswith(
+        "There is no recommendation code “SEC-99” here. Choose one of: "
+    )

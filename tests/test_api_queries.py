@@ -27,6 +27,7 @@ LISTS = [
     "/api/v1/recommendations/?as_of=2005-01-01&ordering=-grade",
     "/api/v1/recommendations/?ordering=code&grade=done&topic=topic-a",
     "/api/v1/recommendations/?q=thing&ordering=date",
+    "/api/v1/recommendations/?code={code}",
     "/api/v1/evaluations/",
     "/api/v1/evaluations/?updated_since=2000-01-01T00:00:00Z",
     "/api/v1/evaluations/?grade=done&report={report}",
@@ -34,6 +35,7 @@ LISTS = [
 ]
 DETAILS = [
     "/api/v1/reports/{report}/",
+    "/api/v1/reports/{report}/recommendations/{code}/",
     "/api/v1/recommendations/{recommendation}/",
     "/api/v1/recommendations/{recommendation}/timeline/",
     "/api/v1/evaluations/{evaluation}/",
@@ -88,6 +90,7 @@ def resolve(urls: list[str], report) -> list[str]:
     names = {
         "report": report.slug,
         "recommendation": evaluation.recommendation_id,
+        "code": evaluation.recommendation.code.lower(),
         "evaluation": evaluation.pk,
         "edition": "first",
         "other": "second",

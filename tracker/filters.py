@@ -32,10 +32,10 @@ from django.utils import timezone
 from tracker.models import Actor, Area, Grade, Recommendation, Report, Topic
 
 # Every parameter the definition reads, in the order messages name them.
-PARAMETERS = ("report", "area", "grade", "actor", "topic", "q", "as_of", "ordering")
+PARAMETERS = ("report", "code", "area", "grade", "actor", "topic", "q", "as_of", "ordering")
 # What the report page and the exports read: their report is in the path, and their rows
 # come in report order.
-SCORECARD_PARAMETERS = ("area", "grade", "actor", "topic", "q", "as_of")
+SCORECARD_PARAMETERS = ("code", "area", "grade", "actor", "topic", "q", "as_of")
 
 UNGRADED = "ungraded"  # the `grade` of recommendations without a published grade
 Q_MAX_LENGTH = 200
@@ -47,6 +47,10 @@ KNOWN_SHOWN = 30  # slugs a message lists before "…"
 # Documentation of each parameter, for the API schema and the README (one wording).
 DESCRIPTIONS = {
     "report": "Slug of a report, e.g. `armitage-nye-2000`.",
+    "code": (
+        "A recommendation's code as its report cites it, e.g. `SEC-3`, in any case (`sec-3`). "
+        "Codes are unique within a report: with `report`, at most one recommendation."
+    ),
     "area": "Slug of an area, e.g. `security` (of the report, when one is given).",
     "grade": (
         "Slug of a grade (see /grade-scales/): only recommendations whose current grade it is; "
@@ -107,14 +111,16 @@ class SlugFilter:
 
     `condition(slug)` keeps the recommendations it names; `known(report)` lists the slugs
     that can match something, among the recommendations of `report` (None: of every
-    report). Actors are a fixed choice today: when they become records of their own, their
-    filter changes here and nowhere else (`known_without_query` then goes False).
+    report), and `lookup` is how a value is looked for among them (a code in any case).
+    Actors are a fixed choice today: when they become records of their own, their filter
+    changes here and nowhere else (`known_without_query` then goes False).
     """
 
     noun: str
     condition: Callable[[str], Q]
     known: Callable[[Report | None], Iterable[str]]
     known_without_query: bool = False
+    lookup: str = "slug"
 
 
 def _in_scope(queryset: QuerySet, report: Report | None, path: str = "report") -> QuerySet:
@@ -154,9 +160,20 @@ def _known_topics(report: Report | None) -> QuerySet:
     return Topic.objects.filter(pk__in=used.values("topic_id")).values_list("slug", flat=True)
 
 
+def _known_codes(report: Report | None) -> QuerySet:
+    return _in_scope(Recommendation.objects, report).values_list("code", flat=True)
+
+
 SLUG_FILTERS: dict[str, SlugFilter] = {
     "report": SlugFilter(
         "report", _report_condition, lambda report: Report.objects.values_list("slug", flat=True)
+    ),
+    # Codes are written in capitals, and cited in any case: `sec-3` is SEC-3.
+    "code": SlugFilter(
+        "recommendation code",
+        lambda code: Q(code__iexact=code),
+        _known_codes,
+        lookup="code__iexact",
     ),
     "area": SlugFilter(
         "area",
@@ -189,7 +206,8 @@ def _words(q: str) -> tuple[str, ...]:
 class RecommendationFilters:
     """Checked values of the recommendation filters (None or empty: not asked for)."""
 
-    report: str | None = None  # slugs; see SLUG_FILTERS
+    report: str | None = None  # slugs (and a code); see SLUG_FILTERS
+    code: str | None = None
     area: str | None = None
     grade: str | None = None  # or UNGRADED
     actor: str | None = None
@@ -377,7 +395,7 @@ def unknown_slugs(filters: RecommendationFilters, *, report: Report | None = Non
             continue
         known = slug_filter.known(None if name == "report" else report)
         if isinstance(known, QuerySet):
-            if known.filter(slug=slug).exists():
+            if known.filter(**{slug_filter.lookup: slug}).exists():
                 continue
         elif slug in known:
             continue

@@ -396,8 +396,22 @@ def publish_edition(
     return edition
 
 
-def _duplicate_url_error(existing: Source) -> ValidationError:
-    return ValidationError({"url": rules.duplicate_url_message(existing)}, code="duplicate")
+class DuplicateSourceError(ValidationError):
+    """The URL is already on file as `existing` (tracker.rules, the URL identity)."""
+
+    def __init__(self, existing: Source):
+        self.existing = existing
+        super().__init__({"url": rules.duplicate_url_message(existing)})
+
+
+class StaleSourceError(ValidationError):
+    """Someone else saved the source since this editor read it."""
+
+    def __init__(self, current: Source):
+        self.current = current
+        super().__init__(
+            {"__all__": "Someone else changed this source since you read it. Nothing was saved."}
+        )
 
 
 def _unique_source_key(title: str) -> str:
@@ -426,7 +440,7 @@ def create_source(
     rules.check(user, Operation.CREATE_SOURCE)
     existing = rules.source_with_url(url)
     if existing is not None:
-        raise _duplicate_url_error(existing)
+        raise DuplicateSourceError(existing)
     source = Source(
         key=key or _unique_source_key(title),
         title=title,
@@ -452,7 +466,7 @@ def _save_source(source: Source, **save) -> None:
     except IntegrityError:
         existing = rules.source_with_url(source.url, exclude=source)
         if existing is not None:
-            raise _duplicate_url_error(existing) from None
+            raise DuplicateSourceError(existing) from None
         if Source.objects.filter(key=source.key).exclude(pk=source.pk).exists():
             raise ValidationError(
                 {"key": f"The key “{source.key}” was taken just now; choose another."},
@@ -462,15 +476,25 @@ def _save_source(source: Source, **save) -> None:
 
 
 @transaction.atomic
-def update_source(*, source: Source, changes: Mapping[str, Any], user=None) -> Source:
-    """Correct a source. Sources cited in a published edition only gain archived URLs."""
+def update_source(
+    *,
+    source: Source,
+    changes: Mapping[str, Any],
+    user=None,
+    expected_updated_at: datetime.datetime | None = None,
+) -> Source:
+    """Correct a source. Sources cited in a published edition only gain archived URLs.
+
+    With `expected_updated_at`, refuses (StaleSourceError) if the source was saved since."""
     source = Source.objects.select_for_update().get(pk=source.pk)
+    if expected_updated_at is not None and source.updated_at != expected_updated_at:
+        raise StaleSourceError(source)
     changed = {name: value for name, value in changes.items() if getattr(source, name) != value}
     rules.check_fields(user, Operation.CHANGE_SOURCE, source, changed)
     if "url" in changed:
         existing = rules.source_with_url(changed["url"], exclude=source)
         if existing is not None:
-            raise _duplicate_url_error(existing)
+            raise DuplicateSourceError(existing)
     for name, value in changed.items():
         setattr(source, name, value)
     source.full_clean(validate_constraints=False)

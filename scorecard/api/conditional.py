@@ -11,11 +11,16 @@ An evaluation's ETag also names its version: `"evaluation-12-v3-<hash>"`. Every 
 existing evaluation must send it back in `If-Match`, compared strongly (RFC 9110, 13.1.1: a
 weak `W/` tag never matches); the services compare the version in the same UPDATE that
 writes, so a change nobody has seen is never overwritten.
+
+A source has no version: its ETag names the moment it was last saved, to the microsecond,
+`"source-<key>-<microseconds>-<hash>"`, and a change to it sends that back in `If-Match`;
+the service compares it with the row it has locked for the write.
 """
 
 import datetime
 import hashlib
 import re
+from collections.abc import Callable
 
 from django.http import HttpResponse, HttpResponseNotModified
 from django.utils.cache import patch_vary_headers
@@ -26,11 +31,16 @@ from rest_framework.response import Response
 from scorecard import response_cache
 from scorecard.api.errors import PreconditionFailed, PreconditionRequired
 from tracker import freshness, roles
-from tracker.models import Evaluation
+from tracker.models import Evaluation, Source
 
 _COPIED_HEADERS = ("ETag", "Last-Modified", "Vary", "Cache-Control", "Allow")
 # Strong tags only: If-Match uses the strong comparison.
 _EVALUATION_TAG = re.compile(r'"evaluation-(\d{1,19})-v(\d{1,9})(?:-[0-9a-f]*)?"')
+# What follows `"source-<key>-` in a source's tag: microseconds since 1970, up to 17
+# digits (the year 5138), so no tag is a moment a date cannot hold.
+_SOURCE_TAG_END = re.compile(r'(\d{1,17})(?:-[0-9a-f]*)?"')
+_EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
+_MICROSECOND = datetime.timedelta(microseconds=1)
 
 
 def body_hash(content: bytes) -> str:
@@ -40,6 +50,11 @@ def body_hash(content: bytes) -> str:
 def evaluation_etag(evaluation_id: int, version: int, content: bytes | None = None) -> str:
     suffix = f"-{body_hash(content)}" if content is not None else ""
     return f'"evaluation-{evaluation_id}-v{version}{suffix}"'
+
+
+def source_etag(key: str, updated_at: datetime.datetime, content: bytes | None = None) -> str:
+    suffix = f"-{body_hash(content)}" if content is not None else ""
+    return f'"source-{key}-{(updated_at - _EPOCH) // _MICROSECOND}{suffix}"'
 
 
 def _matches(header: str, etag: str) -> bool:
@@ -151,34 +166,74 @@ def add_validators(
     return _not_modified_like(response) if fresh else response
 
 
-def expected_version(request: Request, evaluation: Evaluation) -> int:
-    """The version the client last read, from If-Match; 428 without it, 412 if foreign."""
+def _if_match(
+    request: Request,
+    what: str,
+    read_again: str,
+    number_in: Callable[[str], int | None],
+    *,
+    missing: str | None = None,
+) -> int:
+    """The number (a version, a moment) that `number_in` reads from a tag of If-Match: 428
+    without If-Match, 412 for a weak tag or none of `number_in`'s (not an ETag of `what`)."""
     header = request.headers.get("If-Match", "").strip()
     if not header:
-        raise PreconditionRequired()
+        raise PreconditionRequired(missing)
     if header == "*":
         raise PreconditionRequired(
             "If-Match: * would overwrite whatever is there now; send the ETag you read."
         )
     tags = [tag.strip() for tag in header.split(",")]
     for tag in tags:
-        match = _EVALUATION_TAG.fullmatch(tag)
-        if match and int(match[1]) == evaluation.pk:
-            return int(match[2])
+        number = number_in(tag)
+        if number is not None:
+            return number
     if any(tag.startswith("W/") for tag in tags):
         raise PreconditionFailed(
             {
                 "If-Match": [
                     "A weak ETag (W/…) never matches in If-Match: send the ETag exactly as "
-                    f"GET /api/v1/evaluations/{evaluation.pk}/ gave it, without W/."
+                    f"GET {read_again} gave it, without W/."
                 ]
             }
         )
     raise PreconditionFailed(
         {
             "If-Match": [
-                f"This is not an ETag of evaluation {evaluation.pk}. Read it again "
-                f"(GET /api/v1/evaluations/{evaluation.pk}/) and send the ETag you get."
+                f"This is not an ETag of {what}. Read it again (GET {read_again}) and send "
+                "the ETag you get."
             ]
         }
     )
+
+
+def expected_version(request: Request, evaluation: Evaluation) -> int:
+    """The version the client last read, from If-Match; 428 without it, 412 if foreign."""
+
+    def version_in(tag: str) -> int | None:
+        match = _EVALUATION_TAG.fullmatch(tag)
+        return int(match[2]) if match and int(match[1]) == evaluation.pk else None
+
+    return _if_match(
+        request, f"evaluation {evaluation.pk}", f"/api/v1/evaluations/{evaluation.pk}/", version_in
+    )
+
+
+def expected_updated_at(request: Request, source: Source) -> datetime.datetime:
+    """When the source was saved as the client last read it, from If-Match; 428 without
+    it, 412 if it names another source."""
+    prefix = f'"source-{source.key}-'
+
+    def moment_in(tag: str) -> int | None:
+        match = _SOURCE_TAG_END.fullmatch(tag[len(prefix) :]) if tag.startswith(prefix) else None
+        return int(match[1]) if match else None
+
+    microseconds = _if_match(
+        request,
+        f"the source “{source.key}”",
+        f"/api/v1/sources/{source.key}/",
+        moment_in,
+        missing="Send If-Match with the ETag of the source you read, so you cannot overwrite "
+        "a change you have not seen.",
+    )
+    return _EPOCH + microseconds * _MICROSECOND

@@ -15,7 +15,7 @@ from drf_spectacular.utils import (
 
 from scorecard.api import serializers as s
 from scorecard.api import shapes
-from scorecard.api.errors import ErrorSerializer
+from scorecard.api.errors import ErrorSerializer, SourceOnFileSerializer
 from scorecard.api.filters import recommendation_list_parameters
 from tracker.filters import EVERY_PARAMETER
 from tracker.models import SourceKind, Status
@@ -29,6 +29,29 @@ _ERRORS = {
     412: "If-Match does not name the evaluation's current version: someone changed it "
     "since you read it. Nothing was saved; read it again.",
     428: "If-Match is missing: send the ETag of the evaluation you read.",
+}
+_SOURCE_ERRORS = {
+    **_ERRORS,
+    403: "Partners and anonymous clients only read sources; `detail` says why.",
+    412: "If-Match does not name the source as it is now: someone changed it since you read "
+    "it. Nothing was saved; read it again.",
+    428: "If-Match is missing: send the ETag of the source you read.",
+}
+
+
+def source_errors(*codes: int) -> dict[int, OpenApiResponse]:
+    return {
+        code: OpenApiResponse(ErrorSerializer, description=_SOURCE_ERRORS[code]) for code in codes
+    }
+
+
+SOURCE_ON_FILE = {
+    409: OpenApiResponse(
+        SourceOnFileSerializer,
+        description="The URL is already on file (one source per URL, as in the editors' "
+        "workspace): nothing was saved, and the answer is the source on file, in `source` and "
+        "in `Location`. Cite it by its key.",
+    )
 }
 
 
@@ -178,6 +201,72 @@ sources_detail = extend_schema(
     responses={200: shapes.SourceShape.serializer, **errors(*READ_ERRORS)},
 )
 
+SOURCE_IF_MATCH = OpenApiParameter(
+    "If-Match",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    required=True,
+    description=(
+        "The `ETag` of the source as you last read it, e.g. "
+        '`"source-hwang-2004-new-security-agenda-1714521600000000-5f0c…"` (the part before '
+        "the last `-` is accepted too). Missing: 428; stale: 412."
+    ),
+)
+sources_create = extend_schema(
+    summary="Add a source",
+    description="Editors and publishers only. A title at least; the key is made from the "
+    "title unless given. One source per URL, by the same rule as the editors' workspace (the "
+    "case of the scheme and host and a trailing `/` do not count): a URL already on file is "
+    "a 409 whose body carries that source. The response carries the new source's `ETag` "
+    "and its address in `Location`.",
+    tags=["Editing"],
+    request=s.SourceCreateSerializer,
+    responses={
+        201: shapes.SourceShape.serializer,
+        **SOURCE_ON_FILE,
+        **source_errors(400, 401, 403),
+    },
+    examples=[
+        OpenApiExample(
+            "A new source",
+            value={
+                "title": "The U.S.-Japan Alliance in 2020",
+                "author": "Richard L. Armitage, Joseph S. Nye",
+                "publisher": "CSIS",
+                "published_on": "2012-08-15",
+                "url": "https://www.csis.org/analysis/us-japan-alliance",
+                "kind": "report",
+            },
+            request_only=True,
+        )
+    ],
+)
+sources_partial_update = extend_schema(
+    summary="Correct a source",
+    description="Editors and publishers only. Send only the fields to correct; the key "
+    "never changes. A source cited in a published edition only gains an archived URL (a "
+    "400 names each frozen field). A URL already on file as another source is a 409 with "
+    "that source.",
+    tags=["Editing"],
+    parameters=[
+        _path("key", "The source's key.", "hwang-2004-new-security-agenda"),
+        SOURCE_IF_MATCH,
+    ],
+    request=s.SourceChangeSerializer,
+    responses={
+        200: shapes.SourceShape.serializer,
+        **SOURCE_ON_FILE,
+        **source_errors(*WRITE_ERRORS),
+    },
+    examples=[
+        OpenApiExample(
+            "An archived copy",
+            value={"archived_url": "https://web.archive.org/web/2004/https://example.org/"},
+            request_only=True,
+        )
+    ],
+)
+
 # --- Recommendations --------------------------------------------------------------------
 
 AS_OF = _query(
@@ -242,6 +331,22 @@ recommendations_detail = extend_schema(
     summary="One recommendation with its current grade",
     tags=["Recommendations"],
     parameters=[_path("id", "The recommendation's id.", 7, OpenApiTypes.INT), AS_OF],
+    responses={200: shapes.RecommendationShape.serializer, **errors(*READ_ERRORS)},
+)
+reports_recommendation = extend_schema(
+    summary="One recommendation, by its report and code",
+    description=(
+        "The stable address of a recommendation as its report cites it: the report's slug "
+        "and the code, in any case (`SEC-3` or `sec-3`). The same body as "
+        "`/recommendations/{id}/`, with its current grade (as of `as_of`, if given). "
+        "To look codes up in bulk, filter the list: `/recommendations/?code=SEC-3`."
+    ),
+    tags=["Recommendations"],
+    parameters=[
+        _path("slug", "The report's slug.", "armitage-nye-2000"),
+        _path("code", "The recommendation's code, in any case.", "SEC-3"),
+        AS_OF,
+    ],
     responses={200: shapes.RecommendationShape.serializer, **errors(*READ_ERRORS)},
 )
 recommendations_timeline = extend_schema(

@@ -15,13 +15,15 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, JsonResponse
+from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
 from rest_framework.serializers import as_serializer_error
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from tracker.services import StaleVersionError
+from scorecard.api import shapes
+from tracker.services import DuplicateSourceError, StaleSourceError, StaleVersionError
 
 NON_FIELD = "non_field_errors"
 
@@ -47,6 +49,18 @@ class PreconditionFailed(exceptions.APIException):
         super().__init__(dict(errors or {"If-Match": [self.default_detail]}))
 
 
+class SourceOnFile(exceptions.APIException):
+    """A source was offered at a URL already on file (tracker.rules, the URL identity): the
+    answer is that source, in `source` and `Location`, so the client cites it instead."""
+
+    status_code = status.HTTP_409_CONFLICT
+    default_code = "duplicate"
+
+    def __init__(self, error: DuplicateSourceError):
+        super().__init__(error.message_dict, code=self.default_code)
+        self.existing = error.existing
+
+
 class ErrorSerializer(serializers.Serializer):
     """The body of every error response."""
 
@@ -55,7 +69,7 @@ class ErrorSerializer(serializers.Serializer):
         help_text=(
             "A stable word for programs: invalid, parse_error, not_authenticated, "
             "authentication_failed, permission_denied, not_found, method_not_allowed, "
-            "not_acceptable, unsupported_media_type, precondition_failed, "
+            "not_acceptable, unsupported_media_type, duplicate, precondition_failed, "
             "precondition_required, throttled."
         )
     )
@@ -63,6 +77,13 @@ class ErrorSerializer(serializers.Serializer):
         child=serializers.ListField(child=serializers.CharField()),
         help_text="Messages per field (query parameter, body field or header); may be empty.",
     )
+
+
+class SourceOnFileSerializer(ErrorSerializer):
+    """A 409: the URL is already on file; `source` is the source there (and `Location` its
+    address): cite it instead."""
+
+    source = shapes.SourceShape.serializer()
 
 
 def _flatten(data: Any, prefix: str = "") -> dict[str, list[str]]:
@@ -105,9 +126,11 @@ def _summary(errors: Mapping[str, list[str]]) -> str:
 
 def exception_handler(exc: Exception, context: dict) -> Response | None:
     """DRF's handler (status codes, Retry-After, WWW-Authenticate), then our shape."""
-    if isinstance(exc, StaleVersionError):
+    if isinstance(exc, StaleVersionError | StaleSourceError):
         # The client's If-Match named a version that is no longer current.
         exc = PreconditionFailed({"If-Match": list(exc.messages)})
+    elif isinstance(exc, DuplicateSourceError):
+        exc = SourceOnFile(exc)
     elif isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(as_serializer_error(exc))
     elif isinstance(exc, Http404):
@@ -128,6 +151,9 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
         errors = {}
         detail = str(exc.detail)
     response.data = error_body(detail, code, errors)
+    if isinstance(exc, SourceOnFile):
+        response.data["source"] = shapes.SourceShape.build(exc.existing)
+        response["Location"] = reverse("api:source-detail", args=[exc.existing.key])
     return response
 
 

@@ -28,3 +28,16 @@ class Publish(BasePermission):
 
     def has_permission(self, request: Request, view) -> bool:
         return rules.role_may_ever(request.user, Operation.PUBLISH_EVALUATION)
+
+
+class ReadOrEditSources(BasePermission):
+    """Anyone reads sources; editors and publishers add and correct them."""
+
+    message = rules.ROLE_REASONS[Operation.CHANGE_SOURCE]
+
+    def has_permission(self, request: Request, view) -> bool:
+        if request.method in SAFE_METHODS:
+            return True
+        operation = Operation.CREATE_SOURCE if request.method == "POST" else Operation.CHANGE_SOURCE
+        self.message = rules.ROLE_REASONS[operation]
+        return rules.role_may_ever(request.user, operation)

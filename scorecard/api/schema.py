@@ -27,6 +27,11 @@ and `previous`. The change feed (`/evaluations/`) pages by cursor instead: follo
 (or send back its `cursor` as `?cursor=`).
 `?format=json` forces JSON (browsers otherwise get a browsable page).
 
+## Recommendations by code
+Reports cite their recommendations by code, and each has an address by report and code
+(in any case): `/api/v1/reports/armitage-nye-2000/recommendations/SEC-3/`. The list
+takes the code as a filter too: `/api/v1/recommendations/?code=SEC-3`.
+
 ## The change feed
 `GET /api/v1/evaluations/?updated_since=2024-05-01T00:00:00Z` lists evaluations changed
 after that moment, oldest change first. Follow `next` until it is null, remember the
@@ -37,8 +42,13 @@ comes once more as `{"id": …, "status": "withdrawn", …}`, so you can drop yo
 ## Conditional requests
 Every read answers with `ETag` and `Last-Modified`. Send them back as `If-None-Match` /
 `If-Modified-Since` and get `304 Not Modified`, with no body, while nothing changed. To
-change an evaluation, send its `ETag` in `If-Match`: without it the answer is 428, and if
-someone changed it since you read it, 412 (nothing is saved).
+change an evaluation or a source, send its `ETag` in `If-Match`: without it the answer is
+428, and if someone changed it since you read it, 412 (nothing is saved).
+
+## Sources
+Editors' tokens add sources (`POST /api/v1/sources/`) and correct them (`PATCH`). One
+source per URL: a URL already on file is a 409 whose body carries that source (`source`,
+and its address in `Location`); cite it by its key.
 
 ## Errors
 Always JSON: `{"detail": "…", "code": "invalid", "errors": {"field": ["message"]}}`.

@@ -9,7 +9,7 @@ from typing import Any
 from rest_framework import serializers
 
 from scorecard.api.pagination import MAX_ID
-from tracker.models import Evaluator, Grade, Recommendation, Source, Stance
+from tracker.models import Evaluator, Grade, Recommendation, Source, SourceKind, Stance
 
 # --- Writes -------------------------------------------------------------------------------
 
@@ -145,3 +145,66 @@ class EvaluationCreateSerializer(EvaluationChangeSerializer):
         except serializers.ValidationError as error:
             raise serializers.ValidationError({"grade": error.detail}) from None
         return attrs
+
+
+class SourceChangeSerializer(StrictSerializer):
+    """A source's fields to correct (PATCH: any of them). Unknown fields are refused.
+
+    Give the source in the context (`source`): its key may be sent as it is, never changed."""
+
+    key = serializers.SlugField(
+        max_length=100,
+        help_text="A short stable name, the one evidence cites; it never changes once given.",
+    )
+    title = serializers.CharField(max_length=500)
+    author = serializers.CharField(allow_blank=True, max_length=300)
+    publisher = serializers.CharField(allow_blank=True, max_length=300)
+    published_on = DayField(allow_null=True, help_text="YYYY-MM-DD, or null.")
+    url = serializers.URLField(
+        allow_blank=True,
+        max_length=1000,
+        help_text="Where the source is. One source per URL: a URL on file is answered 409 "
+        "with that source.",
+    )
+    archived_url = serializers.URLField(
+        allow_blank=True, max_length=1000, help_text="A copy in a web archive."
+    )
+    kind = serializers.ChoiceField(choices=SourceKind.choices)
+    citation = serializers.CharField(allow_blank=True, help_text="The full citation, as printed.")
+
+    def validate_key(self, key: str) -> str:
+        source = self.context["source"]
+        if key != source.key:
+            raise serializers.ValidationError(
+                f"A source's key never changes (evidence and partners cite it): this one "
+                f"stays “{source.key}”."
+            )
+        return key
+
+
+class SourceCreateSerializer(SourceChangeSerializer):
+    """A new source: a title at least. Unknown fields are refused."""
+
+    key = serializers.SlugField(
+        max_length=100,
+        required=False,
+        help_text="A short stable name, the one evidence cites; by default made from the title.",
+    )
+    author = serializers.CharField(allow_blank=True, max_length=300, default="")
+    publisher = serializers.CharField(allow_blank=True, max_length=300, default="")
+    published_on = DayField(allow_null=True, default=None, help_text="YYYY-MM-DD, or null.")
+    url = serializers.URLField(
+        allow_blank=True,
+        max_length=1000,
+        default="",
+        help_text="Where the source is. One source per URL: a URL on file is answered 409 "
+        "with that source.",
+    )
+    archived_url = serializers.URLField(allow_blank=True, max_length=1000, default="")
+    kind = serializers.ChoiceField(choices=SourceKind.choices, default=SourceKind.OTHER)
+    citation = serializers.CharField(allow_blank=True, default="")
+
+    def validate_key(self, key: str) -> str:
+        # Whether it is taken is the service's to say, after the URL: a POST sent again is
+        # answered with the source it added (409), not with its key.
+        return key

@@ -30,15 +30,26 @@ from scorecard.api.filters import (
     recommendation_filters,
 )
 from scorecard.api.pagination import FeedPagination
-from scorecard.api.permissions import Publish, ReadOrEdit
+from scorecard.api.permissions import Publish, ReadOrEdit, ReadOrEditSources
 from scorecard.api.renderers import JSONRenderer
 from scorecard.api.shape import Shape
 from tracker import queries, roles, services
-from tracker.models import Area, Edition, Evaluation, GradeScale, Recommendation, Report, Status
+from tracker.models import (
+    Area,
+    Edition,
+    Evaluation,
+    GradeScale,
+    Recommendation,
+    Report,
+    Source,
+    Status,
+)
 
 SLUG = r"[-a-zA-Z0-9_]+"
 # Up to 18 digits: every id the database can hold, and nothing that overflows it.
 ID = r"[0-9]{1,18}"
+# A recommendation's code in a path (SEC-3); letters in any case.
+CODE = r"[-a-zA-Z0-9_.]{1,50}"
 
 
 class ApiViewSet(GenericViewSet):
@@ -84,6 +95,17 @@ class ApiViewSet(GenericViewSet):
         if self.answered_from_cache:
             return conditional.add_validators(request, response)
         if (
+            request.method in ("POST", "PUT", "PATCH")
+            and response.status_code in (status.HTTP_200_OK, status.HTTP_201_CREATED)
+            and isinstance(response, Response)
+        ):
+            # A write answers with what was saved and its ETag, for the next If-Match.
+            etag = self.etag_for(response)
+            if etag is not None:
+                response["ETag"] = etag
+            response["Cache-Control"] = "no-store"
+            return response
+        if (
             request.method in ("GET", "HEAD")
             and response.status_code == status.HTTP_200_OK
             and isinstance(response, Response)
@@ -125,7 +147,22 @@ class ReadOnlyViewSet(ApiViewSet):
         return instance
 
 
-@extend_schema_view(list=docs.reports_list, retrieve=docs.reports_detail)
+def _with_current_grade(
+    request: Request, recommendations: QuerySet[Recommendation]
+) -> Recommendation | None:
+    """The one recommendation of `recommendations`, with its current grade as of `as_of`
+    if given (the list's other filters do not apply to it); None if there is none."""
+    as_of = recommendation_as_of(request.query_params)
+    queryset = shapes.RecommendationShape.fetch(recommendations)
+    found = queries.attach_current_evaluations(queries.with_current_grade(queryset, as_of))
+    return found[0] if found else None
+
+
+@extend_schema_view(
+    list=docs.reports_list,
+    retrieve=docs.reports_detail,
+    recommendation=docs.reports_recommendation,
+)
 class ReportViewSet(ReadOnlyViewSet):
     noun = "report"
     shape = shapes.ReportShape
@@ -137,6 +174,24 @@ class ReportViewSet(ReadOnlyViewSet):
         return Report.objects.annotate(recommendation_count=Count("recommendations")).order_by(
             "published_on", "slug"
         )
+
+    @action(
+        detail=True,
+        url_path=rf"recommendations/(?P<code>{CODE})",
+        filter_backends=[],
+        pagination_class=None,
+    )
+    def recommendation(self, request: Request, *args: Any, code: str, **kwargs: Any) -> Response:
+        # The address a report's citation gives: its slug and the code, in any case. One
+        # query when found; a second, only when not, tells a missing report from a code.
+        slug = self.kwargs["slug"]
+        cited = Recommendation.objects.filter(report__slug=slug, code__iexact=code)
+        recommendation = _with_current_grade(request, cited)
+        if recommendation is None:
+            if not Report.objects.filter(slug=slug).exists():
+                raise exceptions.NotFound(f"There is no report “{slug}”.")
+            raise exceptions.NotFound(f"There is no recommendation “{code}” in “{slug}”.")
+        return Response(shapes.RecommendationShape.build(recommendation))
 
 
 @extend_schema_view(list=docs.areas_list, retrieve=docs.areas_detail)
@@ -174,16 +229,66 @@ class EvaluatorViewSet(ReadOnlyViewSet):
         return access.evaluators_for(self.request.user).order_by("name", "slug")
 
 
-@extend_schema_view(list=docs.sources_list, retrieve=docs.sources_detail)
+@extend_schema_view(
+    list=docs.sources_list,
+    retrieve=docs.sources_detail,
+    create=docs.sources_create,
+    partial_update=docs.sources_partial_update,
+)
 class SourceViewSet(ReadOnlyViewSet):
     noun = "source"
     shape = shapes.SourceShape
     lookup_field = "key"
     lookup_value_regex = SLUG
     filterset_class = SourceFilter
+    permission_classes = [ReadOrEditSources]
+    http_method_names = ["get", "head", "options", "post", "patch"]
+    shown_source: Source | None = None  # the one source a response shows (its ETag)
 
     def get_queryset(self) -> QuerySet:
         return access.sources_for(self.request.user).order_by("title", "key")
+
+    def get_object(self) -> Source:
+        key = self.kwargs["key"]
+        try:
+            source = self.shape.fetch(self.get_queryset(), also=["updated_at"]).get(key=key)
+        except Source.DoesNotExist:
+            raise exceptions.NotFound(f"There is no source “{key}”.") from None
+        self.shown_source = source
+        return source
+
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        # A URL already on file is answered with that source (409, errors.SourceOnFile).
+        serializer = s.SourceCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        source = services.create_source(**serializer.validated_data, user=request.user)
+        self.shown_source = source
+        response = Response(self.shape.build(source), status=status.HTTP_201_CREATED)
+        response["Location"] = reverse("api:source-detail", args=[source.key])
+        return response
+
+    def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        source = self.get_object()
+        expected = conditional.expected_updated_at(request, source)
+        serializer = s.SourceChangeSerializer(
+            data=request.data, partial=True, context={"source": source}
+        )
+        serializer.is_valid(raise_exception=True)
+        changes = dict(serializer.validated_data)
+        changes.pop("key", None)  # (sent as it is: the serializer refuses another)
+        source = services.update_source(
+            source=source, changes=changes, user=request.user, expected_updated_at=expected
+        )
+        self.shown_source = source
+        return Response(self.shape.build(source))
+
+    def etag_for(self, response: Response) -> str | None:
+        if self.shown_source is None:
+            return None
+        response.render()
+        return conditional.source_etag(
+            self.shown_source.key, self.shown_source.updated_at, response.content
+        )
 
 
 @extend_schema_view(
@@ -213,15 +318,10 @@ class RecommendationViewSet(ReadOnlyViewSet):
         return self.get_paginated_response(shapes.body(self.shape, page))
 
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        # The current grade as of `as_of`, if given (the list's other filters do not apply).
-        as_of = recommendation_as_of(request.query_params)
-        queryset = self.shape.fetch(self.get_queryset().filter(pk=self.kwargs["pk"]))
-        recommendations = queries.attach_current_evaluations(
-            queries.with_current_grade(queryset, as_of)
-        )
-        if not recommendations:
-            raise exceptions.NotFound(f"There is no recommendation “{self.kwargs['pk']}”.")
-        (recommendation,) = recommendations
+        pk = self.kwargs["pk"]
+        recommendation = _with_current_grade(request, self.get_queryset().filter(pk=pk))
+        if recommendation is None:
+            raise exceptions.NotFound(f"There is no recommendation “{pk}”.")
         return Response(self.shape.build(recommendation))
 
     @action(detail=True, filter_backends=[], pagination_class=None)
@@ -397,19 +497,6 @@ class EvaluationViewSet(
         return conditional.evaluation_etag(
             response.data["id"], response.data["version"], response.content
         )
-
-    def finalize_response(
-        self, request: Request, response: HttpResponseBase, *args: Any, **kwargs: Any
-    ) -> HttpResponseBase:
-        response = super().finalize_response(request, response, *args, **kwargs)
-        if (
-            request.method in ("POST", "PUT", "PATCH")
-            and response.status_code in (status.HTTP_200_OK, status.HTTP_201_CREATED)
-            and isinstance(response, Response)
-        ):
-            response["ETag"] = self.etag_for(response)
-            response["Cache-Control"] = "no-store"
-        return response
 
 
 @extend_schema_view(
