@@ -363,6 +363,9 @@ class EvaluationAdmin(ServiceAdmin):
         )
         if not (roles.can_see_drafts(request.user) and self.has_view_permission(request)):
             raise PermissionDenied
+        if evaluation.is_published:
+            # Nothing to preview: readers see it already, on the public page.
+            return HttpResponseRedirect(public_url(evaluation))
         # The admin (write side) borrows the public page to show it; imported here so the
         # tracker app does not depend on the public site at import time.
         from scorecard.views import recommendation_page_context
@@ -408,6 +411,12 @@ class EvaluationAdmin(ServiceAdmin):
         )
         context = {**(extra_context or {}), "evidence_history": evidence_history}
         return super().history_view(request, object_id, context)
+
+
+def public_url(evaluation: models.Evaluation) -> str:
+    recommendation = evaluation.recommendation
+    page = reverse("recommendation", args=[recommendation.report.slug, recommendation.slug])
+    return f"{page}#evaluation-{evaluation.pk}"
 
 
 def describe(evaluation: models.Evaluation) -> str:
