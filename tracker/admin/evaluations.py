@@ -9,7 +9,6 @@ from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpR
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils import timezone
 from django.utils.cache import patch_cache_control
 from django.utils.html import format_html
 from django.utils.text import Truncator
@@ -182,11 +181,6 @@ class EvaluationAdmin(ServiceAdmin):
     def frozen(self, obj: models.Evaluation):
         edition = rules.frozen_in(obj)
         return edition.name if edition else "no published edition"
-
-    def get_changeform_initial_data(self, request):
-        initial = super().get_changeform_initial_data(request)
-        initial.setdefault("as_of", timezone.localdate())
-        return initial
 
     # Permissions --------------------------------------------------------------------
 
