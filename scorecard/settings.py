@@ -117,6 +117,8 @@ AXES_COOLOFF_TIME = datetime.timedelta(
 )
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
+# The lockout page says when to try again, in the admin's look (429, Retry-After).
+AXES_LOCKOUT_CALLABLE = "tracker.admin.lockout.lockout_response"
 
 # Content-Security-Policy on every response: our pages load scripts and styles from this
 # site only and have no inline ones; nothing may embed them or change their base URL.
@@ -231,6 +233,8 @@ LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
+# Dates and times as the admin writes them ("1 Dec 2026, 05:52 UTC"): tracker/formats/.
+FORMAT_MODULE_PATH = ["tracker.formats"]
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"

@@ -334,6 +334,8 @@ def recommendation_page_context(
         "related": queries.related_recommendations(recommendation),
         "editions": queries.recommendation_editions(recommendation),
         "preview": preview is not None,
+        # The preview is shown among the published evaluations, but is not one of them.
+        "published_count": sum(not evaluation.is_preview for evaluation in timeline),
         "badge_path": reverse("recommendation-badge", args=[report.slug, recommendation.slug]),
         # The badge's size, so the page does not shift when the image arrives.
         "badge_width": charts.badge_width(

@@ -3,7 +3,6 @@
 import datetime
 
 import pytest
-from django.utils import timezone
 
 from tests import factories
 from tests.editors_support import errors_of, evidence_errors, form_data, logged_in
@@ -372,11 +371,6 @@ def test_the_conflict_also_catches_evidence_changed_by_the_other_editor(recommen
         "Progress was made.",
         "Ann's quote.",
     )
-
-
-def test_the_add_form_starts_from_today(editor, recommendation):
-    page = editor.get(f"{ADD_URL}?recommendation={recommendation.pk}")
-    assert page.context["adminform"].form["as_of"].value() == timezone.localdate()
 
 
 def test_history_of_an_evaluation_shows_who_changed_what_including_evidence(

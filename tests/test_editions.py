@@ -51,7 +51,7 @@ def test_freezing_shows_what_will_be_frozen_and_waits_for_the_publisher(publishe
     assert page.templates[0].name == "admin/tracker/edition/confirm_freeze.html"
     assert (page.context["edition"]["name"], page.context["grade_count"]) == ("2008 card", 2)
     assert "2008 card" in text
-    assert "1 January 2008" in text
+    assert "1 Jan 2008" in text
     assert "Yes, freeze and publish 2 grades" in text
     assert [r.code for r, _ in page.context["rows"]] == ["SEC-1", "SEC-2"]
     assert list(Edition.objects.values_list("slug", flat=True)) == ["card-2004"]

@@ -55,3 +55,45 @@ def test_partners_and_anonymous_visitors_get_no_preview(client, partner_user, dr
 def test_the_evaluation_page_links_to_its_preview(editor_user, draft):
     page = logged_in(editor_user).get(f"/admin/tracker/evaluation/{draft.pk}/change/")
     assert f'href="{preview_url(draft)}"' in page.content.decode()
+
+
+def test_the_preview_counts_only_the_published_evaluations(editor_user, draft):
+    page = text_of(logged_in(editor_user).get(preview_url(draft)))
+
+    assert (
+        "1 published evaluation and this draft, shown as it will appear once published, "
+        "oldest first." in page
+    )
+    assert "2 published evaluations" not in page
+    assert "The draft is shown as it will appear once published" in page
+
+
+def test_the_preview_of_a_first_draft_says_nothing_is_published_yet(editor_user, recommendation):
+    first = factories.make_evaluation(recommendation, "partial", status=Status.DRAFT)
+
+    page = text_of(logged_in(editor_user).get(preview_url(first)))
+
+    assert (
+        "No published evaluation yet; this draft, shown as it will appear once published, "
+        "oldest first." in page
+    )
+
+
+def test_the_public_page_counts_its_published_evaluations(client, draft, report):
+    page = text_of(client.get(f"/reports/{report.slug}/sec-1/"))
+    assert "1 published evaluation, oldest first." in page
+
+
+def test_a_published_evaluation_is_not_previewed_but_shown_on_the_public_page(
+    editor_user, draft, report
+):
+    published = draft.recommendation.evaluations.get(status=Status.PUBLISHED)
+    editor = logged_in(editor_user)
+
+    response = editor.get(preview_url(published))
+
+    assert response.status_code == 302
+    assert response["Location"] == f"/reports/{report.slug}/sec-1/#evaluation-{published.pk}"
+    page = editor.get(f"/admin/tracker/evaluation/{published.pk}/change/").content.decode()
+    assert f'href="{preview_url(published)}"' in page
+    assert "See it on the public site" in page

@@ -1,7 +1,11 @@
 """Security by default: CSP on every page, admin lockout, small request bodies."""
 
+import datetime
+import re
+
 import pytest
 from django.contrib.auth.models import User
+from django.utils import dateformat, timezone
 from rest_framework.authtoken.models import Token
 
 from tests import factories
@@ -91,3 +95,28 @@ def test_an_oversized_request_body_is_refused_without_a_server_error(client, edi
     # parser, no refusal at all); tests/test_request_limits.py has the rest.
     assert response.status_code == 413
     assert response.json()["code"] == "request_too_large"
+
+
+def test_the_lockout_page_says_when_to_try_again_in_the_admin_look(client, editor):
+    for _ in range(4):
+        client.post("/admin/login/", {"username": "eddie", "password": "wrong guess"})
+    before = timezone.now()
+    locked = client.post("/admin/login/", {"username": "eddie", "password": "wrong guess"})
+    after = timezone.now()
+
+    assert locked.status_code == 429
+    assert locked["Retry-After"] == "900"
+    assert "admin/tracker/locked_out.html" in [template.name for template in locked.templates]
+    text = " ".join(locked.content.decode().split())
+    assert "Alliance Scorecard — editors" in text  # the admin's header
+    assert 'href="/static/admin/css/base.css"' in text
+    when = datetime.datetime.fromisoformat(re.search(r'<time datetime="([^"]+)">', text).group(1))
+    assert before + datetime.timedelta(minutes=15) - datetime.timedelta(seconds=1) <= when
+    assert when <= after + datetime.timedelta(minutes=15)
+    words = " ".join(re.sub(r"<[^>]+>", " ", text).split())
+    assert (
+        f"Logging in as “eddie” from this address is paused after 5 failed attempts. "
+        f"Try again after {dateformat.format(when, 'j M Y, H:i T')} , in 15 minutes. "
+        f"Every attempt before then, even with the right password, starts the 15 minutes "
+        f"again." in words
+    )

@@ -15,9 +15,9 @@ from django.contrib.admin.widgets import AdminDateWidget
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db.models import Field, URLField
 from django.forms.models import BaseInlineFormSet
-from django.utils import timezone
+from django.utils import formats
 
-from tracker import rules
+from tracker import default_dates, rules
 from tracker.models import (
     Edition,
     Evaluation,
@@ -114,6 +114,16 @@ class EvaluationForm(ServiceForm):
         if "loaded_version" in self.fields and self.instance.pk:
             self.fields["loaded_version"].initial = self.instance.version
         self.recommendation = _recommendation_from(self)
+        if "as_of" in self.fields and not self.instance.pk:
+            # The usual date follows from the publication and evaluator chosen below it,
+            # so it is worked out when the form is sent (tracker.default_dates).
+            self.fields["as_of"].required = False
+            self.fields["as_of"].help_text = (
+                "Left empty: the date of the publication chosen below, if it has one; "
+                "otherwise the date of the evaluation of this report that the evaluator "
+                "logged last; otherwise today. "
+                "Not before the report was published, not in the future."
+            )
         if "grade" in self.fields:
             self._offer_grades_of_the_scale()
 
@@ -138,8 +148,10 @@ class EvaluationForm(ServiceForm):
             field.choices = [("", "---------"), *by_scale.items()]
             field.help_text = "Only a grade of the recommendation's own scale is accepted."
 
-    def clean_as_of(self) -> datetime.date:
+    def clean_as_of(self) -> datetime.date | None:
         as_of = self.cleaned_data["as_of"]
+        if as_of is None:  # left empty on a new evaluation: see clean()
+            return None
         report = self.recommendation.report if self.recommendation is not None else None
         problem = rules.evaluation_date_problem(as_of, report)
         if problem is not None:
@@ -150,7 +162,15 @@ class EvaluationForm(ServiceForm):
         cleaned = super().clean()
         recommendation = cleaned.get("recommendation") or self.recommendation
         grade = cleaned.get("grade")
-        if recommendation is not None and grade is not None and "as_of" in cleaned:
+        default = None
+        if recommendation is not None and "as_of" in cleaned and cleaned["as_of"] is None:
+            default = default_dates.evaluation_as_of(
+                report=recommendation.report,
+                evaluator=cleaned.get("evaluator"),
+                publication=cleaned.get("publication"),
+            )
+            cleaned["as_of"] = default.date
+        if recommendation is not None and grade is not None and cleaned.get("as_of"):
             # Errors put on fields here also spare the editor the model's generic wording
             # for "one evaluation per evaluator and date" (fields with errors are not
             # validated again against the model's constraints).
@@ -162,6 +182,9 @@ class EvaluationForm(ServiceForm):
                 evaluation=self.instance,
             )
             for name, message in problems.items():
+                if name == "as_of" and default is not None:
+                    shown = formats.date_format(default.date)
+                    message = f"Left empty, the date is {shown}, {default.reason}: {message}"
                 if name not in self.errors:
                     self.add_error(name, message)
         return cleaned
@@ -392,20 +415,27 @@ class EditionForm(ServiceForm):
             "slug": "The last part of the edition's address (/editions/…/); it never changes.",
             "as_of": (
                 "The grades current on this date are frozen (published evaluations only; "
-                "not in the future)."
+                "not in the future). Left empty: the latest date among the report's "
+                "published evaluations. The next page shows the date before anything is "
+                "frozen."
             ),
         }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.as_of_default: default_dates.DefaultDate | None = None
         if "as_of" in self.fields:
-            self.fields["as_of"].initial = timezone.localdate()
+            # The usual date follows from the report chosen above it (tracker.default_dates).
+            self.fields["as_of"].required = False
         if "report" in self.fields:
             self.fields["report"].queryset = Report.objects.order_by("published_on", "slug")
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
         report, as_of = cleaned.get("report"), cleaned.get("as_of")
+        if report is not None and as_of is None and "as_of" not in self.errors:
+            self.as_of_default = default_dates.edition_as_of(report)
+            as_of = cleaned["as_of"] = self.as_of_default.date
         if report is not None and as_of is not None:
             problems = rules.edition_problems(
                 report=report, slug=cleaned.get("slug", ""), name=cleaned.get("name", ""),

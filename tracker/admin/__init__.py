@@ -11,6 +11,7 @@ topics) comes from the scorecard files (`import_scorecard`) and is read-only her
     recommendations  recommendations, with their evaluations listed
     evaluations      evaluations and their evidence, publishing, conflicts
     editions         evidence links (read-only), editions and freezing them
+    lockout          the page after too many failed logins (django-axes' AXES_LOCKOUT_CALLABLE)
 """
 
 from django.contrib import admin

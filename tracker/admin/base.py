@@ -44,6 +44,8 @@ class ServiceAdmin(SimpleHistoryAdmin):
     """
 
     formfield_overrides = URL_FIELDS
+    # simple_history's list, with a dash for a missing reason and the admin's date format.
+    object_history_list_template = "admin/tracker/object_history_list.html"
 
     class Media:
         css = {"all": ["tracker/admin.css"]}

@@ -150,14 +150,16 @@ class EditionAdmin(ServiceAdmin):
         grades = queries.current_grades(report, data["as_of"])
         recommendations = models.Recommendation.objects.filter(pk__in=grades).order_by("position")
         posted = {
-            name: request.POST.get(name, "")
-            for name in ("report", "name", "slug", "as_of", "description")
+            name: request.POST.get(name, "") for name in ("report", "name", "slug", "description")
         }
+        # The date as it will be frozen, also when it was left empty for the usual one.
+        posted["as_of"] = data["as_of"].isoformat()
         context = {
             **self.admin_site.each_context(request),
             "opts": self.model._meta,
             "title": f"Freeze “{data['name']}”?",
             "edition": data,
+            "as_of_default": form.as_of_default,
             "report": report,
             "rows": [(r, grades[r.pk]) for r in recommendations],
             "grade_count": len(grades),

@@ -9,7 +9,6 @@ from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpR
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils import timezone
 from django.utils.cache import patch_cache_control
 from django.utils.html import format_html
 from django.utils.text import Truncator
@@ -182,11 +181,6 @@ class EvaluationAdmin(ServiceAdmin):
     def frozen(self, obj: models.Evaluation):
         edition = rules.frozen_in(obj)
         return edition.name if edition else "no published edition"
-
-    def get_changeform_initial_data(self, request):
-        initial = super().get_changeform_initial_data(request)
-        initial.setdefault("as_of", timezone.localdate())
-        return initial
 
     # Permissions --------------------------------------------------------------------
 
@@ -363,6 +357,9 @@ class EvaluationAdmin(ServiceAdmin):
         )
         if not (roles.can_see_drafts(request.user) and self.has_view_permission(request)):
             raise PermissionDenied
+        if evaluation.is_published:
+            # Nothing to preview: readers see it already, on the public page.
+            return HttpResponseRedirect(public_url(evaluation))
         # The admin (write side) borrows the public page to show it; imported here so the
         # tracker app does not depend on the public site at import time.
         from scorecard.views import recommendation_page_context
@@ -408,6 +405,12 @@ class EvaluationAdmin(ServiceAdmin):
         )
         context = {**(extra_context or {}), "evidence_history": evidence_history}
         return super().history_view(request, object_id, context)
+
+
+def public_url(evaluation: models.Evaluation) -> str:
+    recommendation = evaluation.recommendation
+    page = reverse("recommendation", args=[recommendation.report.slug, recommendation.slug])
+    return f"{page}#evaluation-{evaluation.pk}"
 
 
 def describe(evaluation: models.Evaluation) -> str:
