@@ -25,7 +25,7 @@ from scorecard import charts
 from scorecard.links import absolute_url
 from scorecard.public import PUBLIC_MAX_AGE, BadParameter, NotFound, public
 from scorecard.public import not_found as not_found  # handler404 names it here
-from tracker import queries
+from tracker import comparisons, queries
 from tracker.filters import (
     SCORECARD_PARAMETERS,
     UNGRADED,
@@ -463,7 +463,7 @@ def edition_compare(request: HttpRequest, edition: str, other: str) -> HttpRespo
             "report.",
         )
     report = before.report
-    diff = queries.edition_diff(before, after)
+    diff = comparisons.edition_diff(before, after)
     grades = list(report.grade_scale.grades.order_by("-score"))
     editions = list(queries.published_editions().filter(report=report).order_by("as_of"))
     groups = [

@@ -18,7 +18,7 @@ from scorecard.api import shapes
 from scorecard.api.renderers import JSONRenderer
 from tests import factories
 from tests.api_support import client_as, make_draft, publish_new
-from tracker import queries, services
+from tracker import comparisons, queries, services
 from tracker.models import (
     Area,
     Edition,
@@ -404,7 +404,7 @@ def _instances(report: Report) -> dict[type[shapes.Shape], list]:
     first, second = report.editions.order_by("as_of")[:2]
     recommendation = report.recommendations.get(code="SEC-7")
     evaluations = list(shapes.EvaluationShape.fetch(Evaluation.objects.all()))
-    diff = queries.edition_diff(first, second)
+    diff = comparisons.edition_diff(first, second)
     return {
         shapes.GradeSummaryShape: list(shapes.GradeSummaryShape.fetch(Grade.objects.all())),
         shapes.GradeShape: list(shapes.GradeShape.fetch(Grade.objects.all())),

@@ -19,6 +19,7 @@ from scorecard.api.shape import (
     SlugList,
     Text,
 )
+from tracker.comparisons import CHANGE_KINDS
 from tracker.models import (
     EVALUATOR_SNAPSHOT_FIELDS,
     Actor,
@@ -38,7 +39,6 @@ from tracker.models import (
     Stance,
     Status,
 )
-from tracker.queries import CHANGE_KINDS
 
 # (Docstrings on shapes become their components' descriptions in the schema.)
 
@@ -291,7 +291,7 @@ class FrozenGradeShape(Shape):
 
 
 class GradeChangeShape(Shape):
-    # Of `tracker.queries.GradeChange`.
+    # Of `tracker.comparisons.GradeChange`.
     recommendation = Nested(RecommendationRefShape)
     change = Choice([(kind, kind) for kind in CHANGE_KINDS], source="kind")
     steps = Integer(
@@ -304,7 +304,7 @@ class GradeChangeShape(Shape):
 
 
 class ChangeCountsShape(Shape):
-    # Of `tracker.queries.ChangeCounts`.
+    # Of `tracker.comparisons.ChangeCounts`.
     improved = Integer()
     declined = Integer()
     unchanged = Integer()
@@ -314,7 +314,7 @@ class ChangeCountsShape(Shape):
 
 
 class EditionComparisonShape(Shape):
-    # Of `tracker.queries.EditionDiff`.
+    # Of `tracker.comparisons.EditionDiff`.
     before = Nested(EditionShape)
     after = Nested(EditionShape)
     counts = Nested(ChangeCountsShape, "How many recommendations changed in each way.")

@@ -33,7 +33,7 @@ from scorecard.api.pagination import FeedPagination
 from scorecard.api.permissions import Publish, ReadOrEdit, ReadOrEditSources
 from scorecard.api.renderers import JSONRenderer
 from scorecard.api.shape import Shape
-from tracker import queries, roles, services
+from tracker import comparisons, queries, roles, services
 from tracker.models import (
     Area,
     Edition,
@@ -547,5 +547,5 @@ class EditionViewSet(ReadOnlyViewSet):
                     ]
                 }
             )
-        diff = queries.edition_diff(before, after)
+        diff = comparisons.edition_diff(before, after)
         return Response(shapes.EditionComparisonShape.build(diff))
