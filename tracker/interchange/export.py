@@ -10,7 +10,7 @@ import datetime
 import yaml
 from django.db.models import Prefetch
 
-from tracker.interchange.parse import FORMAT
+from tracker.interchange.specs import FORMAT
 from tracker.models import (
     EditionEntry,
     Evaluation,

@@ -1,18 +1,48 @@
 """One scorecard file → plain specs, with every problem the file has on its own.
 
+The specs it builds, and the sections and keys a file may have, are in `specs`.
 Cross-references (an evaluation's grade, a link's target, a source cited by key) are only
-collected here, with their places; `checks` resolves them against the other files of the
-import and the database.
+collected here, with their places; `checks` and `evaluation_checks` resolve them against
+the other files of the import and the database.
 """
 
-import datetime
 import re
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
 
 from tracker import rules
+from tracker.interchange.specs import (
+    AREA_KEYS,
+    EDITION_KEYS,
+    ENTRY_KEYS,
+    EVALUATION_KEYS,
+    EVALUATOR_KEYS,
+    EVIDENCE_KEYS,
+    FORMAT,
+    GRADE_KEYS,
+    LINK_KEYS,
+    RECOMMENDATION_KEYS,
+    REPORT_KEYS,
+    SCALE_KEYS,
+    SOURCE_KEYS,
+    TOP_KEYS,
+    TOPIC_KEYS,
+    AreaSpec,
+    EditionSpec,
+    EntrySpec,
+    EvaluationSpec,
+    EvaluatorSpec,
+    EvidenceSpec,
+    FileSpec,
+    GradeSpec,
+    LinkSpec,
+    RecommendationSpec,
+    ReportSpec,
+    ScaleSpec,
+    SourceSpec,
+    TopicSpec,
+)
 from tracker.interchange.yamlread import (
     SLUG_RE,
     Mapping,
@@ -44,243 +74,11 @@ from tracker.models import (
     Topic,
 )
 
-FORMAT = 1
-
-# Keys of each section, in the order the export writes them (docs/interchange-format.md).
-TOP_KEYS = (
-    "format",
-    "report",
-    "grade_scale",
-    "topics",
-    "areas",
-    "recommendations",
-    "links",
-    "evaluators",
-    "sources",
-    "evaluations",
-    "editions",
-)
-REPORT_KEYS = (
-    "slug",
-    "short_name",
-    "title",
-    "authors",
-    "institution",
-    "published_on",
-    "url",
-    "citation",
-    "description",
-    "grade_scale",
-)
-SCALE_KEYS = ("slug", "name", "description", "grades")
-GRADE_KEYS = ("slug", "label", "score", "colour", "description")
-TOPIC_KEYS = ("slug", "name")
-AREA_KEYS = ("slug", "name", "intro")
-RECOMMENDATION_KEYS = ("code", "area", "title", "actor", "topics", "text")
-LINK_KEYS = ("from", "to", "kind", "note")
-EVALUATOR_KEYS = ("slug", "name", "kind", "affiliation", "url")
-SOURCE_KEYS = (
-    "key",
-    "title",
-    "author",
-    "publisher",
-    "published_on",
-    "url",
-    "archived_url",
-    "kind",
-    "citation",
-)
-EVALUATION_KEYS = (
-    "recommendation",
-    "evaluator",
-    "as_of",
-    "grade",
-    "wording",
-    "narrative",
-    "publication",
-    "status",
-    "published_at",
-    "evidence",
-)
-EVIDENCE_KEYS = ("source", "stance", "quote", "page")
-EDITION_KEYS = ("slug", "name", "as_of", "status", "published_at", "description", "entries")
-ENTRY_KEYS = ("recommendation", "evaluator", "as_of")
-
 CODE_RE = re.compile(r"^[A-Z][A-Z0-9]*-[0-9]+$")
 
 
 def max_length(model, name: str) -> int:
     return model._meta.get_field(name).max_length
-
-
-# Specs. `at` holds the place of each key, for problems found later; it never takes part
-# in comparisons (two files describing the same source the same way are equal).
-@dataclass
-class GradeSpec:
-    slug: str
-    label: str
-    score: int
-    colour: str
-    description: str
-    at: Places | None = field(default=None, compare=False, repr=False)
-
-
-@dataclass
-class ScaleSpec:
-    slug: str
-    name: str
-    description: str
-    grades: list[GradeSpec]
-    at: Places | None = field(default=None, compare=False, repr=False)
-
-
-@dataclass
-class TopicSpec:
-    slug: str
-    name: str
-    at: Places | None = field(default=None, compare=False, repr=False)
-
-
-@dataclass
-class EvaluatorSpec:
-    slug: str
-    name: str
-    kind: str
-    affiliation: str
-    url: str
-    at: Places | None = field(default=None, compare=False, repr=False)
-
-
-@dataclass
-class SourceSpec:
-    key: str
-    title: str
-    author: str
-    publisher: str
-    published_on: datetime.date | None
-    url: str
-    archived_url: str
-    kind: str
-    citation: str
-    at: Places | None = field(default=None, compare=False, repr=False)
-
-
-@dataclass
-class ReportSpec:
-    slug: str
-    short_name: str
-    title: str
-    authors: str
-    institution: str
-    published_on: datetime.date
-    url: str
-    citation: str
-    description: str
-    grade_scale: str
-    at: Places | None = field(default=None, compare=False, repr=False)
-
-
-@dataclass
-class AreaSpec:
-    slug: str
-    name: str
-    intro: str
-    position: int
-    at: Places | None = field(default=None, compare=False, repr=False)
-
-
-@dataclass
-class RecommendationSpec:
-    code: str
-    area: str
-    title: str
-    actor: str
-    topics: list[str]
-    text: str
-    position: int
-    at: Places | None = field(default=None, compare=False, repr=False)
-    topic_at: list[Where] = field(default_factory=list, compare=False, repr=False)
-
-
-@dataclass
-class LinkSpec:
-    source: str  # a code of this report
-    target_report: str
-    target_code: str
-    kind: str
-    note: str
-    at: Places | None = field(default=None, compare=False, repr=False)
-
-
-@dataclass
-class EvidenceSpec:
-    source: str
-    stance: str
-    quote: str
-    page: str
-    position: int
-    at: Places | None = field(default=None, compare=False, repr=False)
-
-
-@dataclass
-class EvaluationSpec:
-    recommendation: str
-    evaluator: str
-    as_of: datetime.date
-    grade: str
-    wording: str
-    narrative: str
-    publication: str | None
-    status: str
-    published_at: datetime.datetime | None
-    evidence: list[EvidenceSpec]
-    at: Places | None = field(default=None, compare=False, repr=False)
-
-    @property
-    def key(self) -> tuple[str, str, datetime.date]:
-        return (self.recommendation, self.evaluator, self.as_of)
-
-
-@dataclass
-class EntrySpec:
-    recommendation: str
-    evaluator: str
-    as_of: datetime.date
-    at: Places | None = field(default=None, compare=False, repr=False)
-
-    @property
-    def key(self) -> tuple[str, str, datetime.date]:
-        return (self.recommendation, self.evaluator, self.as_of)
-
-
-@dataclass
-class EditionSpec:
-    slug: str
-    name: str
-    as_of: datetime.date
-    status: str
-    published_at: datetime.datetime | None
-    description: str
-    entries: list[EntrySpec] | None  # None: freeze the current grades as of `as_of`
-    at: Places | None = field(default=None, compare=False, repr=False)
-
-
-@dataclass
-class FileSpec:
-    file: str
-    report: ReportSpec | None = None
-    grade_scale: ScaleSpec | None = None
-    topics: list[TopicSpec] = field(default_factory=list)
-    areas: list[AreaSpec] = field(default_factory=list)
-    recommendations: list[RecommendationSpec] = field(default_factory=list)
-    links: list[LinkSpec] = field(default_factory=list)
-    evaluators: list[EvaluatorSpec] = field(default_factory=list)
-    sources: list[SourceSpec] = field(default_factory=list)
-    evaluations: list[EvaluationSpec] = field(default_factory=list)
-    editions: list[EditionSpec] = field(default_factory=list)
-    # Named in the file but unreadable (their problems are reported already): references to
-    # them are not reported again as references to nothing.
-    unreadable: set = field(default_factory=set)
 
 
 def _places(m: Mapping) -> Places:
@@ -644,7 +442,7 @@ def _evaluation(m: Mapping, problems: Problems, unreadable: set) -> EvaluationSp
             "a draft has no publication time; remove published_at or set status: published",
         )
     # What publishing requires (tracker.rules): the narrative is the file's own business;
-    # evidence may also be in the database, so the checks (checks.py) look at that.
+    # evidence may also be in the database, so evaluation_checks.py looks at that.
     missing = rules.missing_for_publication(narrative=narrative, evidence_count=1)
     if values["status"] == Status.PUBLISHED and "narrative" in missing:
         m.problem("narrative", "a published evaluation needs a narrative: say why this grade")

@@ -15,8 +15,8 @@ from django.db.models import F, Model
 from django.utils import timezone
 
 from tracker import queries
-from tracker.interchange.checks import Plan
-from tracker.interchange.parse import EditionSpec, EvaluationSpec, FileSpec
+from tracker.interchange.snapshot import Plan
+from tracker.interchange.specs import EditionSpec, EvaluationSpec, FileSpec
 from tracker.interchange.yamlread import Problem, quoted
 from tracker.models import (
     Area,
