@@ -246,15 +246,13 @@ def feed(connection, *, base_url: str, since, after: tuple | None, size: int, si
         )
         rows = cursor.fetchall()
     results = [_evaluation(row) for row in rows[:size]]
-    next_url = None
+    next_url = next_cursor = None
     if len(rows) > size:
         last = results[-1]
+        next_cursor = feed_cursor(last["updated_at"], last["id"])
         next_url = _url(
             base_url,
-            {
-                "cursor": feed_cursor(last["updated_at"], last["id"]),
-                "page_size": size,
-                "updated_since": since_text,
-            },
+            {"cursor": next_cursor, "page_size": size, "updated_since": since_text},
         )
-    return orjson.dumps({"next": next_url, "results": results}, option=JSON_OPTIONS)
+    body = {"next": next_url, "cursor": next_cursor, "results": results}
+    return orjson.dumps(body, option=JSON_OPTIONS)
