@@ -109,7 +109,8 @@ def test_the_lockout_page_says_when_to_try_again_in_the_admin_look(client, edito
     assert "admin/tracker/locked_out.html" in [template.name for template in locked.templates]
     text = " ".join(locked.content.decode().split())
     assert "Alliance Scorecard — editors" in text  # the admin's header
-    assert 'href="/static/admin/css/base.css"' in text
+    # The admin's own stylesheet, under its hashed name (static files are served hashed).
+    assert re.search(r'href="/static/admin/css/base\.[0-9a-f]{12}\.css"', text)
     when = datetime.datetime.fromisoformat(re.search(r'<time datetime="([^"]+)">', text).group(1))
     assert before + datetime.timedelta(minutes=15) - datetime.timedelta(seconds=1) <= when
     assert when <= after + datetime.timedelta(minutes=15)
