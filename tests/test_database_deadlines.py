@@ -12,7 +12,6 @@ import signal
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
-from pathlib import Path
 
 import psycopg2
 import pytest
@@ -20,6 +19,7 @@ from django.db import OperationalError, close_old_connections, connection, conne
 from django.test import Client
 
 from scorecard.postgresql import base as bounded
+from soak.outages import Pause
 from tests import factories
 
 pytestmark = [
@@ -35,24 +35,9 @@ QUERY_TIMEOUT = 1  # seconds: statement_timeout; the client waits one second mor
 CONNECT_TIMEOUT = 2  # libpq's least
 
 
-def _postgres_processes() -> list[int]:
-    """The postmaster, then every process it started."""
-    data = Path(os.environ["SCORECARD_PG_DATA"])
-    postmaster = int((data / "postmaster.pid").read_text().split()[0])
-    children = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[1]) == postmaster:
-            children.append(int(stat.parent.name))
-    return [postmaster, *children]
-
-
 @contextmanager
 def paused_database() -> Iterator[None]:
-    processes = _postgres_processes()
+    processes = Pause.processes()  # the soak's own list of PostgreSQL's processes
     stopped = []
     try:
         for pid in processes:
