@@ -80,6 +80,8 @@ INSTALLED_APPS = [
     "simple_history",
     "csp",
     "axes",
+    "django_tasks",
+    "django_tasks_db",
     "tracker",
     "scorecard",
 ]
@@ -319,3 +321,18 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("DJANGO_LOG_LEVEL", "WARNING")},
 }
+
+# Background work (webhooks, e-mails): Django's tasks framework through the django-tasks
+# backport, with its database backend, so the queue lives in the project's database on
+# SQLite and PostgreSQL alike.
+# (django-tasks 0.12 moved that backend into its own package, django-tasks-db.)
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+# Partners' webhooks (tracker/webhook_delivery.py; README, "Webhooks"). Each attempt may take
+# WEBHOOKS_TIMEOUT_SECONDS; failures are retried after 10 s, 20 s, 40 s, ... until
+# WEBHOOKS_RETRY_FOR_SECONDS have passed, then the endpoint is disabled and its owner told.
+# Loopback (and plain http) targets only where WEBHOOKS_ALLOW_LOOPBACK (default: debug).
+WEBHOOKS_TIMEOUT_SECONDS = env_int("WEBHOOKS_TIMEOUT_SECONDS", 10, minimum=1)
+WEBHOOKS_RETRY_FIRST_SECONDS = env_int("WEBHOOKS_RETRY_FIRST_SECONDS", 10, minimum=1)
+WEBHOOKS_RETRY_FOR_SECONDS = env_int("WEBHOOKS_RETRY_FOR_SECONDS", 24 * 3600, minimum=1)
+WEBHOOKS_ALLOW_LOOPBACK = env_bool("WEBHOOKS_ALLOW_LOOPBACK", default=DEBUG)

@@ -492,3 +492,13 @@ class EditionEntry(models.Model):
                 **{name: getattr(self, f"evaluator_{name}") for name in EVALUATOR_SNAPSHOT_FIELDS},
             )
         return evaluation
+
+
+# Partners' webhooks (issue 16): their own module, part of this app's models.
+from tracker.webhook_models import (  # noqa: E402, F401 -- re-exported, after the models
+    DeliveryStatus,
+    EventType,
+    WebhookDelivery,
+    WebhookEndpoint,
+    WebhookEvent,
+)

@@ -582,3 +582,26 @@ def edition_problems(
     if Edition.objects.filter(report=report, name=name).exists():
         errors["name"] = duplicate_edition_name_message(report, name)
     return errors
+
+
+# --- Webhook endpoints (issue 16) ------------------------------------------------------------
+# Partners, editors and publishers manage webhook endpoints of their own (and the operator
+# any); nobody sees or changes another's, not even a publisher: an endpoint holds its
+# owner's secret.
+
+WEBHOOK_ROLE_REASON = "Only partners, editors and publishers can manage webhooks."
+WEBHOOK_NOT_YOURS = "There is no webhook endpoint {pk} of yours."
+
+
+def may_manage_webhooks(user: Actor) -> bool:
+    return role_of(user) >= Role.PARTNER
+
+
+def check_manage_webhooks(user: Actor) -> None:
+    if not may_manage_webhooks(user):
+        raise PermissionDenied(WEBHOOK_ROLE_REASON)
+
+
+def webhook_endpoint_visible(user: Actor, endpoint: Model) -> bool:
+    """Whether `user` may see and manage `endpoint` (a WebhookEndpoint)."""
+    return user is None or (may_manage_webhooks(user) and endpoint.owner_id == user.pk)

@@ -19,7 +19,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.text import slugify
 
-from tracker import interchange, queries, rules
+from tracker import events, interchange, queries, rules
 from tracker.models import (
     Edition,
     EditionEntry,
@@ -199,6 +199,7 @@ def update_evaluation(
     _add_evidence(evaluation, new_evidence, user)
     if evaluation.is_published:
         _check_still_publishable(evaluation)
+        events.evaluation_changed(evaluation)
     _record_history(evaluation, user, date=now)
     return evaluation
 
@@ -265,6 +266,8 @@ def add_evidence(
     Evaluation.objects.filter(pk=evaluation.pk).update(version=F("version") + 1, updated_at=now)
     evaluation.refresh_from_db()
     _record_history(evaluation, user, "Evidence added", date=now)
+    if evaluation.is_published:
+        events.evaluation_changed(evaluation)
     return evaluation
 
 
@@ -302,6 +305,7 @@ def publish_evaluation(
         raise StaleVersionError(current, expected_version)
     evaluation.refresh_from_db()
     _record_history(evaluation, user, "Published")
+    events.evaluation_published(evaluation)
     return evaluation
 
 
@@ -320,6 +324,7 @@ def unpublish_evaluation(*, evaluation: Evaluation, user=None) -> Evaluation:
         raise ValidationError({"status": "This evaluation is not published."})
     evaluation.refresh_from_db()
     _record_history(evaluation, user, "Withdrawn to draft")
+    events.evaluation_withdrawn(evaluation)
     return evaluation
 
 
@@ -393,6 +398,7 @@ def publish_edition(
         EditionEntry.freezing(edition=edition, evaluation=evaluation)
         for evaluation in grades.values()
     )
+    events.edition_published(edition)
     return edition
 
 

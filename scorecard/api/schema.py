@@ -66,6 +66,7 @@ TAGS = [
     {"name": "Editions", "description": "Frozen, dated scorecards and their comparison."},
     {"name": "Reports", "description": "Reports, their areas and grade scales."},
     {"name": "Editing", "description": "Writes, for editors' and publishers' tokens."},
+    {"name": "Webhooks", "description": "Signed event deliveries to your own endpoints."},
 ]
 
 _HEADER = {"schema": {"type": "string"}}

@@ -68,6 +68,10 @@ def Slug(help_text: str = "", **options: Any) -> Key:
     return Key(serializers.SlugField, help_text, **options)
 
 
+def Boolean(help_text: str = "", **options: Any) -> Key:
+    return Key(serializers.BooleanField, help_text, **options)
+
+
 def Date(help_text: str = "", **options: Any) -> Key:
     return Key(serializers.DateField, help_text, **options)
 

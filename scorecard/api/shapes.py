@@ -7,12 +7,16 @@ sources from these same declarations where it shows the same thing.
 
 from typing import Any, NamedTuple
 
+from rest_framework import serializers
+
 from scorecard.api.shape import (
     Always,
+    Boolean,
     Choice,
     Date,
     DateTime,
     Integer,
+    Key,
     Nested,
     Shape,
     Slug,
@@ -38,6 +42,13 @@ from tracker.models import (
     SourceKind,
     Stance,
     Status,
+)
+from tracker.webhook_models import (
+    SUBSCRIBABLE,
+    DeliveryStatus,
+    EventType,
+    WebhookDelivery,
+    WebhookEndpoint,
 )
 
 # (Docstrings on shapes become their components' descriptions in the schema.)
@@ -321,6 +332,55 @@ class EditionComparisonShape(Shape):
     changes = Nested(GradeChangeShape, "Every recommendation, in report order.", many=True)
 
 
+# --- Webhooks (issue 16) ------------------------------------------------------------------
+
+
+class WebhookEndpointShape(Shape):
+    """A partner's webhook endpoint. Its signing secret is shown only when it is made and
+    when it is rotated."""
+
+    model = WebhookEndpoint
+    id = Integer()
+    url = Text("Where events are POSTed; https, to a public address.")
+    events = Key(
+        lambda **options: serializers.ListField(
+            child=serializers.ChoiceField(choices=list(SUBSCRIBABLE)), **options
+        ),
+        "The event types it receives.",
+    )
+    description = Text("The owner's note; may be empty.")
+    enabled = Boolean(
+        "False once deliveries failed for a day (or the owner turned it off); "
+        "set it true again to resume."
+    )
+    disabled_reason = Text("Why it was disabled; empty while enabled.")
+    created_at = DateTime()
+    updated_at = DateTime()
+
+
+class WebhookEndpointWithSecretShape(WebhookEndpointShape):
+    """A webhook endpoint with its signing secret, shown this once: keep it."""
+
+    secret = Text("`whsec_` and the base64 key (Standard Webhooks): verify signatures with it.")
+
+
+class WebhookDeliveryShape(Shape):
+    """One event sent to one endpoint, and how its attempts went."""
+
+    model = WebhookDelivery
+    id = Integer()
+    message_id = Text("The `webhook-id` header: the same on every attempt.")
+    event_type = Choice(EventType.choices, source="event.type")
+    status = Choice(DeliveryStatus.choices)
+    attempts = Integer("Attempts made so far.")
+    response_code = Integer("The last attempt's HTTP status; null if none answered.", nullable=True)
+    last_error = Text("Why the last attempt failed; empty if it did not.")
+    last_attempt_at = DateTime(nullable=True)
+    next_attempt_at = DateTime("When it is tried next; null unless pending.", nullable=True)
+    delivered_at = DateTime(nullable=True)
+    created_at = DateTime()
+
+
 # Every resource the API answers with, for the tests that hold each to its component.
 RESOURCES: tuple[type[Shape], ...] = (
     GradeSummaryShape,
@@ -348,6 +408,9 @@ RESOURCES: tuple[type[Shape], ...] = (
     GradeChangeShape,
     ChangeCountsShape,
     EditionComparisonShape,
+    WebhookEndpointShape,
+    WebhookEndpointWithSecretShape,
+    WebhookDeliveryShape,
 )
 
 

@@ -1,0 +1,103 @@
+"""Partners' webhook endpoints, the outbox of events, and the deliveries (issue 16).
+
+The outbox (`WebhookEvent`) is written in the publishing transaction (tracker/events.py);
+the worker fans each event out into one `WebhookDelivery` per subscribed endpoint and
+sends them (tracker/webhook_delivery.py). A delivery row is the whole truth about where it
+stands, so a worker that dies, or a task that was never enqueued, loses nothing: the next
+sweep finds the row due again.
+"""
+
+from django.conf import settings
+from django.db import models
+
+
+class EventType(models.TextChoices):
+    EVALUATION_PUBLISHED = "evaluation.published", "An evaluation was published"
+    EVALUATION_CHANGED = "evaluation.changed", "A published evaluation was corrected"
+    EVALUATION_WITHDRAWN = "evaluation.withdrawn", "A published evaluation was withdrawn"
+    EDITION_PUBLISHED = "edition.published", "An edition was published"
+    # Sent only by "send a test event", only to the endpoint that asked.
+    WEBHOOK_TEST = "webhook.test", "A test event"
+
+
+# The events an endpoint may subscribe to.
+SUBSCRIBABLE = tuple(value for value in EventType.values if value != EventType.WEBHOOK_TEST)
+
+
+class WebhookEndpoint(models.Model):
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="webhook_endpoints"
+    )
+    url = models.URLField(max_length=2000)
+    events = models.JSONField(default=list, help_text="The event types it receives.")
+    description = models.CharField(max_length=200, blank=True)
+    # `whsec_` + base64 of 32 random bytes (Standard Webhooks); shown once, on creation
+    # and on rotation.
+    secret = models.CharField(max_length=100)
+    enabled = models.BooleanField(default=True)
+    disabled_reason = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ("id",)
+
+    def __str__(self) -> str:
+        return self.url
+
+
+class WebhookEvent(models.Model):
+    type = models.CharField(max_length=40, choices=EventType.choices)
+    occurred_at = models.DateTimeField()
+    # The payload `{type, timestamp, data}` exactly as sent, written once: every attempt
+    # (and every endpoint) gets the same bytes.
+    body = models.TextField()
+    # False until the worker has made its deliveries.
+    fanned_out = models.BooleanField(default=False, db_index=True)
+    # A test event goes to this endpoint only.
+    only_endpoint = models.ForeignKey(
+        WebhookEndpoint, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+
+    class Meta:
+        ordering = ("id",)
+
+    def __str__(self) -> str:
+        return f"{self.type} #{self.pk}"
+
+
+class DeliveryStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    DELIVERED = "delivered", "Delivered"
+    FAILED = "failed", "Failed"
+
+
+class WebhookDelivery(models.Model):
+    # `webhook-id`: the same on every attempt, so receivers de-duplicate on it.
+    message_id = models.CharField(max_length=40, unique=True)
+    event = models.ForeignKey(WebhookEvent, on_delete=models.CASCADE, related_name="deliveries")
+    endpoint = models.ForeignKey(
+        WebhookEndpoint, on_delete=models.CASCADE, related_name="deliveries"
+    )
+    status = models.CharField(
+        max_length=10, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING
+    )
+    attempts = models.PositiveIntegerField(default=0)
+    # When a pending delivery is due. A worker claims one by moving this past the time an
+    # attempt can take (a lease): one that dies mid-attempt leaves it due again.
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    last_attempt_at = models.DateTimeField(null=True, blank=True)
+    response_code = models.PositiveIntegerField(null=True, blank=True)
+    last_error = models.CharField(max_length=500, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ("-id",)
+        constraints = [
+            models.UniqueConstraint(fields=("event", "endpoint"), name="one_delivery_per_endpoint")
+        ]
+        indexes = [models.Index(fields=("status", "next_attempt_at"), name="delivery_due")]
+
+    def __str__(self) -> str:
+        return self.message_id
