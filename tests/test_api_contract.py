@@ -18,7 +18,7 @@ from scorecard.api import shapes
 from scorecard.api.renderers import JSONRenderer
 from tests import factories
 from tests.api_support import client_as, make_draft, publish_new
-from tracker import comparisons, queries, services
+from tracker import comparisons, queries, services, webhooks
 from tracker.models import (
     Area,
     Edition,
@@ -31,6 +31,8 @@ from tracker.models import (
     Recommendation,
     Report,
     Source,
+    WebhookDelivery,
+    WebhookEndpoint,
 )
 
 
@@ -122,7 +124,15 @@ def world(demo):
         "ungraded": demo.recommendations.get(code="NEW-1"),
         "editions": list(demo.editions.order_by("as_of").values_list("slug", flat=True)),
         "new_source": factories.make_source("contract-new-source"),
+        "webhook_delivery": webhooks.send_test_event(user=None, endpoint=_webhook_endpoint()),
     }
+
+
+def _webhook_endpoint() -> WebhookEndpoint:
+    owner = factories.make_user("webhook-owner", role="partner")
+    return webhooks.create_endpoint(
+        user=owner, url="https://hooks.example.org/x", events=["evaluation.published"]
+    )
 
 
 def _reads(world: dict) -> list[Call]:
@@ -363,8 +373,77 @@ def test_real_responses_of_every_operation_validate_strictly(schema, world):
         assert response.status_code == call.status, (call, response.content)
         _check(openapi, call, response)
 
+    seen |= _webhook_calls(openapi, clients)
+
     operations = {(method, path) for path, item in schema["paths"].items() for method in item}
     assert seen == operations
+
+
+def _webhook_calls(openapi: OpenAPI, clients: dict) -> set[tuple[str, str]]:
+    """A partner adds an endpoint, reads and changes it, rotates its secret, sends a test
+    event, reads the log, redelivers and deletes; and the refusals on the way."""
+    seen: set[tuple[str, str]] = set()
+
+    def send(call: Call):
+        response = _send(clients, call)
+        assert response.status_code == call.status, (call, response.content)
+        _check(openapi, call, response)
+        seen.add((call.method, call.pattern))
+        return response
+
+    created = send(
+        Call(
+            "partner",
+            "post",
+            "/api/v1/webhooks/",
+            body={"url": "https://hooks.example.org/contract", "events": ["edition.published"]},
+            status=201,
+        )
+    )
+    one = {"id": created.json()["id"]}
+    send(Call("partner", "get", "/api/v1/webhooks/"))
+    read = send(Call("partner", "get", "/api/v1/webhooks/{id}/", one))
+    send(
+        Call(
+            "partner",
+            "patch",
+            "/api/v1/webhooks/{id}/",
+            one,
+            body={"description": "Contract"},
+            headers={"If-Match": read["ETag"]},
+        )
+    )
+    send(Call("partner", "post", "/api/v1/webhooks/{id}/rotate-secret/", one))
+    tested = send(Call("partner", "post", "/api/v1/webhooks/{id}/test/", one, status=202))
+    send(Call("partner", "get", "/api/v1/webhooks/{id}/deliveries/", one))
+    send(
+        Call(
+            "partner",
+            "post",
+            "/api/v1/webhooks/{id}/deliveries/{delivery_id}/redeliver/",
+            {**one, "delivery_id": tested.json()["id"]},
+            status=202,
+        )
+    )
+    for refused in (
+        Call("partner", "post", "/api/v1/webhooks/", body={"url": "x", "events": []}, status=400),
+        Call("anonymous", "get", "/api/v1/webhooks/", status=401),
+        Call("anonymous", "post", "/api/v1/webhooks/", body={}, status=401),
+        Call("editor", "get", "/api/v1/webhooks/{id}/", one, status=404),
+        Call("partner", "patch", "/api/v1/webhooks/{id}/", one, body={}, status=428),
+        Call(
+            "partner",
+            "patch",
+            "/api/v1/webhooks/{id}/",
+            one,
+            body={},
+            headers={"If-Match": read["ETag"]},
+            status=412,
+        ),
+    ):
+        send(refused)
+    send(Call("partner", "delete", "/api/v1/webhooks/{id}/", one, status=204))
+    return seen
 
 
 def test_reads_are_declared_open_to_anonymous_clients(schema):
@@ -405,6 +484,7 @@ def _instances(report: Report) -> dict[type[shapes.Shape], list]:
     recommendation = report.recommendations.get(code="SEC-7")
     evaluations = list(shapes.EvaluationShape.fetch(Evaluation.objects.all()))
     diff = comparisons.edition_diff(first, second)
+    endpoints = WebhookEndpoint.objects.all()
     return {
         shapes.GradeSummaryShape: list(shapes.GradeSummaryShape.fetch(Grade.objects.all())),
         shapes.GradeShape: list(shapes.GradeShape.fetch(Grade.objects.all())),
@@ -448,6 +528,13 @@ def _instances(report: Report) -> dict[type[shapes.Shape], list]:
         shapes.GradeChangeShape: diff.changes,
         shapes.ChangeCountsShape: [diff.counts],
         shapes.EditionComparisonShape: [diff],
+        shapes.WebhookEndpointShape: list(shapes.WebhookEndpointShape.fetch(endpoints)),
+        shapes.WebhookEndpointWithSecretShape: list(
+            shapes.WebhookEndpointWithSecretShape.fetch(endpoints)
+        ),
+        shapes.WebhookDeliveryShape: list(
+            shapes.WebhookDeliveryShape.fetch(WebhookDelivery.objects.all())
+        ),
     }
 
 

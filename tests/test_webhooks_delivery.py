@@ -2,6 +2,7 @@
 retried, what is refused. A real HTTP receiver on loopback; the worker's sweep is called
 directly (tests/test_webhooks_worker.py runs the real worker process)."""
 
+import base64
 import datetime
 import json
 
@@ -24,6 +25,7 @@ from tracker.models import (
     WebhookEndpoint,
     WebhookEvent,
 )
+
 
 @pytest.fixture
 def demo(report):
@@ -103,7 +105,9 @@ def test_corrections_withdrawals_and_editions_are_events_too(demo, endpoint, rec
         evaluation=evaluation, expected_version=evaluation.version, changes={"wording": "Fixed"}
     )
     services.unpublish_evaluation(evaluation=evaluation)
-    factories.make_evaluation(demo.recommendations.get(code="SEC-3"), as_of=datetime.date(2024, 1, 1))
+    factories.make_evaluation(
+        demo.recommendations.get(code="SEC-3"), as_of=datetime.date(2024, 1, 1)
+    )
     edition = services.publish_edition(
         report=demo, slug="webhook-edition", name="Webhook edition", as_of=datetime.date(2024, 6, 1)
     )
@@ -149,9 +153,14 @@ def test_drafts_never_make_an_event(demo, endpoint, receiver):
 
 def test_a_publish_rolled_back_leaves_no_event(demo, endpoint, receiver):
     draft = make_draft(demo)
-    with pytest.raises(RuntimeError), transaction.atomic():
-        services.publish_evaluation(evaluation=draft)
-        raise RuntimeError("the caller's transaction fails after publishing")
+
+    def publish_then_fail() -> None:
+        with transaction.atomic():
+            services.publish_evaluation(evaluation=draft)
+            raise RuntimeError("the caller's transaction fails after publishing")
+
+    with pytest.raises(RuntimeError):
+        publish_then_fail()
     assert WebhookEvent.objects.count() == 0
     assert Evaluation.objects.get(pk=draft.pk).status == "draft"
 
@@ -203,7 +212,8 @@ def test_after_a_day_of_failures_the_endpoint_is_disabled_and_its_owner_told(
     publish_new(demo.recommendations.get(code="SEC-2"))
     publish_new(demo.recommendations.get(code="SEC-3"))
     webhook_delivery.fan_out()
-    WebhookDelivery.objects.update(created_at=timezone.now() - datetime.timedelta(days=1, minutes=1))
+    a_day_ago = timezone.now() - datetime.timedelta(days=1, minutes=1)
+    WebhookDelivery.objects.update(created_at=a_day_ago)
     _sweep()
 
     endpoint.refresh_from_db()
@@ -265,8 +275,6 @@ def test_the_loopback_setting_allows_loopback_only(settings):
 
 
 def test_a_secret_is_whsec_and_32_random_bytes():
-    import base64
-
     secret = webhook_delivery.new_secret()
     assert secret.startswith("whsec_")
     assert len(base64.b64decode(secret.removeprefix("whsec_"))) == 32

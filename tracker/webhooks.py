@@ -37,7 +37,8 @@ def endpoints_of(user) -> QuerySet[WebhookEndpoint]:
     return endpoints if user is None else endpoints.filter(owner=user)
 
 
-def _problems(*, url: str | None, events_wanted: Iterable[str] | None) -> dict[str, str]:
+def field_problems(*, url: str | None, events_wanted: Iterable[str] | None) -> dict[str, str]:
+    """What is wrong with an endpoint's URL and events (those given), by field."""
     problems = {}
     if url is not None:
         problem = webhook_delivery.url_problem(url) if url else "Give the endpoint's URL."
@@ -65,7 +66,7 @@ def create_endpoint(
     *, user, url: str, events: Iterable[str], description: str = ""
 ) -> WebhookEndpoint:
     rules.check_manage_webhooks(user)
-    problems = _problems(url=url, events_wanted=events)
+    problems = field_problems(url=url, events_wanted=events)
     if problems:
         raise ValidationError(problems)
     if WebhookEndpoint.objects.filter(owner=user).count() >= MAX_ENDPOINTS_PER_OWNER:
@@ -107,7 +108,7 @@ def update_endpoint(
     endpoint = _own(user, endpoint)
     if expected_updated_at is not None and endpoint.updated_at != expected_updated_at:
         raise StaleEndpointError(endpoint)
-    problems = _problems(url=url, events_wanted=events)
+    problems = field_problems(url=url, events_wanted=events)
     if problems:
         raise ValidationError(problems)
     changed = []

@@ -24,6 +24,7 @@ from rest_framework.response import Response
 from rest_framework.viewsets import GenericViewSet
 
 from scorecard.api import conditional, docs, shapes
+from scorecard.api.errors import PreconditionFailed
 from scorecard.api.serializers import StrictSerializer
 from tracker import rules, webhooks
 from tracker.webhook_models import SUBSCRIBABLE, WebhookDelivery, WebhookEndpoint
@@ -43,10 +44,23 @@ class EndpointCreateSerializer(StrictSerializer):
 
     url = serializers.CharField(max_length=2000, help_text="https, to a public address.")
     events = serializers.ListField(
-        child=serializers.ChoiceField(choices=list(SUBSCRIBABLE)),
-        help_text="The event types to receive.",
+        child=serializers.CharField(),
+        help_text=f"The event types to receive: any of {', '.join(SUBSCRIBABLE)}.",
     )
     description = serializers.CharField(max_length=200, required=False, allow_blank=True)
+
+    # The same checks as the service's, here too so that one answer names every bad field.
+    def validate_url(self, value: str) -> str:
+        problem = webhooks.field_problems(url=value, events_wanted=None).get("url")
+        if problem:
+            raise serializers.ValidationError(problem)
+        return value
+
+    def validate_events(self, value: list[str]) -> list[str]:
+        problem = webhooks.field_problems(url=None, events_wanted=value).get("events")
+        if problem:
+            raise serializers.ValidationError(problem)
+        return value
 
 
 class EndpointChangeSerializer(EndpointCreateSerializer):
@@ -202,12 +216,22 @@ class WebhookEndpointViewSet(GenericViewSet):
         expected = _expected_updated_at(request, endpoint)
         serializer = EndpointChangeSerializer(data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
-        endpoint = webhooks.update_endpoint(
-            user=request.user,
-            endpoint=endpoint,
-            expected_updated_at=_EPOCH + datetime.timedelta(microseconds=expected),
-            **serializer.validated_data,
-        )
+        try:
+            endpoint = webhooks.update_endpoint(
+                user=request.user,
+                endpoint=endpoint,
+                expected_updated_at=_EPOCH + datetime.timedelta(microseconds=expected),
+                **serializer.validated_data,
+            )
+        except webhooks.StaleEndpointError:
+            raise PreconditionFailed(
+                {
+                    "If-Match": [
+                        "The endpoint changed since you read it; nothing was saved. Read it "
+                        f"again (GET /api/v1/webhooks/{endpoint.pk}/)."
+                    ]
+                }
+            ) from None
         self.shown = endpoint
         return Response(self.shape.build(endpoint))
 
