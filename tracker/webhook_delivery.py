@@ -163,8 +163,9 @@ def post(url: str, headers: dict[str, str], body: bytes) -> int:
 
 
 def lease_seconds() -> int:
-    # Longer than an attempt can take, so two workers never send one delivery at once.
-    return settings.WEBHOOKS_TIMEOUT_SECONDS * 2 + 5
+    # Longer than an attempt takes (connect, send, answer: each within the timeout), so two
+    # workers do not send one delivery at once; a worker that died frees it after this.
+    return settings.WEBHOOKS_TIMEOUT_SECONDS * 3 + 2
 
 
 def retry_delay(attempts: int) -> datetime.timedelta:
