@@ -43,12 +43,16 @@ local.env:
 	@echo "Wrote $@ (DJANGO_DEBUG=1 for manage.py in this checkout)"
 
 ## make run: install, migrate the SQLite database, load the demo scorecard once, serve on
-## HOST:PORT (default 127.0.0.1:8000, e.g. make run PORT=8080).
+## HOST:PORT (default 127.0.0.1:8000, e.g. make run PORT=8080), with the background worker
+## (webhooks, e-mails) beside the web server; Ctrl-C stops both.
 run: $(RUNTIME) local.env
 	DJANGO_DEBUG=1 $(BIN)/python manage.py migrate --noinput
 	DJANGO_DEBUG=1 $(BIN)/python manage.py import_scorecard --if-empty fixtures/*.yaml
 	@echo "Serving the scorecard on http://$(HOST):$(PORT)/ (editors: http://$(HOST):$(PORT)/admin/)"
-	DJANGO_DEBUG=1 $(BIN)/python manage.py runserver $(HOST):$(PORT)
+	@echo "The background worker (webhooks, e-mails) runs beside it"
+	@DJANGO_DEBUG=1 $(BIN)/python manage.py run_worker --no-reload & worker=$$!; \
+	  trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
+	  DJANGO_DEBUG=1 $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 ## make test: install, then the whole suite on SQLite and again on a private PostgreSQL.
 test: $(DEV) browser checkers
