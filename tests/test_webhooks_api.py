@@ -1,9 +1,11 @@
 """/api/v1/webhooks/: partners and editors manage their own endpoints, nobody else's."""
 
 import pytest
+from django.contrib.auth.models import User
 
 from tests.api_support import client_as, publish_new
-from tracker import webhook_delivery
+from tests.editors_support import logged_in
+from tracker import webhook_delivery, webhooks
 from tracker.models import WebhookDelivery, WebhookEndpoint
 
 URL = "https://hooks.example.org/scorecard"
@@ -182,3 +184,22 @@ def test_a_published_evaluation_shows_in_the_log(partner, recommendation):
     endpoint_id = WebhookEndpoint.objects.get().pk
     log = partner.get(f"/api/v1/webhooks/{endpoint_id}/deliveries/").json()["results"]
     assert [item["event_type"] for item in log] == ["evaluation.published"]
+
+
+def test_administrators_see_endpoints_and_deliveries_in_the_admin_without_secrets(
+    partner, publisher_user
+):
+    _create(partner)
+    endpoint = WebhookEndpoint.objects.get()
+    webhooks.send_test_event(user=None, endpoint=endpoint)
+    admin = User.objects.create(username="root", is_staff=True, is_superuser=True)
+
+    page = logged_in(admin).get("/admin/tracker/webhookendpoint/")
+    detail = logged_in(admin).get(f"/admin/tracker/webhookendpoint/{endpoint.pk}/change/")
+    log = logged_in(admin).get("/admin/tracker/webhookdelivery/")
+    assert (page.status_code, detail.status_code, log.status_code) == (200, 200, 200)
+    assert URL in page.content.decode()
+    assert endpoint.secret not in detail.content.decode()
+    assert WebhookDelivery.objects.get().message_id in log.content.decode()
+    # Editors and publishers do not see other people's endpoints there either.
+    assert logged_in(publisher_user).get("/admin/tracker/webhookendpoint/").status_code == 403
