@@ -8,7 +8,8 @@ import json
 
 import pytest
 from django.core import mail
-from django.db import transaction
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from scorecard.api import shapes
@@ -286,4 +287,40 @@ def test_deleting_an_endpoint_deletes_its_deliveries(demo, endpoint, receiver, p
     _sweep()
     webhooks.delete_endpoint(user=partner_user, endpoint=endpoint)
     assert WebhookEndpoint.objects.count() == 0
+    assert WebhookDelivery.objects.count() == 0
+
+
+def test_publishing_costs_the_same_with_50_endpoints_as_with_none(
+    demo, partner_user, settings, django_capture_on_commit_callbacks
+):
+    settings.WEBHOOKS_ALLOW_LOOPBACK = True
+
+    def queries_to_publish(code: str) -> int:
+        draft = services.record_evaluation(
+            recommendation=demo.recommendations.get(code=code),
+            evaluator=factories.make_evaluator(),
+            grade=demo.grade_scale.grades.order_by("-score").first(),
+            as_of=datetime.date(2024, 1, 1),
+            narrative="Regraded.",
+            evidence=[{"source": factories.make_source()}],
+        )
+        with (
+            CaptureQueriesContext(connection) as queries,
+            django_capture_on_commit_callbacks(execute=True),
+        ):
+            services.publish_evaluation(evaluation=draft)
+        return len(queries)
+
+    without = queries_to_publish("SEC-1")
+    WebhookEndpoint.objects.bulk_create(
+        WebhookEndpoint(
+            owner=factories.make_user(f"partner-{number}", role="partner"),
+            url=f"http://127.0.0.1:9/{number}",
+            events=EVERY_EVENT,
+            secret=webhook_delivery.new_secret(),
+        )
+        for number in range(50)
+    )
+    # The endpoints are the worker's business: publishing only records and enqueues.
+    assert queries_to_publish("SEC-2") == without
     assert WebhookDelivery.objects.count() == 0
