@@ -325,7 +325,6 @@ LOGGING = {
 # Background work (webhooks, e-mails): Django's tasks framework through the django-tasks
 # backport, with its database backend, so the queue lives in the project's database on
 # SQLite and PostgreSQL alike.
-# (django-tasks 0.12 moved that backend into its own package, django-tasks-db.)
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 # Partners' webhooks (tracker/webhook_delivery.py; README, "Webhooks"). Each attempt may take

@@ -208,6 +208,9 @@ def attempt(delivery: WebhookDelivery) -> None:
         error = f"Refused: {refusal}."
     except (OSError, http.client.HTTPException) as failure:
         error = f"{type(failure).__name__}: {failure}"[:400]
+    except Exception as failure:  # anything else about this URL: a failed attempt, not a crash
+        logger.exception("Delivery %s failed unexpectedly", delivery.message_id)
+        error = f"{type(failure).__name__}: {failure}"[:400]
     now = timezone.now()
     fields = {
         "attempts": delivery.attempts + 1,
