@@ -379,7 +379,12 @@ def _scorecard_rows(
     for recommendation in recommendations:
         recommendation.topic_slugs = [topic.slug for topic in topics.get(recommendation.pk, [])]
         recommendation.url = absolute_url(
-            request, reverse("recommendation", args=[report.slug, recommendation.slug])
+            request,
+            reverse(
+                "recommendation",
+                # In an edition, the row shows the code it froze; its page has today's.
+                args=[report.slug, getattr(recommendation, "page_slug", recommendation.slug)],
+            ),
         )
     return recommendations, filters.as_of, edition
 

@@ -407,13 +407,23 @@ def edition_page(request: HttpRequest, edition: str) -> HttpResponse:
     edition = get_published_edition(edition)
     report = edition.report
     grades = list(report.grade_scale.grades.order_by("-score"))
-    frozen = queries.edition_grades(edition)
+    entries = queries.edition_entries(edition)
+    frozen = {rec: entry.frozen_evaluation() for rec, entry in entries.items()}
+    # The legend and the counts name the grades as the edition froze them.
+    as_frozen = {evaluation.grade.pk: evaluation.grade for evaluation in frozen.values()}
+    for grade in grades:
+        if grade.pk in as_frozen:
+            grade.label = as_frozen[grade.pk].label
     recommendations = list(
         report.recommendations.select_related("area").order_by("area__position", "position")
     )
     sections: dict[int, dict[str, Any]] = {}
     for recommendation in recommendations:
         recommendation.frozen = frozen.get(recommendation.pk)
+        # The code and title the edition froze (the link still goes to the live page).
+        recommendation.page_slug = recommendation.slug
+        if recommendation.pk in entries:
+            entries[recommendation.pk].show_recommendation_on(recommendation)
         section = sections.setdefault(
             recommendation.area_id, {"area": recommendation.area, "rows": []}
         )

@@ -77,7 +77,8 @@ class EditionEntryInline(admin.TabularInline):
 
     @admin.display(description="grade")
     def grade(self, obj: models.EditionEntry):
-        return grade_chip(obj.evaluation.grade)
+        # As the edition froze it, whatever the grade is called now.
+        return grade_chip(obj.shown_grade)
 
     @admin.display(description="evaluator")
     def evaluator(self, obj: models.EditionEntry):
