@@ -439,9 +439,7 @@ class EditionEntryQuerySet(models.QuerySet):
         evaluation = Evaluation.objects.filter(pk=models.OuterRef("evaluation_id"))
         recommendation = Recommendation.objects.filter(pk=models.OuterRef("recommendation_id"))
         copies = {
-            **{
-                f"evaluator_{name}": f"evaluator__{name}" for name in EVALUATOR_SNAPSHOT_FIELDS
-            },
+            **{f"evaluator_{name}": f"evaluator__{name}" for name in EVALUATOR_SNAPSHOT_FIELDS},
             **{f"grade_{name}": f"grade__{name}" for name in GRADE_SNAPSHOT_FIELDS},
         }
         return self.update(
