@@ -413,7 +413,7 @@ def edition_page(request: HttpRequest, edition: str) -> HttpResponse:
     as_frozen = {evaluation.grade.pk: evaluation.grade for evaluation in frozen.values()}
     for grade in grades:
         if grade.pk in as_frozen:
-            grade.label = as_frozen[grade.pk].label
+            grade.show_as_frozen(as_frozen[grade.pk])
     recommendations = list(
         report.recommendations.select_related("area").order_by("area__position", "position")
     )
@@ -519,7 +519,7 @@ def grade_stylesheet(request: HttpRequest) -> HttpResponse:
 
     Served from our own origin, so the strict style-src policy allows it.
     """
-    css = charts.grade_css(list(Grade.objects.order_by("pk")))
+    css = charts.grade_css(queries.grade_colours())
     etag = f'"{hashlib.sha256(css.encode()).hexdigest()[:16]}"'
     response = get_conditional_response(request, etag=etag)
     if response is None:

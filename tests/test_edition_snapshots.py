@@ -127,3 +127,22 @@ def test_the_migration_copies_each_entrys_grade_and_recommendation(demo):
     assert [(e.recommendation_code, e.recommendation_title) for e in entries] == [
         (e.recommendation.code, e.recommendation.title) for e in entries
     ]
+
+
+def test_the_edition_page_paints_the_grade_in_the_colour_it_froze(changed_since):
+    from tracker.models import Grade
+
+    grade = Grade.objects.get(slug="substantial-progress")
+    page = Client().get(f"/editions/{EDITION}/").content.decode()
+    frozen_class = f"grade-{grade.pk}-2e7d32"
+    assert f'<span class="badge {frozen_class}">{OLD_LABEL}</span>' in page
+    assert f'badge grade-{grade.pk}"' not in page
+    css = Client().get("/grades.css").content.decode()
+    assert (
+        f".{frozen_class} {{ background-color: #2e7d32; border-color: #2e7d32; color: #fff; }}"
+    ) in css
+    assert (
+        f".grade-{grade.pk} {{ background-color: #225522; border-color: #225522; color: #fff; }}"
+    ) in css
+    live = Client().get("/reports/armitage-nye-2000/").content.decode()
+    assert f'<span class="badge grade-{grade.pk}">{NEW_LABEL}</span>' in live

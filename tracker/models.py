@@ -62,6 +62,22 @@ class Grade(models.Model):
     def __str__(self) -> str:
         return self.label
 
+    @property
+    def css_class(self) -> str:
+        """The class that paints a badge in this grade's colour (scorecard's grades.css):
+        the grade's own, or, for a grade as an edition froze it, that of its frozen colour."""
+        return self.__dict__.get("frozen_css_class") or f"grade-{self.pk}"
+
+    def show_as_frozen(self, frozen: "Grade") -> None:
+        """Show this grade (not saved afterwards) as `frozen`, an edition's copy of it."""
+        self.label, self.score, self.colour = frozen.label, frozen.score, frozen.colour
+        self.frozen_css_class = frozen.css_class
+
+
+def frozen_grade_css_class(grade_id: int, colour: str) -> str:
+    """The class of a grade's badge in the colour an edition froze (see Grade.css_class)."""
+    return f"grade-{grade_id}-{colour.removeprefix('#').lower()}"
+
 
 class Report(models.Model):
     slug = models.SlugField(unique=True)
@@ -545,8 +561,10 @@ class EditionEntry(models.Model):
                 **{name: getattr(self, f"evaluator_{name}") for name in EVALUATOR_SNAPSHOT_FIELDS},
             )
         if self.grade_label:
-            evaluation.grade = Grade(
+            grade = Grade(
                 pk=evaluation.grade_id,
                 **{name: getattr(self, f"grade_{name}") for name in GRADE_SNAPSHOT_FIELDS},
             )
+            grade.frozen_css_class = frozen_grade_css_class(grade.pk, grade.colour)
+            evaluation.grade = grade
         return evaluation

@@ -19,6 +19,7 @@ from django.db.models import (
     Q,
     QuerySet,
     Subquery,
+    Value,
 )
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -29,12 +30,14 @@ from tracker.models import (
     EditionEntry,
     Evaluation,
     EvidenceLink,
+    Grade,
     LinkKind,
     Recommendation,
     RecommendationLink,
     Report,
     Status,
     Topic,
+    frozen_grade_css_class,
 )
 
 
@@ -263,6 +266,21 @@ def edition_entries(edition: Edition) -> dict[int, EditionEntry]:
     """Recommendation id → the edition's entry for it (with its evaluation and grade)."""
     entries = EditionEntry.objects.filter(edition=edition).select_related("evaluation__grade")
     return {entry.recommendation_id: entry for entry in entries}
+
+
+def grade_colours() -> list[tuple[str, str]]:
+    """(CSS class, colour) of every grade, and of every colour an edition froze for a grade
+    (Grade.css_class), in one query: what grades.css paints badges with."""
+    live = Grade.objects.order_by().values_list("pk", "colour", Value(False))
+    frozen = (
+        EditionEntry.objects.exclude(grade_colour="")
+        .order_by()
+        .values_list("evaluation__grade_id", "grade_colour", Value(True))
+    )
+    return [
+        (frozen_grade_css_class(pk, colour) if is_frozen else f"grade-{pk}", colour)
+        for pk, colour, is_frozen in sorted(live.union(frozen))
+    ]
 
 
 def edition_grades(edition: Edition) -> dict[int, Evaluation]:
