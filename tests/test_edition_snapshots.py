@@ -146,3 +146,14 @@ def test_the_edition_page_paints_the_grade_in_the_colour_it_froze(changed_since)
     ) in css
     live = Client().get("/reports/armitage-nye-2000/").content.decode()
     assert f'<span class="badge grade-{grade.pk}">{NEW_LABEL}</span>' in live
+
+
+def test_the_admin_lists_an_editions_grades_as_it_froze_them(changed_since, editor_user):
+    from tests.editors_support import logged_in
+    from tracker.models import Edition
+
+    edition = Edition.objects.get(slug=EDITION)
+    html = logged_in(editor_user).get(f"/admin/tracker/edition/{edition.pk}/change/")
+    html = html.content.decode()
+    assert (f">{OLD_LABEL}</span>" in html, f">{NEW_LABEL}</span>" in html) == (True, False)
+    assert (f"SEC-7 {changed_since}" in html, NEW_TITLE in html) == (True, False)
