@@ -66,9 +66,7 @@ class EditionEntryInline(admin.TabularInline):
         return (
             super()
             .get_queryset(request)
-            .select_related(
-                "recommendation__report", "evaluation__grade", "evaluation__evaluator"
-            )
+            .select_related("recommendation__report", "evaluation__grade", "evaluation__evaluator")
         )
 
     def has_add_permission(self, request, obj=None):
