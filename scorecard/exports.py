@@ -441,6 +441,8 @@ def scorecard_json(request: HttpRequest, report: str) -> HttpResponse:
     recommendations, as_of, edition = _scorecard_rows(request, report)
     grades = list(report.grade_scale.grades.order_by("-score"))
     evaluation_ids = [r.current_evaluation.pk for r in recommendations if r.current_evaluation]
+    if edition is not None:
+        queries.show_grades_as_frozen(grades, (r.current_evaluation for r in recommendations))
     evidence: dict[int, list[EvidenceLink]] = {}
     for link in (
         EvidenceLink.objects.filter(evaluation_id__in=evaluation_ids)

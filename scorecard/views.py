@@ -409,11 +409,7 @@ def edition_page(request: HttpRequest, edition: str) -> HttpResponse:
     grades = list(report.grade_scale.grades.order_by("-score"))
     entries = queries.edition_entries(edition)
     frozen = {rec: entry.frozen_evaluation() for rec, entry in entries.items()}
-    # The legend and the counts name the grades as the edition froze them.
-    as_frozen = {evaluation.grade.pk: evaluation.grade for evaluation in frozen.values()}
-    for grade in grades:
-        if grade.pk in as_frozen:
-            grade.show_as_frozen(as_frozen[grade.pk])
+    queries.show_grades_as_frozen(grades, frozen.values())
     recommendations = list(
         report.recommendations.select_related("area").order_by("area__position", "position")
     )

@@ -83,6 +83,10 @@ def test_the_exports_of_the_edition_show_what_it_froze(changed_since):
         reader.get(f"/reports/armitage-nye-2000/export.json?edition={EDITION}").content
     )
     (sec7,) = [r for r in document["recommendations"] if r["code"] == "SEC-7"]
+    assert [g["label"] for g in document["grade_scale"]["grades"]][:2] == [
+        "Accomplished",
+        OLD_LABEL,
+    ]
     assert (sec7["title"], sec7["grade"]["label"], sec7["grade"]["colour"]) == (
         changed_since,
         OLD_LABEL,

@@ -283,6 +283,16 @@ def grade_colours() -> list[tuple[str, str]]:
     ]
 
 
+def show_grades_as_frozen(grades: Iterable[Grade], frozen: Iterable[Evaluation | None]) -> None:
+    """Show each of `grades` (a scale's levels, not saved afterwards) as an edition froze it,
+    where one of the edition's `frozen` evaluations gives it: legends and counts of an
+    edition then name its grades as its entries do."""
+    as_frozen = {evaluation.grade.pk: evaluation.grade for evaluation in frozen if evaluation}
+    for grade in grades:
+        if grade.pk in as_frozen:
+            grade.show_as_frozen(as_frozen[grade.pk])
+
+
 def edition_grades(edition: Edition) -> dict[int, Evaluation]:
     """Recommendation id → the evaluation frozen in the edition (with the evaluator and the
     grade as they were when the edition was frozen: `EditionEntry.frozen_evaluation`)."""
