@@ -377,11 +377,12 @@ def badge(left: str, right: str, colour: str, *, title: str) -> str:
     )
 
 
-def grade_css(grades: Sequence[Grade]) -> str:
-    """One class per grade: its colour behind white text, for badges and swatches."""
+def grade_css(colours: Sequence[tuple[str, str]]) -> str:
+    """One class per grade (and per colour an edition froze for one: `colours` holds
+    (class, colour) pairs): its colour behind white text, for badges and swatches."""
     rules = format_html_join(
         "\n",
-        ".grade-{} {{ background-color: {}; border-color: {}; color: #fff; }}",
-        ((grade.pk, grade.colour, grade.colour) for grade in grades),
+        ".{} {{ background-color: {}; border-color: {}; color: #fff; }}",
+        ((css_class, colour, colour) for css_class, colour in colours),
     )
     return f"/* Grade colours, from the grade scales. */\n{rules}\n"

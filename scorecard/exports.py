@@ -379,7 +379,12 @@ def _scorecard_rows(
     for recommendation in recommendations:
         recommendation.topic_slugs = [topic.slug for topic in topics.get(recommendation.pk, [])]
         recommendation.url = absolute_url(
-            request, reverse("recommendation", args=[report.slug, recommendation.slug])
+            request,
+            reverse(
+                "recommendation",
+                # In an edition, the row shows the code it froze; its page has today's.
+                args=[report.slug, getattr(recommendation, "page_slug", recommendation.slug)],
+            ),
         )
     return recommendations, filters.as_of, edition
 
@@ -436,6 +441,8 @@ def scorecard_json(request: HttpRequest, report: str) -> HttpResponse:
     recommendations, as_of, edition = _scorecard_rows(request, report)
     grades = list(report.grade_scale.grades.order_by("-score"))
     evaluation_ids = [r.current_evaluation.pk for r in recommendations if r.current_evaluation]
+    if edition is not None:
+        queries.show_grades_as_frozen(grades, (r.current_evaluation for r in recommendations))
     evidence: dict[int, list[EvidenceLink]] = {}
     for link in (
         EvidenceLink.objects.filter(evaluation_id__in=evaluation_ids)

@@ -407,13 +407,19 @@ def edition_page(request: HttpRequest, edition: str) -> HttpResponse:
     edition = get_published_edition(edition)
     report = edition.report
     grades = list(report.grade_scale.grades.order_by("-score"))
-    frozen = queries.edition_grades(edition)
+    entries = queries.edition_entries(edition)
+    frozen = {rec: entry.frozen_evaluation() for rec, entry in entries.items()}
+    queries.show_grades_as_frozen(grades, frozen.values())
     recommendations = list(
         report.recommendations.select_related("area").order_by("area__position", "position")
     )
     sections: dict[int, dict[str, Any]] = {}
     for recommendation in recommendations:
         recommendation.frozen = frozen.get(recommendation.pk)
+        # The code and title the edition froze (the link still goes to the live page).
+        recommendation.page_slug = recommendation.slug
+        if recommendation.pk in entries:
+            entries[recommendation.pk].show_recommendation_on(recommendation)
         section = sections.setdefault(
             recommendation.area_id, {"area": recommendation.area, "rows": []}
         )
@@ -509,7 +515,7 @@ def grade_stylesheet(request: HttpRequest) -> HttpResponse:
 
     Served from our own origin, so the strict style-src policy allows it.
     """
-    css = charts.grade_css(list(Grade.objects.order_by("pk")))
+    css = charts.grade_css(queries.grade_colours())
     etag = f'"{hashlib.sha256(css.encode()).hexdigest()[:16]}"'
     response = get_conditional_response(request, etag=etag)
     if response is None:

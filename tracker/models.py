@@ -41,7 +41,14 @@ class Grade(models.Model):
     label = models.CharField(max_length=100)
     score = models.PositiveSmallIntegerField(help_text="Orders the levels; higher is better.")
     colour = models.CharField(max_length=7, validators=[hex_colour])
-    description = models.TextField(blank=True)
+    description = models.TextField(
+        blank=True, help_text="What this level means, for readers: shown on the public pages."
+    )
+    guidance = models.TextField(
+        blank=True,
+        help_text="How graders choose this level (e.g. the wordings it is used for). "
+        "Shown apart from the description, under a heading of its own.",
+    )
     # Every response reads the latest change of every model it shows (tracker.freshness).
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
 
@@ -54,6 +61,22 @@ class Grade(models.Model):
 
     def __str__(self) -> str:
         return self.label
+
+    @property
+    def css_class(self) -> str:
+        """The class that paints a badge in this grade's colour (scorecard's grades.css):
+        the grade's own, or, for a grade as an edition froze it, that of its frozen colour."""
+        return self.__dict__.get("frozen_css_class") or f"grade-{self.pk}"
+
+    def show_as_frozen(self, frozen: "Grade") -> None:
+        """Show this grade (not saved afterwards) as `frozen`, an edition's copy of it."""
+        self.label, self.score, self.colour = frozen.label, frozen.score, frozen.colour
+        self.frozen_css_class = frozen.css_class
+
+
+def frozen_grade_css_class(grade_id: int, colour: str) -> str:
+    """The class of a grade's badge in the colour an edition froze (see Grade.css_class)."""
+    return f"grade-{grade_id}-{colour.removeprefix('#').lower()}"
 
 
 class Report(models.Model):
@@ -414,27 +437,42 @@ class Edition(models.Model):
 
 # What an edition shows of an evaluator, copied onto each entry when the edition is frozen.
 EVALUATOR_SNAPSHOT_FIELDS = ("slug", "name", "kind", "affiliation", "url")
+# What an edition shows of a grade and of a recommendation, copied the same way: relabelling
+# a grade or retitling a recommendation later changes the live pages, never an edition.
+GRADE_SNAPSHOT_FIELDS = ("slug", "label", "score", "colour")
+RECOMMENDATION_SNAPSHOT_FIELDS = ("code", "title")
 
 
 class EditionEntryQuerySet(models.QuerySet):
-    def snapshot_evaluators(self) -> int:
-        """Copy each entry's evaluator as it is now onto the entry (one UPDATE).
+    def snapshot_shown(self) -> int:
+        """Copy each entry's evaluator, grade and recommendation as they are now onto the
+        entry (one UPDATE).
 
-        Called when entries are frozen: from then on the edition shows this copy, so renaming
-        an evaluator later changes the live pages, never what an edition said.
+        Called when entries are frozen: from then on the edition shows these copies, so
+        renaming an evaluator, relabelling a grade or retitling a recommendation later
+        changes the live pages, never what an edition said.
         """
-        evaluator = Evaluator.objects.filter(evaluations=models.OuterRef("evaluation_id"))
+        evaluation = Evaluation.objects.filter(pk=models.OuterRef("evaluation_id"))
+        recommendation = Recommendation.objects.filter(pk=models.OuterRef("recommendation_id"))
+        copies = {
+            **{f"evaluator_{name}": f"evaluator__{name}" for name in EVALUATOR_SNAPSHOT_FIELDS},
+            **{f"grade_{name}": f"grade__{name}" for name in GRADE_SNAPSHOT_FIELDS},
+        }
         return self.update(
             **{
-                f"evaluator_{name}": models.Subquery(evaluator.values(name)[:1])
-                for name in EVALUATOR_SNAPSHOT_FIELDS
-            }
+                field: models.Subquery(evaluation.values(path)[:1])
+                for field, path in copies.items()
+            },
+            **{
+                f"recommendation_{name}": models.Subquery(recommendation.values(name)[:1])
+                for name in RECOMMENDATION_SNAPSHOT_FIELDS
+            },
         )
 
 
 class EditionEntry(models.Model):
     """The grade a recommendation had in an edition: the evaluation that was current, and
-    its evaluator as it was when the edition was frozen."""
+    its evaluator, grade and recommendation as they were when the edition was frozen."""
 
     edition = models.ForeignKey(Edition, on_delete=models.CASCADE, related_name="entries")
     recommendation = models.ForeignKey(
@@ -448,6 +486,14 @@ class EditionEntry(models.Model):
     evaluator_kind = models.CharField(max_length=20, choices=EvaluatorKind.choices, blank=True)
     evaluator_affiliation = models.CharField(max_length=200, blank=True)
     evaluator_url = models.URLField(max_length=500, blank=True)
+    # The grade and the recommendation as they were when the edition was frozen
+    # (GRADE_SNAPSHOT_FIELDS, RECOMMENDATION_SNAPSHOT_FIELDS).
+    grade_slug = models.SlugField(blank=True)
+    grade_label = models.CharField(max_length=100, blank=True)
+    grade_score = models.PositiveSmallIntegerField(null=True, blank=True)
+    grade_colour = models.CharField(max_length=7, blank=True)
+    recommendation_code = models.CharField(max_length=20, blank=True)
+    recommendation_title = models.CharField(max_length=200, blank=True)
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
 
     objects = EditionEntryQuerySet.as_manager()
@@ -479,9 +525,32 @@ class EditionEntry(models.Model):
     def shown_evaluation(self) -> Evaluation:
         return self.frozen_evaluation()
 
+    @property
+    def shown_grade(self) -> Grade:
+        return self.frozen_evaluation().grade
+
+    @property
+    def shown_recommendation(self) -> Recommendation:
+        """The entry's recommendation with the code and title it had when the edition was
+        frozen (an unsaved copy of its id and report; needs `recommendation` fetched)."""
+        recommendation = self.recommendation
+        if not self.recommendation_code:
+            return recommendation
+        return self.show_recommendation_on(
+            Recommendation(pk=recommendation.pk, report=recommendation.report)
+        )
+
+    def show_recommendation_on(self, recommendation: Recommendation) -> Recommendation:
+        """`recommendation` (this entry's, not saved afterwards) showing the code and title
+        the edition froze."""
+        if self.recommendation_code:
+            recommendation.code = self.recommendation_code
+            recommendation.title = self.recommendation_title
+        return recommendation
+
     def frozen_evaluation(self) -> Evaluation:
-        """The entry's evaluation as the edition shows it: with the evaluator it had when
-        the edition was frozen (an unsaved copy), not the evaluator as it is now.
+        """The entry's evaluation as the edition shows it: with the evaluator and the grade
+        they were when the edition was frozen (unsaved copies), not as they are now.
 
         Needs `evaluation` (with its grade) fetched; the evaluator need not be.
         """
@@ -491,6 +560,13 @@ class EditionEntry(models.Model):
                 pk=evaluation.evaluator_id,
                 **{name: getattr(self, f"evaluator_{name}") for name in EVALUATOR_SNAPSHOT_FIELDS},
             )
+        if self.grade_label:
+            grade = Grade(
+                pk=evaluation.grade_id,
+                **{name: getattr(self, f"grade_{name}") for name in GRADE_SNAPSHOT_FIELDS},
+            )
+            grade.frozen_css_class = frozen_grade_css_class(grade.pk, grade.colour)
+            evaluation.grade = grade
         return evaluation
 
 

@@ -19,6 +19,7 @@ from django.db.models import (
     Q,
     QuerySet,
     Subquery,
+    Value,
 )
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -29,12 +30,14 @@ from tracker.models import (
     EditionEntry,
     Evaluation,
     EvidenceLink,
+    Grade,
     LinkKind,
     Recommendation,
     RecommendationLink,
     Report,
     Status,
     Topic,
+    frozen_grade_css_class,
 )
 
 
@@ -239,12 +242,17 @@ def filtered_scorecard(
         recommendations = with_current_grade(recommendations, filters.as_of)
         rows = attach_current_evaluations(recommendations.annotate(matches=filters.matched()))
     else:
-        # The grades the edition froze, each with the evaluator as it was that day.
+        # The grades the edition froze, each with the evaluator and the grade as they were
+        # that day, and each recommendation with the code and title it had.
         recommendations = with_edition_grade(recommendations, edition)
         rows = list(recommendations.annotate(matches=filters.matched()))
-        frozen = edition_grades(edition)
+        entries = edition_entries(edition)
         for row in rows:
-            row.current_evaluation = frozen.get(row.pk)
+            entry = entries.get(row.pk)
+            row.current_evaluation = entry.frozen_evaluation() if entry else None
+            row.page_slug = row.slug  # its page is the live one, under today's code
+            if entry is not None:
+                entry.show_recommendation_on(row)
     if filters.narrowing and not any(row.matches for row in rows):
         check_known(filters, report=report)
     return rows
@@ -254,11 +262,41 @@ def published_editions() -> QuerySet[Edition]:
     return Edition.objects.filter(status=Status.PUBLISHED).select_related("report")
 
 
-def edition_grades(edition: Edition) -> dict[int, Evaluation]:
-    """Recommendation id → the evaluation frozen in the edition (with the evaluator as it
-    was when the edition was frozen: `EditionEntry.frozen_evaluation`)."""
+def edition_entries(edition: Edition) -> dict[int, EditionEntry]:
+    """Recommendation id → the edition's entry for it (with its evaluation and grade)."""
     entries = EditionEntry.objects.filter(edition=edition).select_related("evaluation__grade")
-    return {entry.recommendation_id: entry.frozen_evaluation() for entry in entries}
+    return {entry.recommendation_id: entry for entry in entries}
+
+
+def grade_colours() -> list[tuple[str, str]]:
+    """(CSS class, colour) of every grade, and of every colour an edition froze for a grade
+    (Grade.css_class), in one query: what grades.css paints badges with."""
+    live = Grade.objects.order_by().values_list("pk", "colour", Value(False))
+    frozen = (
+        EditionEntry.objects.exclude(grade_colour="")
+        .order_by()
+        .values_list("evaluation__grade_id", "grade_colour", Value(True))
+    )
+    return [
+        (frozen_grade_css_class(pk, colour) if is_frozen else f"grade-{pk}", colour)
+        for pk, colour, is_frozen in sorted(live.union(frozen))
+    ]
+
+
+def show_grades_as_frozen(grades: Iterable[Grade], frozen: Iterable[Evaluation | None]) -> None:
+    """Show each of `grades` (a scale's levels, not saved afterwards) as an edition froze it,
+    where one of the edition's `frozen` evaluations gives it: legends and counts of an
+    edition then name its grades as its entries do."""
+    as_frozen = {evaluation.grade.pk: evaluation.grade for evaluation in frozen if evaluation}
+    for grade in grades:
+        if grade.pk in as_frozen:
+            grade.show_as_frozen(as_frozen[grade.pk])
+
+
+def edition_grades(edition: Edition) -> dict[int, Evaluation]:
+    """Recommendation id → the evaluation frozen in the edition (with the evaluator and the
+    grade as they were when the edition was frozen: `EditionEntry.frozen_evaluation`)."""
+    return {rec: entry.frozen_evaluation() for rec, entry in edition_entries(edition).items()}
 
 
 def _aware(value: datetime.datetime | str | None) -> datetime.datetime | None:

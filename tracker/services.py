@@ -393,11 +393,13 @@ def publish_edition(
             rules.edition_problems(report=report, slug=slug, name=name, as_of=as_of)
             or {"slug": "Another edition was frozen under this slug or name just now; reload."}
         ) from None
-    # Each entry keeps a copy of its evaluator: what the edition shows of it is forever.
+    # Each entry keeps a copy of its evaluator, grade and recommendation: what the edition
+    # shows of them is forever.
     EditionEntry.objects.bulk_create(
         EditionEntry.freezing(edition=edition, evaluation=evaluation)
         for evaluation in grades.values()
     )
+    EditionEntry.objects.filter(edition=edition).snapshot_shown()
     events.edition_published(edition)
     return edition
 

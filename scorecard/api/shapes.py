@@ -26,6 +26,8 @@ from scorecard.api.shape import (
 from tracker.comparisons import CHANGE_KINDS
 from tracker.models import (
     EVALUATOR_SNAPSHOT_FIELDS,
+    GRADE_SNAPSHOT_FIELDS,
+    RECOMMENDATION_SNAPSHOT_FIELDS,
     Actor,
     Area,
     Edition,
@@ -65,7 +67,10 @@ class GradeSummaryShape(Shape):
 
 
 class GradeShape(GradeSummaryShape):
-    description = Text("What this level means, so graders agree.")
+    description = Text("What this level means, for readers.")
+    guidance = Text(
+        "How graders choose this level (for example the wordings it is used for); may be empty."
+    )
 
 
 class GradeScaleShape(Shape):
@@ -279,10 +284,17 @@ class EvaluationRefShape(Shape):
 
 class EditionEntryShape(Shape):
     model = EditionEntry
-    # The evaluator as it was when the edition was frozen (the entry's copy of it).
-    also_fetch = tuple(f"evaluator_{name}" for name in EVALUATOR_SNAPSHOT_FIELDS)
-    recommendation = Nested(RecommendationRefShape)
-    grade = Nested(GradeSummaryShape, source="evaluation.grade")
+    # The evaluator, grade and recommendation as they were when the edition was frozen (the
+    # entry's copies of them).
+    also_fetch = (
+        *(f"evaluator_{name}" for name in EVALUATOR_SNAPSHOT_FIELDS),
+        *(f"grade_{name}" for name in GRADE_SNAPSHOT_FIELDS),
+        *(f"recommendation_{name}" for name in RECOMMENDATION_SNAPSHOT_FIELDS),
+    )
+    recommendation = Nested(
+        RecommendationRefShape, source="shown_recommendation", fetch_as="recommendation"
+    )
+    grade = Nested(GradeSummaryShape, source="shown_grade", fetch_as="evaluation.grade")
     evaluation = Nested(EvaluationRefShape, source="shown_evaluation", fetch_as="evaluation")
 
 

@@ -56,7 +56,7 @@ class EditionEntryInline(admin.TabularInline):
     shown here rather than on pages of their own."""
 
     model = models.EditionEntry
-    fields = ["recommendation", "grade", "evaluator", "as_of"]
+    fields = ["frozen_recommendation", "grade", "evaluator", "as_of"]
     readonly_fields = fields
     extra = 0
     can_delete = False
@@ -66,7 +66,7 @@ class EditionEntryInline(admin.TabularInline):
         return (
             super()
             .get_queryset(request)
-            .select_related("recommendation", "evaluation__grade", "evaluation__evaluator")
+            .select_related("recommendation__report", "evaluation__grade", "evaluation__evaluator")
         )
 
     def has_add_permission(self, request, obj=None):
@@ -75,9 +75,15 @@ class EditionEntryInline(admin.TabularInline):
     def has_change_permission(self, request, obj=None):
         return False
 
+    @admin.display(description="recommendation")
+    def frozen_recommendation(self, obj: models.EditionEntry):
+        # As the edition froze it, whatever it is called now.
+        return obj.shown_recommendation
+
     @admin.display(description="grade")
     def grade(self, obj: models.EditionEntry):
-        return grade_chip(obj.evaluation.grade)
+        # As the edition froze it, whatever the grade is called now.
+        return grade_chip(obj.shown_grade)
 
     @admin.display(description="evaluator")
     def evaluator(self, obj: models.EditionEntry):

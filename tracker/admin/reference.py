@@ -20,6 +20,12 @@ class GradeAdmin(ReferenceAdmin):
     list_display = ["label", "chip", "scale", "score"]
     list_select_related = ["scale"]
     list_filter = ["scale"]
+    # What readers are told about a level, apart from how graders choose it.
+    fieldsets = [
+        (None, {"fields": ["scale", "slug", "label", "score", "colour"]}),
+        ("For readers", {"fields": ["description"]}),
+        ("For graders", {"fields": ["guidance"]}),
+    ]
 
     @admin.display(description="as shown")
     def chip(self, obj: models.Grade):

@@ -155,6 +155,7 @@ def _scale(scale) -> dict:
         item = {"slug": grade.slug, "label": grade.label, "score": grade.score}
         item["colour"] = grade.colour
         _put(item, "description", grade.description)
+        _put(item, "guidance", grade.guidance)
         out["grades"].append(item)
     return out
 

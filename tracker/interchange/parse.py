@@ -279,9 +279,12 @@ def _grade(m: Mapping) -> GradeSpec | None:
     values = {"slug": m.slug("slug"), "score": m.integer("score"), "colour": m.colour("colour")}
     label = m.text("label", required=True, max_length=max_length(Grade, "label"), single_line=True)
     description = m.text("description")
+    guidance = m.text("guidance")
     if not _complete(m, before, values):
         return None
-    return GradeSpec(label=label, description=description, at=_places(m), **values)
+    return GradeSpec(
+        label=label, description=description, guidance=guidance, at=_places(m), **values
+    )
 
 
 def _topic(m: Mapping) -> TopicSpec | None:

@@ -40,7 +40,7 @@ REPORT_KEYS = (
     "grade_scale",
 )
 SCALE_KEYS = ("slug", "name", "description", "grades")
-GRADE_KEYS = ("slug", "label", "score", "colour", "description")
+GRADE_KEYS = ("slug", "label", "score", "colour", "description", "guidance")
 TOPIC_KEYS = ("slug", "name")
 AREA_KEYS = ("slug", "name", "intro")
 RECOMMENDATION_KEYS = ("code", "area", "title", "actor", "topics", "text")
@@ -83,6 +83,8 @@ class GradeSpec:
     score: int
     colour: str
     description: str
+    # How graders choose the level; a file written before the key existed leaves it empty.
+    guidance: str = ""
     at: Places | None = field(default=None, compare=False, repr=False)
 
 

@@ -486,9 +486,9 @@ class Writer:
         self.freeze_evaluators(edition)
 
     def freeze_evaluators(self, edition: Edition) -> None:
-        """Copy the evaluators onto the edition's entries, and move the edition's
-        `updated_at` (entries deleted above leave no date of their own)."""
-        EditionEntry.objects.filter(edition=edition).snapshot_evaluators()
+        """Copy the evaluators, grades and recommendations onto the edition's entries, and
+        move the edition's `updated_at` (entries deleted above leave no date of their own)."""
+        EditionEntry.objects.filter(edition=edition).snapshot_shown()
         Edition.objects.filter(pk=edition.pk).update(updated_at=self.now)
 
 
