@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST := $(BIN)/python -m pytest
 
-.PHONY: run test test-sqlite test-postgres fuzz soak bench lint format install browser checkers backup restore clean
+.PHONY: redis run test test-sqlite test-postgres fuzz soak bench lint format install browser checkers backup restore clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -51,23 +51,27 @@ run: $(RUNTIME) local.env
 	DJANGO_DEBUG=1 $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 ## make test: install, then the whole suite on SQLite and again on a private PostgreSQL.
-test: $(DEV) browser checkers
+test: $(DEV) browser checkers redis
 	@echo "==> Test suite on SQLite"
 	$(PYTEST)
 	@echo "==> Test suite on PostgreSQL"
 	bin/with-postgres -- $(PYTEST)
 
-test-sqlite: $(DEV) browser checkers
+test-sqlite: $(DEV) browser checkers redis
 	@echo "==> Test suite on SQLite"
 	$(PYTEST)
 
-test-postgres: $(DEV) browser checkers
+test-postgres: $(DEV) browser checkers redis
 	@echo "==> Test suite on PostgreSQL"
 	bin/with-postgres -- $(PYTEST)
 
 # The browser tests drive Debian's Chromium; install it when it is missing.
 browser:
 	@bin/ensure-chromium
+
+# The shared-cache tests and the multi-node soak start Debian's redis-server themselves.
+redis:
+	@bin/ensure-redis
 
 ## make fuzz: schemathesis over the whole API schema (tests/test_api_schema_fuzz.py), on
 ## SQLite and on PostgreSQL; prints how long each run took.

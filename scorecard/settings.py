@@ -217,6 +217,36 @@ CACHES = {
     },
 }
 
+# Several nodes (README, "Operating it"): with REDIS_URL, the shared caches (the rate limits'
+# counts in "default", the response cache in "responses") live in Redis, which every node
+# reaches; "responses-local" stays in each process. Through a backend that answers as an empty
+# cache while Redis is away (scorecard/redis_cache.py): no request fails because of it.
+REDIS_URL = env_str("REDIS_URL")
+if REDIS_URL:
+    if urlsplit(REDIS_URL).scheme not in {"redis", "rediss", "unix"}:
+        raise ImproperlyConfigured(
+            f"REDIS_URL={REDIS_URL!r} is not a Redis URL: use redis://HOST:PORT/DB "
+            "(rediss:// for TLS, unix:///path/to/socket)."
+        )
+    _redis_options = {
+        # Seconds; a Redis that does not answer costs at most this, once a second per process.
+        "socket_connect_timeout": env_int("REDIS_TIMEOUT_SECONDS", 1, minimum=1),
+        "socket_timeout": env_int("REDIS_TIMEOUT_SECONDS", 1, minimum=1),
+    }
+    CACHES["default"] = {
+        "BACKEND": "scorecard.redis_cache.RedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": "scorecard",
+        "OPTIONS": _redis_options,
+    }
+    CACHES["responses"] = {
+        "BACKEND": "scorecard.redis_cache.RedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": "scorecard-responses",
+        "TIMEOUT": env_int("RESPONSE_CACHE_SECONDS", 86400, minimum=1),
+        "OPTIONS": _redis_options,
+    }
+
 # How many reverse proxies stand in front of the app and append to X-Forwarded-For. 0 (the
 # default): the client's address is REMOTE_ADDR and X-Forwarded-For is ignored; N: the N-th
 # address from the right of X-Forwarded-For, the one the outermost trusted proxy saw.
