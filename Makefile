@@ -50,12 +50,13 @@ run: $(RUNTIME) local.env
 	@echo "Serving the scorecard on http://$(HOST):$(PORT)/ (editors: http://$(HOST):$(PORT)/admin/)"
 	DJANGO_DEBUG=1 $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
-## make test: install, then the whole suite on SQLite and again on a private PostgreSQL.
+## make test: install, then the whole suite on SQLite and again on a private PostgreSQL (with
+## a streaming replica for the read-replica tests).
 test: $(DEV) browser checkers redis
 	@echo "==> Test suite on SQLite"
 	$(PYTEST)
 	@echo "==> Test suite on PostgreSQL"
-	bin/with-postgres -- $(PYTEST)
+	bin/with-postgres --replica -- $(PYTEST)
 
 test-sqlite: $(DEV) browser checkers redis
 	@echo "==> Test suite on SQLite"
@@ -63,7 +64,7 @@ test-sqlite: $(DEV) browser checkers redis
 
 test-postgres: $(DEV) browser checkers redis
 	@echo "==> Test suite on PostgreSQL"
-	bin/with-postgres -- $(PYTEST)
+	bin/with-postgres --replica -- $(PYTEST)
 
 # The browser tests drive Debian's Chromium; install it when it is missing.
 browser:

@@ -188,6 +188,43 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     )
     _options["query_timeout"] = env_int("DATABASE_QUERY_TIMEOUT_SECONDS", 5, minimum=0)
 
+# A PostgreSQL streaming replica for reads (README, "Operating it"): scorecard/routers.py
+# sends requests' reads there and everything else to the primary, keeps a client that
+# wrote on the primary for DATABASE_REPLICA_STICKY_SECONDS, and reads on the primary while
+# the replica is away (its connect timeout is short: a dead replica costs little).
+DATABASE_REPLICA_URL = env_str("DATABASE_REPLICA_URL")
+DATABASE_REPLICA_STICKY_SECONDS = env_int("DATABASE_REPLICA_STICKY_SECONDS", 5, minimum=1)
+if DATABASE_REPLICA_URL:
+    try:
+        _replica = dj_database_url.parse(DATABASE_REPLICA_URL)
+    except ValueError as error:
+        raise ImproperlyConfigured(
+            f"DATABASE_REPLICA_URL is not a usable database URL: {error}"
+        ) from None
+    if _replica["ENGINE"] != "django.db.backends.postgresql" or (
+        DATABASES["default"]["ENGINE"] != "scorecard.postgresql"
+    ):
+        raise ImproperlyConfigured(
+            "DATABASE_REPLICA_URL needs PostgreSQL: a postgres:// URL of a streaming replica "
+            "of the PostgreSQL database in DATABASE_URL."
+        )
+    _replica.update(
+        ENGINE="scorecard.postgresql",
+        CONN_MAX_AGE=DATABASES["default"]["CONN_MAX_AGE"],
+        CONN_HEALTH_CHECKS=True,
+        # Tests run on one database: the replica's connection reads the test database.
+        TEST={"MIRROR": "default"},
+    )
+    _replica_options = _replica.setdefault("OPTIONS", {})
+    _replica_options.setdefault(
+        "connect_timeout", env_int("DATABASE_REPLICA_CONNECT_TIMEOUT_SECONDS", 1, minimum=1)
+    )
+    _replica_options["query_timeout"] = DATABASES["default"]["OPTIONS"]["query_timeout"]
+    DATABASES["replica"] = _replica
+    DATABASE_ROUTERS = ["scorecard.routers.ReplicaRouter"]
+    # First, so that every read of the request, the response cache's too, is routed.
+    MIDDLEWARE.insert(1, "scorecard.routers.ReadYourWritesMiddleware")
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # The cache is shared by every worker process (throttling counts must agree), so it lives

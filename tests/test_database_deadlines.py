@@ -58,12 +58,12 @@ def short_timeouts():
     kept = dict(options)
     options.update(query_timeout=QUERY_TIMEOUT, connect_timeout=CONNECT_TIMEOUT)
     connection.close()
-    bounded._unreachable_until = 0.0
+    bounded._unreachable_until.clear()
     yield
     connection.close()
     options.clear()
     options.update(kept)
-    bounded._unreachable_until = 0.0
+    bounded._unreachable_until.clear()
 
 
 def served(client: Client, path: str) -> tuple[int, float, str | None]:
