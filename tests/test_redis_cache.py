@@ -15,7 +15,7 @@ from django.db import connection
 from django.test import Client, override_settings
 
 from scorecard import redis_cache
-from tests.redis_server import RedisServer
+from soak.redis_server import RedisServer
 
 ROOT = Path(__file__).resolve().parent.parent
 API_LIST = "/api/v1/recommendations/?report=armitage-nye-2000"

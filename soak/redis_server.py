@@ -1,14 +1,12 @@
-"""A private Redis for the tests: Debian's redis-server on a free loopback port, in a
-temporary directory, without persistence; stopped (and restarted) by the test that uses it.
-`make test` installs the package first (bin/ensure-redis)."""
+"""A private Redis: Debian's redis-server on a free loopback port, in a temporary directory,
+without persistence; stopped (and restarted) by the test or soak that started it. `make test`
+and `make soak-nodes` install the package first (bin/ensure-redis)."""
 
 import shutil
 import socket
 import subprocess
 import time
 from pathlib import Path
-
-import pytest
 
 
 def _free_port() -> int:
@@ -17,11 +15,15 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
+class RedisFailure(RuntimeError):
+    pass
+
+
 class RedisServer:
     def __init__(self, directory: Path, port: int | None = None):
         binary = shutil.which("redis-server") or "/usr/sbin/redis-server"
         if not Path(binary).exists():
-            pytest.fail("redis-server is not installed: run bin/ensure-redis (make test does)")
+            raise RedisFailure("redis-server is not installed: run bin/ensure-redis")
         self.binary = binary
         self.directory = directory
         self.port = port or _free_port()
@@ -33,7 +35,7 @@ class RedisServer:
 
     def start(self) -> None:
         self.directory.mkdir(parents=True, exist_ok=True)
-        self.process = subprocess.Popen(
+        self.process = subprocess.Popen(  # noqa: S603 -- Debian's redis-server, fixed options
             [
                 self.binary, "--port", str(self.port), "--bind", "127.0.0.1",
                 "--dir", str(self.directory), "--save", "", "--appendonly", "no",
@@ -46,11 +48,11 @@ class RedisServer:
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 log = (self.directory / "redis.log").read_text(errors="replace")
-                pytest.fail(f"redis-server exited at start: {log[-500:]}")
+                raise RedisFailure(f"redis-server exited at start: {log[-500:]}")
             if self.ping():
                 return
             time.sleep(0.02)
-        pytest.fail("redis-server did not answer within 10 s")
+        raise RedisFailure("redis-server did not answer within 10 s")
 
     def ping(self) -> bool:
         try:
