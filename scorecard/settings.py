@@ -190,6 +190,43 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     )
     _options["query_timeout"] = env_int("DATABASE_QUERY_TIMEOUT_SECONDS", 5, minimum=0)
 
+# A PostgreSQL streaming replica for reads (README, "Operating it"): scorecard/routers.py
+# sends requests' reads there and everything else to the primary, keeps a client that
+# wrote on the primary for DATABASE_REPLICA_STICKY_SECONDS, and reads on the primary while
+# the replica is away (its connect timeout is short: a dead replica costs little).
+DATABASE_REPLICA_URL = env_str("DATABASE_REPLICA_URL")
+DATABASE_REPLICA_STICKY_SECONDS = env_int("DATABASE_REPLICA_STICKY_SECONDS", 5, minimum=1)
+if DATABASE_REPLICA_URL:
+    try:
+        _replica = dj_database_url.parse(DATABASE_REPLICA_URL)
+    except ValueError as error:
+        raise ImproperlyConfigured(
+            f"DATABASE_REPLICA_URL is not a usable database URL: {error}"
+        ) from None
+    if _replica["ENGINE"] != "django.db.backends.postgresql" or (
+        DATABASES["default"]["ENGINE"] != "scorecard.postgresql"
+    ):
+        raise ImproperlyConfigured(
+            "DATABASE_REPLICA_URL needs PostgreSQL: a postgres:// URL of a streaming replica "
+            "of the PostgreSQL database in DATABASE_URL."
+        )
+    _replica.update(
+        ENGINE="scorecard.postgresql",
+        CONN_MAX_AGE=DATABASES["default"]["CONN_MAX_AGE"],
+        CONN_HEALTH_CHECKS=True,
+        # Tests run on one database: the replica's connection reads the test database.
+        TEST={"MIRROR": "default"},
+    )
+    _replica_options = _replica.setdefault("OPTIONS", {})
+    _replica_options.setdefault(
+        "connect_timeout", env_int("DATABASE_REPLICA_CONNECT_TIMEOUT_SECONDS", 1, minimum=1)
+    )
+    _replica_options["query_timeout"] = DATABASES["default"]["OPTIONS"]["query_timeout"]
+    DATABASES["replica"] = _replica
+    DATABASE_ROUTERS = ["scorecard.routers.ReplicaRouter"]
+    # First, so that every read of the request, the response cache's too, is routed.
+    MIDDLEWARE.insert(1, "scorecard.routers.ReadYourWritesMiddleware")
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # The cache is shared by every worker process (throttling counts must agree), so it lives
@@ -218,6 +255,36 @@ CACHES = {
         "OPTIONS": {"MAX_ENTRIES": env_int("RESPONSE_CACHE_LOCAL_ENTRIES", 300, minimum=0)},
     },
 }
+
+# Several nodes (README, "Operating it"): with REDIS_URL, the shared caches (the rate limits'
+# counts in "default", the response cache in "responses") live in Redis, which every node
+# reaches; "responses-local" stays in each process. Through a backend that answers as an empty
+# cache while Redis is away (scorecard/redis_cache.py): no request fails because of it.
+REDIS_URL = env_str("REDIS_URL")
+if REDIS_URL:
+    if urlsplit(REDIS_URL).scheme not in {"redis", "rediss", "unix"}:
+        raise ImproperlyConfigured(
+            f"REDIS_URL={REDIS_URL!r} is not a Redis URL: use redis://HOST:PORT/DB "
+            "(rediss:// for TLS, unix:///path/to/socket)."
+        )
+    _redis_options = {
+        # Seconds; a Redis that does not answer costs at most this, once a second per process.
+        "socket_connect_timeout": env_int("REDIS_TIMEOUT_SECONDS", 1, minimum=1),
+        "socket_timeout": env_int("REDIS_TIMEOUT_SECONDS", 1, minimum=1),
+    }
+    CACHES["default"] = {
+        "BACKEND": "scorecard.redis_cache.RedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": "scorecard",
+        "OPTIONS": _redis_options,
+    }
+    CACHES["responses"] = {
+        "BACKEND": "scorecard.redis_cache.RedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": "scorecard-responses",
+        "TIMEOUT": env_int("RESPONSE_CACHE_SECONDS", 86400, minimum=1),
+        "OPTIONS": _redis_options,
+    }
 
 # How many reverse proxies stand in front of the app and append to X-Forwarded-For. 0 (the
 # default): the client's address is REMOTE_ADDR and X-Forwarded-For is ignored; N: the N-th

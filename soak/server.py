@@ -68,7 +68,9 @@ def port_open(port: int) -> bool:
 # --- gunicorn -------------------------------------------------------------------------------
 
 
-def start_gunicorn(port: int, env: dict[str, str], log: Path) -> subprocess.Popen:
+def start_gunicorn(
+    port: int, env: dict[str, str], log: Path, workers: int = WORKERS
+) -> subprocess.Popen:
     gunicorn = Path(sys.executable).parent / "gunicorn"
     with log.open("wb") as out:
         return subprocess.Popen(  # noqa: S603 -- the project's own server, fixed arguments
@@ -76,7 +78,7 @@ def start_gunicorn(port: int, env: dict[str, str], log: Path) -> subprocess.Pope
                 str(gunicorn),
                 "scorecard.wsgi",
                 "--workers",
-                str(WORKERS),
+                str(workers),
                 "--bind",
                 f"127.0.0.1:{port}",
                 "--timeout",

@@ -15,3 +15,8 @@ os.environ.setdefault("DJANGO_SECURE_COOKIES", "0")
 # sets low ones to check the limits themselves.
 os.environ.setdefault("DRF_THROTTLE_ANON", "1000000/minute")
 os.environ.setdefault("DRF_THROTTLE_PARTNER", "1000000/minute")
+# `bin/with-postgres --replica` (make test's PostgreSQL pass) exports DATABASE_REPLICA_URL.
+# The suite itself runs on one database; tests/test_replica.py starts its own processes with
+# the replica configured, from SCORECARD_PG_REPLICA_URL.
+if "DATABASE_REPLICA_URL" in os.environ:
+    os.environ["SCORECARD_PG_REPLICA_URL"] = os.environ.pop("DATABASE_REPLICA_URL")

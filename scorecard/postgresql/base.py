@@ -27,7 +27,9 @@ CLIENT_GRACE_SECONDS = 1.0
 HEALTH_CHECK_SECONDS = 1.0
 RECONNECT_PAUSE_SECONDS = 1.0
 
-_unreachable_until = 0.0  # per process: monotonic time before which no connection is tried
+# Per process and server (host, port): the monotonic time before which no connection to it
+# is tried. Per server, so that a read replica that is away pauses only its own connections.
+_unreachable_until: dict[tuple, float] = {}
 
 
 class DatabaseWrapper(base.DatabaseWrapper):
@@ -43,8 +45,8 @@ class DatabaseWrapper(base.DatabaseWrapper):
         return params
 
     def get_new_connection(self, conn_params: dict) -> BoundedConnection:
-        global _unreachable_until
-        if time.monotonic() < _unreachable_until:
+        server = (conn_params.get("host"), conn_params.get("port"))
+        if time.monotonic() < _unreachable_until.get(server, 0.0):
             raise base.Database.OperationalError(
                 "The database could not be reached a moment ago; not trying again yet."
             )
@@ -55,7 +57,7 @@ class DatabaseWrapper(base.DatabaseWrapper):
             # bad password, starting up) is worth no pause, and Django may try another
             # database at once (the test database's creation does).
             if "FATAL:" not in str(error):
-                _unreachable_until = time.monotonic() + RECONNECT_PAUSE_SECONDS
+                _unreachable_until[server] = time.monotonic() + RECONNECT_PAUSE_SECONDS
             raise
         if self.query_timeout:
             connection.deadline_seconds = self.query_timeout + CLIENT_GRACE_SECONDS
