@@ -20,6 +20,7 @@ from tests import factories
 from tests.api_support import client_as, make_draft, publish_new
 from tracker import comparisons, queries, services
 from tracker.models import (
+    Actor,
     Area,
     Edition,
     EditionEntry,
@@ -416,6 +417,7 @@ def _instances(report: Report) -> dict[type[shapes.Shape], list]:
         ),
         shapes.AreaShape: list(shapes.AreaShape.fetch(Area.objects.all())),
         shapes.AreaSummaryShape: list(shapes.AreaSummaryShape.fetch(Area.objects.all())),
+        shapes.ActorSummaryShape: list(shapes.ActorSummaryShape.fetch(Actor.objects.all())),
         shapes.EvaluatorSummaryShape: list(
             shapes.EvaluatorSummaryShape.fetch(Evaluator.objects.all())
         ),
@@ -502,7 +504,7 @@ def test_the_recommendation_shape_fetches_what_the_list_interface_promises():
     # joined and topics prefetched: what the shape reads.
     plan = shapes.RecommendationShape.fetch_plan()
     assert set(plan.select_related) == {"report", "area"}
-    assert [prefetch.prefetch_to for prefetch in plan.prefetch] == ["topics"]
+    assert [prefetch.prefetch_to for prefetch in plan.prefetch] == ["actors", "topics"]
 
 
 def test_a_date_in_a_body_is_written_as_iso_8601(world):

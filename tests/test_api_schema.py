@@ -99,12 +99,8 @@ def test_filters_are_documented(schema):
         parameters
     )
     assert parameters["as_of"]["schema"] == {"type": "string", "format": "date"}
-    assert parameters["actor"]["schema"]["enum"] == [
-        "both",
-        "japan",
-        "united-states",
-        "unspecified",
-    ]
+    # Actors are records of their own (issue 17): any actor's slug, no fixed list.
+    assert parameters["actor"]["schema"] == {"type": "string", "pattern": r"\S"}
     assert parameters["page_size"]["schema"]["maximum"] == 200
     assert {"updated_since", "cursor", "page_size", "status"} <= feed
     assert all(p.get("description") for p in parameters.values())

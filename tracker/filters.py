@@ -29,7 +29,8 @@ from django.db.models import (
 from django.db.models.functions import Length, StrIndex, Substr
 from django.utils import timezone
 
-from tracker.models import Area, Grade, LegacyActor, Recommendation, Report, Topic
+from tracker import actors
+from tracker.models import Area, Grade, Recommendation, Report, Topic
 
 # Every parameter the definition reads, in the order messages name them.
 PARAMETERS = ("report", "code", "area", "grade", "actor", "topic", "q", "as_of", "ordering")
@@ -56,7 +57,11 @@ DESCRIPTIONS = {
         "Slug of a grade (see /grade-scales/): only recommendations whose current grade it is; "
         f"`{UNGRADED}` for those without a published grade."
     ),
-    "actor": "Who is asked to act.",
+    "actor": (
+        "Slug of an actor (see /actors/): only recommendations addressed to it or to a body "
+        "within it, at any depth (`japan` includes its Ministry of Defense); "
+        f"`{actors.UNSPECIFIED}` for those that name no actor."
+    ),
     "topic": "Slug of a topic.",
     "q": (
         "Words, separated by spaces: a recommendation matches when every word appears, in "
@@ -112,8 +117,7 @@ class SlugFilter:
     `condition(slug)` keeps the recommendations it names; `known(report)` lists the slugs
     that can match something, among the recommendations of `report` (None: of every
     report), and `lookup` is how a value is looked for among them (a code in any case).
-    Actors are a fixed choice today: when they become records of their own, their filter
-    changes here and nowhere else (`known_without_query` then goes False).
+    `known_without_query`: `known` is a fixed list, checked while parsing.
     """
 
     noun: str
@@ -181,12 +185,8 @@ SLUG_FILTERS: dict[str, SlugFilter] = {
         lambda report: _in_scope(Area.objects, report).values_list("slug", flat=True),
     ),
     "grade": SlugFilter("grade", _grade_condition, _known_grades),
-    "actor": SlugFilter(
-        "responsible actor",
-        lambda slug: Q(actor=slug),
-        lambda report: LegacyActor.values,
-        known_without_query=True,
-    ),
+    # Any actor of the record (tracker.actors): one with nothing here just matches nothing.
+    "actor": SlugFilter("responsible actor", actors.addressed_to, actors.known_actor_slugs),
     "topic": SlugFilter("topic", _topic_condition, _known_topics),
 }
 
@@ -210,7 +210,7 @@ class RecommendationFilters:
     code: str | None = None
     area: str | None = None
     grade: str | None = None  # or UNGRADED
-    actor: str | None = None
+    actor: str | None = None  # or actors.UNSPECIFIED
     topic: str | None = None
     q: str = ""  # as typed, trimmed; searched for `words`
     as_of: datetime.date | None = None  # current grades as of this date (default: today)

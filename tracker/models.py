@@ -23,7 +23,7 @@ class LegacyActor(models.TextChoices):
     """The responsible party as a fixed choice, before actors were records of their own.
 
     Kept because the interchange format still reads these values (tracker.actors maps each
-    to the actors it names); no column holds them any more.
+    to the actors it names); no column holds them any more (migration 0009).
     """
 
     UNITED_STATES = "united-states", "United States"
@@ -199,9 +199,6 @@ class Recommendation(models.Model):
     position = models.PositiveIntegerField(help_text="Order within the report.")
     title = models.CharField(max_length=200)
     text = models.TextField(help_text="The recommendation, verbatim.")
-    actor = models.CharField(
-        max_length=20, choices=LegacyActor.choices, default=LegacyActor.UNSPECIFIED
-    )
     actors = models.ManyToManyField(
         Actor,
         blank=True,
@@ -228,9 +225,6 @@ class Recommendation(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["report", "code"], name="recommendation_unique_code_per_report"
-            ),
-            models.CheckConstraint(
-                condition=Q(actor__in=LegacyActor.values), name="recommendation_actor_valid"
             ),
             # A due date says whose it is; no date, no one.
             models.CheckConstraint(

@@ -43,7 +43,6 @@ from tracker.models import (
     Evaluation,
     Evaluator,
     Grade,
-    LegacyActor,
     Recommendation,
     Report,
     Source,
@@ -182,7 +181,7 @@ def recommendation_as_of(params: QueryDict) -> datetime.date | None:
 def recommendation_list_parameters() -> list[OpenApiParameter]:
     """The list's query parameters in the schema, in the filters' own words."""
     types = {"as_of": OpenApiTypes.DATE}
-    enums = {"actor": list(LegacyActor.values), "ordering": list(ORDERING_VALUES)}
+    enums = {"ordering": list(ORDERING_VALUES)}
     return [
         OpenApiParameter(
             name,

@@ -22,6 +22,8 @@ from scorecard.api.shape import (
 from tracker.comparisons import CHANGE_KINDS
 from tracker.models import (
     EVALUATOR_SNAPSHOT_FIELDS,
+    Actor,
+    ActorKind,
     Area,
     Edition,
     EditionEntry,
@@ -31,7 +33,6 @@ from tracker.models import (
     EvidenceLink,
     Grade,
     GradeScale,
-    LegacyActor,
     Recommendation,
     Report,
     Source,
@@ -97,6 +98,18 @@ class AreaSummaryShape(Shape):
     model = Area
     slug = Slug()
     name = Text()
+
+
+# --- Actors (issue 17) ----------------------------------------------------------------------
+
+
+class ActorSummaryShape(Shape):
+    """Who a recommendation asks to act: a government or a body within one."""
+
+    model = Actor
+    slug = Slug("The actor's key in URLs and the `actor` filter.")
+    name = Text()
+    kind = Choice(ActorKind.choices)
 
 
 # --- Evaluators, sources, evidence --------------------------------------------------------
@@ -211,7 +224,12 @@ class RecommendationShape(Shape):
     position = Integer("Order within the report.")
     title = Text("A short title, ours.")
     text = Text("The recommendation, verbatim.")
-    actor = Choice(LegacyActor.choices, "Who is asked to act.")
+    actors = Nested(
+        ActorSummaryShape,
+        "Who is asked to act, by name; empty when the report does not say.",
+        many=True,
+        order_by=("name", "id"),
+    )
     topics = SlugList()
     current_grade = Nested(
         GradeSummaryShape,
@@ -323,6 +341,7 @@ class EditionComparisonShape(Shape):
 
 # Every resource the API answers with, for the tests that hold each to its component.
 RESOURCES: tuple[type[Shape], ...] = (
+    ActorSummaryShape,
     GradeSummaryShape,
     GradeShape,
     GradeScaleShape,

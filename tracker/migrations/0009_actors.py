@@ -12,6 +12,7 @@ read it), recommendations a due date and whose date it is (the report's or the e
 import django.db.models.deletion
 import simple_history.models
 from django.conf import settings
+from django.contrib.auth.management import create_permissions
 from django.db import migrations, models
 
 # The fixed choice's values, as they were when this migration was written.
@@ -58,6 +59,27 @@ def choice_from_actors(apps, schema_editor):
     for choice, slugs in NAMED.items():
         pks = [pk for pk, found in named.items() if found & set(GOVERNMENTS) == set(slugs)]
         Recommendation.objects.using(alias).filter(pk__in=pks).update(actor=choice)
+
+
+# Actors are edited in the admin by editors and publishers (deleting one is for publishers,
+# which tracker.rules decides); copied here as they were when this migration was written.
+ACTOR_PERMISSIONS = ["add_actor", "change_actor", "delete_actor", "view_actor"]
+
+
+def grant_actor_permissions(apps, schema_editor):
+    alias = schema_editor.connection.alias
+    app_config = apps.get_app_config("tracker")
+    app_config.models_module = True
+    create_permissions(app_config, verbosity=0, apps=apps, using=alias)
+    app_config.models_module = None
+    Permission = apps.get_model("auth", "Permission")
+    permissions = Permission.objects.using(alias).filter(
+        content_type__app_label="tracker", codename__in=ACTOR_PERMISSIONS
+    )
+    for group in apps.get_model("auth", "Group").objects.using(alias).filter(
+        name__in=["Editor", "Publisher"]
+    ):
+        group.permissions.add(*permissions)
 
 
 class Migration(migrations.Migration):
@@ -340,4 +362,18 @@ class Migration(migrations.Migration):
             ),
         ),
         migrations.RunPython(actors_from_choice, choice_from_actors),
+        migrations.RunPython(grant_actor_permissions, migrations.RunPython.noop),
+        # Every reader now reads the actors: the fixed choice goes.
+        migrations.RemoveConstraint(
+            model_name="recommendation",
+            name="recommendation_actor_valid",
+        ),
+        migrations.RemoveField(
+            model_name="historicalrecommendation",
+            name="actor",
+        ),
+        migrations.RemoveField(
+            model_name="recommendation",
+            name="actor",
+        ),
     ]
