@@ -18,7 +18,7 @@ from scorecard.api import shapes
 from scorecard.api.renderers import JSONRenderer
 from tests import factories
 from tests.api_support import client_as, make_draft, publish_new
-from tracker import comparisons, queries, services
+from tracker import actor_records, comparisons, queries, services
 from tracker.models import (
     Actor,
     Area,
@@ -147,6 +147,8 @@ def _reads(world: dict) -> list[Call]:
             Call(role, "get", "/api/v1/areas/{id}/", {"id": recommendation.area_id}),
             Call(role, "get", "/api/v1/grade-scales/"),
             Call(role, "get", "/api/v1/grade-scales/{slug}/", {"slug": report.grade_scale.slug}),
+            Call(role, "get", "/api/v1/actors/"),
+            Call(role, "get", "/api/v1/actors/{slug}/", {"slug": "united-states"}),
             Call(role, "get", "/api/v1/evaluators/"),
             Call(role, "get", "/api/v1/evaluators/{slug}/", {"slug": evaluation.evaluator.slug}),
             Call(role, "get", "/api/v1/sources/", query="page_size=200"),
@@ -406,6 +408,7 @@ def _instances(report: Report) -> dict[type[shapes.Shape], list]:
     recommendation = report.recommendations.get(code="SEC-7")
     evaluations = list(shapes.EvaluationShape.fetch(Evaluation.objects.all()))
     diff = comparisons.edition_diff(first, second)
+    record = actor_records.actor_record("united-states")
     return {
         shapes.GradeSummaryShape: list(shapes.GradeSummaryShape.fetch(Grade.objects.all())),
         shapes.GradeShape: list(shapes.GradeShape.fetch(Grade.objects.all())),
@@ -418,6 +421,11 @@ def _instances(report: Report) -> dict[type[shapes.Shape], list]:
         shapes.AreaShape: list(shapes.AreaShape.fetch(Area.objects.all())),
         shapes.AreaSummaryShape: list(shapes.AreaSummaryShape.fetch(Area.objects.all())),
         shapes.ActorSummaryShape: list(shapes.ActorSummaryShape.fetch(Actor.objects.all())),
+        shapes.ActorShape: list(shapes.ActorShape.fetch(Actor.objects.all())),
+        shapes.ActorRecordShape: [record],
+        shapes.GradeCountShape: record.distribution,
+        shapes.YearCountShape: record.years,
+        shapes.ImplementationRateShape: [record.implementation],
         shapes.EvaluatorSummaryShape: list(
             shapes.EvaluatorSummaryShape.fetch(Evaluator.objects.all())
         ),

@@ -154,6 +154,11 @@ class Actor(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse  # (the public site's URLs import the models)
+
+        return reverse("actor", args=[self.slug])
+
 
 class Topic(models.Model):
     slug = models.SlugField(unique=True)

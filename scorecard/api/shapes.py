@@ -7,12 +7,15 @@ sources from these same declarations where it shows the same thing.
 
 from typing import Any, NamedTuple
 
+from rest_framework import serializers
+
 from scorecard.api.shape import (
     Always,
     Choice,
     Date,
     DateTime,
     Integer,
+    Key,
     Nested,
     Shape,
     Slug,
@@ -110,6 +113,52 @@ class ActorSummaryShape(Shape):
     slug = Slug("The actor's key in URLs and the `actor` filter.")
     name = Text()
     kind = Choice(ActorKind.choices)
+
+
+class ActorShape(ActorSummaryShape):
+    parent = Slug(
+        "The slug of the government (or body) it is part of; null for a government.",
+        source="parent.slug",
+        nullable=True,
+    )
+
+
+class GradeCountShape(Shape):
+    # Of `tracker.actor_records.GradeCount`.
+    grade = Nested(GradeSummaryShape, "null: not yet graded.", nullable=True)
+    count = Integer()
+
+
+class YearCountShape(Shape):
+    # Of `tracker.actor_records.YearCount`.
+    year = Integer()
+    addressed = Integer("Recommendations made by the end of the year.")
+    graded = Integer("Of those, graded by then.")
+    done = Integer("Of those, graded by then with a grade that counts as done.")
+
+
+class ImplementationRateShape(Shape):
+    """Of the recommendations addressed to the actor (or a body within it) at least `years`
+    years ago, the share whose current grade counts as done."""
+
+    years = Integer("N: how old a recommendation must be to count (the `years` parameter).")
+    made_by = Date("Recommendations made on or before this date count.")
+    addressed = Integer("How many count.")
+    done = Integer("Of those, how many have a current grade that counts as done.")
+    rate = Key(serializers.FloatField, "done / addressed, 0 to 1; null when none count.",
+               nullable=True)  # fmt: skip
+
+
+class ActorRecordShape(Shape):
+    """An actor's record across every report: addressed to it or to a body within it."""
+
+    actor = Nested(ActorShape)
+    recommendation_count = Integer()
+    distribution = Nested(GradeCountShape, "Current grades, best first; ungraded last.", many=True)
+    over_the_years = Nested(
+        YearCountShape, "How it stood at the end of each year.", many=True, source="years"
+    )
+    implementation = Nested(ImplementationRateShape)
 
 
 # --- Evaluators, sources, evidence --------------------------------------------------------
@@ -342,6 +391,11 @@ class EditionComparisonShape(Shape):
 # Every resource the API answers with, for the tests that hold each to its component.
 RESOURCES: tuple[type[Shape], ...] = (
     ActorSummaryShape,
+    ActorShape,
+    GradeCountShape,
+    YearCountShape,
+    ImplementationRateShape,
+    ActorRecordShape,
     GradeSummaryShape,
     GradeShape,
     GradeScaleShape,

@@ -25,6 +25,9 @@ class ActorAdmin(ServiceAdmin):
     def recommendations_named(self, obj: models.Actor) -> int:
         return obj.named
 
+    def view_on_site(self, obj: models.Actor) -> str:
+        return obj.get_absolute_url()
+
     def has_add_permission(self, request):
         return rules.may(request.user, Operation.SAVE_ACTOR)
 
