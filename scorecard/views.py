@@ -25,7 +25,7 @@ from scorecard import charts
 from scorecard.links import absolute_url
 from scorecard.public import PUBLIC_MAX_AGE, BadParameter, NotFound, public
 from scorecard.public import not_found as not_found  # handler404 names it here
-from tracker import actors, comparisons, queries
+from tracker import actors, comparisons, deadlines, queries
 from tracker.filters import (
     SCORECARD_PARAMETERS,
     UNGRADED,
@@ -216,6 +216,7 @@ def report_scorecard(request: HttpRequest, report: str) -> HttpResponse:
     actor_tree = actors.ActorTree.read()
     actor_counts = actors.counts_within(actor_tree, named)
     unspecified = len(rows) - len(named)
+    due = deadlines.due_counts(rows)
     topic_counts = Counter(topic.slug for row in rows for topic in row.topic_list)
     export_query = urlencode(filters.params(SCORECARD_PARAMETERS))
     context = {
@@ -238,6 +239,10 @@ def report_scorecard(request: HttpRequest, report: str) -> HttpResponse:
             if actor_counts.get(actor.pk)
         ]
         + ([(actors.UNSPECIFIED, "Not specified", unspecified)] if unspecified else []),
+        "due_options": [
+            (deadlines.OVERDUE, "Overdue", due[deadlines.OVERDUE]),
+            (deadlines.SOON, f"Due within {deadlines.DUE_SOON_DAYS} days", due[deadlines.SOON]),
+        ],
         "topic_options": sorted(
             ((slug, topic.name, topic_counts[slug]) for slug, topic in all_topics.items()),
             key=lambda option: option[1],
@@ -323,6 +328,9 @@ def recommendation_page_context(
         "area": recommendation.area,
         "topics": list(recommendation.topics.all()),
         "actors": list(recommendation.actors.order_by("name", "id")),
+        "due_state": deadlines.due_state(
+            recommendation.due_on, current.grade if current and not current.is_preview else None
+        ),
         "grades": grades,
         "timeline": timeline,
         "newest_first": list(reversed(timeline)),

@@ -37,6 +37,8 @@ def test_every_endpoint_is_in_the_schema(schema):
     assert set(schema["paths"]) == {
         "/api/v1/areas/",
         "/api/v1/areas/{id}/",
+        "/api/v1/actors/",
+        "/api/v1/actors/{slug}/",
         "/api/v1/editions/",
         "/api/v1/editions/{slug}/",
         "/api/v1/editions/{slug}/compare/{other}/",

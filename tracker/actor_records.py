@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 from django.utils import timezone
 
+from tracker import deadlines
 from tracker.actors import ActorTree, addressed_to, counts_within, recommendation_actors
 from tracker.models import Actor, Evaluation, Grade, Recommendation, Status
 from tracker.queries import with_current_grade
@@ -87,7 +88,15 @@ class ActorRecord:
     distribution: list[GradeCount]
     years: list[YearCount]
     implementation: ImplementationRate
-    due: dict = field(default_factory=dict)
+    due: dict = field(default_factory=dict)  # deadlines.due_counts
+
+    @property
+    def overdue(self) -> int:
+        return self.due.get(deadlines.OVERDUE, 0)
+
+    @property
+    def due_soon(self) -> int:
+        return self.due.get(deadlines.SOON, 0)
 
     @property
     def recommendation_count(self) -> int:
@@ -141,6 +150,7 @@ def actor_record(
         distribution=distribution,
         years=_over_the_years(recommendations, grades, today),
         implementation=implementation,
+        due=deadlines.due_counts(recommendations, today),
     )
 
 

@@ -29,14 +29,16 @@ from django.db.models import (
 from django.db.models.functions import Length, StrIndex, Substr
 from django.utils import timezone
 
-from tracker import actors
+from tracker import actors, deadlines
 from tracker.models import Area, Grade, Recommendation, Report, Topic
 
 # Every parameter the definition reads, in the order messages name them.
-PARAMETERS = ("report", "code", "area", "grade", "actor", "topic", "q", "as_of", "ordering")
+PARAMETERS = (
+    "report", "code", "area", "grade", "actor", "topic", "due", "q", "as_of", "ordering",
+)  # fmt: skip
 # What the report page and the exports read: their report is in the path, and their rows
 # come in report order.
-SCORECARD_PARAMETERS = ("code", "area", "grade", "actor", "topic", "q", "as_of")
+SCORECARD_PARAMETERS = ("code", "area", "grade", "actor", "topic", "due", "q", "as_of")
 
 UNGRADED = "ungraded"  # the `grade` of recommendations without a published grade
 Q_MAX_LENGTH = 200
@@ -63,6 +65,10 @@ DESCRIPTIONS = {
         f"`{actors.UNSPECIFIED}` for those that name no actor."
     ),
     "topic": "Slug of a topic.",
+    "due": (
+        "`overdue`: its due date has passed and its current grade does not count as done; "
+        f"`soon`: due within {deadlines.DUE_SOON_DAYS} days (today included) and not done."
+    ),
     "q": (
         "Words, separated by spaces: a recommendation matches when every word appears, in "
         "any order and in any case, in its code, its title or its verbatim text (each word "
@@ -212,6 +218,7 @@ class RecommendationFilters:
     grade: str | None = None  # or UNGRADED
     actor: str | None = None  # or actors.UNSPECIFIED
     topic: str | None = None
+    due: str | None = None  # one of deadlines.DUE_VALUES
     q: str = ""  # as typed, trimmed; searched for `words`
     as_of: datetime.date | None = None  # current grades as of this date (default: today)
     ordering: str = "position"  # one of ORDERING_VALUES
@@ -228,7 +235,7 @@ class RecommendationFilters:
     @property
     def narrowing(self) -> bool:
         """Whether some recommendations may be left out (as_of and ordering leave none out)."""
-        return bool(self.slugs or self.words)
+        return bool(self.slugs or self.words or self.due)
 
     def params(self, names: Collection[str] = PARAMETERS) -> dict[str, str]:
         """The query parameters that ask for these filters (those of `names` set)."""
@@ -245,6 +252,8 @@ class RecommendationFilters:
         condition = Q()
         for name, slug in self.slugs.items():
             condition &= SLUG_FILTERS[name].condition(slug)
+        if self.due:
+            condition &= deadlines.due_condition(self.due)
         for word in self.words:
             # icontains escapes `%`, `_` and `\`: each word is matched as typed.
             condition &= (
@@ -336,6 +345,10 @@ def _parse_one(name: str, value: str) -> str | datetime.date:
     if name == "q":
         if len(value) > Q_MAX_LENGTH:
             raise ValueError(f"The search text is too long; use at most {Q_MAX_LENGTH} characters.")
+        return value
+    if name == "due":
+        if value not in deadlines.DUE_VALUES:
+            raise ValueError(unknown_message("due state", value, deadlines.DUE_VALUES))
         return value
     if name == "ordering":
         if value not in ORDERING_VALUES:

@@ -247,6 +247,14 @@ class Recommendation(models.Model):
         """The URL part: the code in lower case (unique within the report, like the code)."""
         return self.code.lower()
 
+    @property
+    def due_state(self) -> str | None:
+        """`overdue`, `soon` or None, by its `current_evaluation` (tracker.deadlines)."""
+        from tracker.deadlines import due_state  # (it reads the models)
+
+        evaluation = getattr(self, "current_evaluation", None)
+        return due_state(self.due_on, evaluation.grade if evaluation else None)
+
 
 class LinkKind(models.TextChoices):
     REITERATES = "reiterates", "reiterates"

@@ -159,6 +159,8 @@ class ActorRecordShape(Shape):
         YearCountShape, "How it stood at the end of each year.", many=True, source="years"
     )
     implementation = Nested(ImplementationRateShape)
+    overdue = Integer("Its recommendations overdue (see `due` on /recommendations/).")
+    due_soon = Integer("Its recommendations due soon.")
 
 
 # --- Evaluators, sources, evidence --------------------------------------------------------
@@ -280,6 +282,16 @@ class RecommendationShape(Shape):
         order_by=("name", "id"),
     )
     topics = SlugList()
+    due_on = Date("By when it is to be carried out; null when no date is on record.", nullable=True)
+    due_set_by = Text(
+        "Whose date it is: `report` (the report's own) or `editors`; empty without one."
+    )
+    due_state = Choice(
+        [("overdue", "overdue"), ("soon", "soon")],
+        "`overdue`: the date has passed and the current grade does not count as done; `soon`: "
+        "due within 90 days and not done; null otherwise.",
+        nullable=True,
+    )
     current_grade = Nested(
         GradeSummaryShape,
         "The grade of its latest published evaluation (as of `as_of`, if given); "
