@@ -44,7 +44,12 @@ WITH page AS (
 SELECT
     (SELECT count(*) FROM tracker_recommendation c
      JOIN tracker_report cr ON cr.id = c.report_id WHERE cr.slug = %(report)s),
-    r.id, rep.slug, a.slug, a.name, r.code, r.position, r.title, r.text, r.actor,
+    r.id, rep.slug, a.slug, a.name, r.code, r.position, r.title, r.text,
+    ARRAY(
+        SELECT json_build_object('slug', ac.slug, 'name', ac.name, 'kind', ac.kind)
+        FROM tracker_recommendationactor ra JOIN tracker_actor ac ON ac.id = ra.actor_id
+        WHERE ra.recommendation_id = r.id ORDER BY ac.name, ac.id
+    ),
     ARRAY(
         SELECT t.slug FROM tracker_recommendation_topics rt
         JOIN tracker_topic t ON t.id = rt.topic_id
@@ -77,7 +82,7 @@ def recommendations(connection, *, base_url: str, report: str, page: int, size: 
     count = rows[0][0] if rows else 0
     results = []
     for row in rows:
-        (_, pk, report_slug, area_slug, area_name, code, position, title, text, actor, topics,
+        (_, pk, report_slug, area_slug, area_name, code, position, title, text, actors, topics,
          g_slug, g_label, g_score, g_colour,
          e_id, e_as_of, ev_slug, ev_name, wording, narrative, published_at) = row  # fmt: skip
         graded = e_id is not None
@@ -90,7 +95,7 @@ def recommendations(connection, *, base_url: str, report: str, page: int, size: 
                 "position": position,
                 "title": title,
                 "text": text,
-                "actor": actor,
+                "actors": actors,
                 "topics": topics,
                 "current_grade": {
                     "slug": g_slug,

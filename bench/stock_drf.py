@@ -20,6 +20,7 @@ from rest_framework.routers import DefaultRouter
 
 from scorecard.api.pagination import FeedPagination
 from tracker.models import (
+    Actor,
     Area,
     Evaluation,
     Evaluator,
@@ -122,9 +123,16 @@ class EvaluationSerializer(serializers.ModelSerializer):
         ]
 
 
+class ActorSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Actor
+        fields = ["slug", "name", "kind"]
+
+
 class RecommendationSerializer(serializers.ModelSerializer):
     report = serializers.SlugRelatedField(slug_field="slug", read_only=True)
     area = AreaSerializer()
+    actors = ActorSerializer(many=True, read_only=True)
     topics = serializers.SlugRelatedField(slug_field="slug", many=True, read_only=True)
     current_grade = serializers.SerializerMethodField()
     current_grade_as_of = serializers.SerializerMethodField()
@@ -140,7 +148,7 @@ class RecommendationSerializer(serializers.ModelSerializer):
             "position",
             "title",
             "text",
-            "actor",
+            "actors",
             "topics",
             "current_grade",
             "current_grade_as_of",
@@ -190,6 +198,7 @@ class RecommendationViewSet(viewsets.ReadOnlyModelViewSet):
             Recommendation.objects.select_related("report", "area")
             .prefetch_related(
                 "topics",
+                Prefetch("actors", queryset=Actor.objects.order_by("name", "id")),
                 Prefetch("evaluations", queryset=latest_published[:1], to_attr="latest_published"),
             )
             .order_by("report__published_on", "report_id", "position")

@@ -42,7 +42,7 @@ from scorecard.views import (
     published_edition_for,
     scorecard_filters,
 )
-from tracker import queries
+from tracker import actors, queries
 from tracker.models import Edition, EvidenceLink, Recommendation, Report
 
 STREAM_CHUNK_ROWS = 2000  # rows fetched from the database cursor at a time
@@ -344,7 +344,7 @@ SCORECARD_COLUMNS = (
     "area",
     "code",
     "title",
-    "actor",
+    "actors",
     "topics",
     "grade",
     "grade_label",
@@ -376,8 +376,10 @@ def _scorecard_rows(
         row for row in queries.filtered_scorecard(report, filters, edition=edition) if row.matches
     ]
     topics = queries.recommendation_topics(report)
+    named = actors.recommendation_actors(report.recommendations.all())
     for recommendation in recommendations:
         recommendation.topic_slugs = [topic.slug for topic in topics.get(recommendation.pk, [])]
+        recommendation.actor_slugs = [actor.slug for actor in named.get(recommendation.pk, [])]
         recommendation.url = absolute_url(
             request,
             reverse(
@@ -412,7 +414,7 @@ def scorecard_csv(request: HttpRequest, report: str) -> HttpResponse:
                 recommendation.area.name,
                 recommendation.code,
                 recommendation.title,
-                recommendation.actor,
+                ";".join(recommendation.actor_slugs),
                 ";".join(recommendation.topic_slugs),
                 evaluation.grade.slug if evaluation else "",
                 evaluation.grade.label if evaluation else "",
@@ -496,7 +498,7 @@ def _recommendation_json(
         "code": recommendation.code,
         "title": recommendation.title,
         "area": shapes.AreaSummaryShape.build(recommendation.area),
-        "actor": recommendation.actor,
+        "actors": recommendation.actor_slugs,
         "topics": recommendation.topic_slugs,
         "text": recommendation.text,
         "url": recommendation.url,

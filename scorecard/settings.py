@@ -364,6 +364,7 @@ SPECTACULAR_SETTINGS = {
         "PublicationStatusEnum": "tracker.models.Status",
         # Read and written (sources): one name for both, apart from other `kind`s.
         "SourceKindEnum": "tracker.models.SourceKind",
+        "ActorKindEnum": "tracker.models.ActorKind",  # (issue 17)
     },
     "SWAGGER_UI_SETTINGS": {"persistAuthorization": True, "displayRequestDuration": True},
     # Adds the partner guide, tags and shared error responses (scorecard/api/schema.py).

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from scorecard import exports, views
+from scorecard import actor_views, exports, views
 from scorecard.feeds import GradeChangesFeed
 
 # Public URLs are a contract (docs: DESIGN.md, README "Public site"): extend, never rename.
@@ -16,6 +16,8 @@ urlpatterns = [
         views.edition_compare,
         name="edition-compare",
     ),
+    path("actors/", actor_views.actors_index, name="actors"),
+    path("actors/<slug:actor>/", actor_views.actor_page, name="actor"),
     path("reports/<slug:report>/", views.report_scorecard, name="report"),
     path("reports/<slug:report>/feed/", views.public(GradeChangesFeed()), name="report-feed"),
     path("reports/<slug:report>/export.csv", exports.scorecard_csv, name="report-export-csv"),

@@ -25,7 +25,7 @@ from scorecard import charts
 from scorecard.links import absolute_url
 from scorecard.public import PUBLIC_MAX_AGE, BadParameter, NotFound, public
 from scorecard.public import not_found as not_found  # handler404 names it here
-from tracker import comparisons, queries
+from tracker import actors, comparisons, deadlines, queries
 from tracker.filters import (
     SCORECARD_PARAMETERS,
     UNGRADED,
@@ -34,7 +34,6 @@ from tracker.filters import (
 )
 from tracker.markdown import render_markdown
 from tracker.models import (
-    Actor,
     Edition,
     Evaluation,
     EvidenceLink,
@@ -211,7 +210,13 @@ def report_scorecard(request: HttpRequest, report: str) -> HttpResponse:
             }
         )
     grade_counts = _count_grades(row.current_evaluation for row in rows)
-    actor_counts = Counter(row.actor for row in rows)
+    # Each actor counts the recommendations addressed to it or to a body within it, as the
+    # filter finds them (tracker.actors); two queries whatever the size.
+    named = actors.recommendation_actors([row.pk for row in rows])
+    actor_tree = actors.ActorTree.read()
+    actor_counts = actors.counts_within(actor_tree, named)
+    unspecified = len(rows) - len(named)
+    due = deadlines.due_counts(rows)
     topic_counts = Counter(topic.slug for row in rows for topic in row.topic_list)
     export_query = urlencode(filters.params(SCORECARD_PARAMETERS))
     context = {
@@ -229,9 +234,14 @@ def report_scorecard(request: HttpRequest, report: str) -> HttpResponse:
         ]
         + [(UNGRADED, "Not yet graded", grade_counts.get(None, 0))],
         "actor_options": [
-            (value, label, actor_counts[value])
-            for value, label in Actor.choices
-            if actor_counts[value]
+            (actor.slug, "— " * depth + actor.name, actor_counts[actor.pk])
+            for actor, depth in actor_tree.in_order()
+            if actor_counts.get(actor.pk)
+        ]
+        + ([(actors.UNSPECIFIED, "Not specified", unspecified)] if unspecified else []),
+        "due_options": [
+            (deadlines.OVERDUE, "Overdue", due[deadlines.OVERDUE]),
+            (deadlines.SOON, f"Due within {deadlines.DUE_SOON_DAYS} days", due[deadlines.SOON]),
         ],
         "topic_options": sorted(
             ((slug, topic.name, topic_counts[slug]) for slug, topic in all_topics.items()),
@@ -317,7 +327,10 @@ def recommendation_page_context(
         "recommendation": recommendation,
         "area": recommendation.area,
         "topics": list(recommendation.topics.all()),
-        "actor_label": Actor(recommendation.actor).label,
+        "actors": list(recommendation.actors.order_by("name", "id")),
+        "due_state": deadlines.due_state(
+            recommendation.due_on, current.grade if current and not current.is_preview else None
+        ),
         "grades": grades,
         "timeline": timeline,
         "newest_first": list(reversed(timeline)),

@@ -203,3 +203,15 @@ def date_every_change(moment: datetime.datetime) -> None:
         apps.get_model("tracker", name).objects.update(updated_at=moment)
     for name in freshness.HISTORIED_MODELS:
         apps.get_model("tracker", f"Historical{name}").objects.update(history_date=moment)
+
+
+def make_actor(slug: str, parent=None, kind: str | None = None):
+    """An actor named after its slug: a government, or (with `parent`) a ministry in it."""
+    from tracker.models import Actor, ActorKind
+
+    return Actor.objects.create(
+        slug=slug,
+        name=slug.replace("-", " ").title(),
+        kind=kind or (ActorKind.MINISTRY if parent else ActorKind.GOVERNMENT),
+        parent=parent,
+    )

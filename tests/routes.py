@@ -15,6 +15,7 @@ SAMPLES = {
     "slug": "armitage-nye-2000",
     "key": "hwang-2004-new-security-agenda",
     "url": "nowhere",
+    "actor": "united-states",
 }
 _PARAMETER = re.compile(r"<(?:[^>:]+:)?([^>]+)>|\(\?P<(\w+)>([^)]*)\)|\(([^)]*)\)")
 

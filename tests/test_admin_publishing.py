@@ -288,7 +288,8 @@ def test_a_frozen_recommendations_words_are_fixed_but_topics_are_not(
     response = publisher.post(url, form_data(page) | {"topics": [str(china.pk)]})
 
     assert page.context["frozen_in"].name == "2004 card"
-    assert list(page.context["adminform"].form.fields) == ["topics"]
+    # (Issue 17: a due date is not frozen; editors may still set one.)
+    assert list(page.context["adminform"].form.fields) == ["topics", "due_on", "due_set_by"]
     assert response.status_code == 302
     assert list(recommendation.topics.all()) == [china]
     assert recommendation.history.first().history_user == publisher_user

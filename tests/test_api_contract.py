@@ -18,8 +18,9 @@ from scorecard.api import shapes
 from scorecard.api.renderers import JSONRenderer
 from tests import factories
 from tests.api_support import client_as, make_draft, publish_new
-from tracker import comparisons, queries, services, webhooks
+from tracker import actor_records, comparisons, queries, services, webhooks
 from tracker.models import (
+    Actor,
     Area,
     Edition,
     EditionEntry,
@@ -156,6 +157,8 @@ def _reads(world: dict) -> list[Call]:
             Call(role, "get", "/api/v1/areas/{id}/", {"id": recommendation.area_id}),
             Call(role, "get", "/api/v1/grade-scales/"),
             Call(role, "get", "/api/v1/grade-scales/{slug}/", {"slug": report.grade_scale.slug}),
+            Call(role, "get", "/api/v1/actors/"),
+            Call(role, "get", "/api/v1/actors/{slug}/", {"slug": "united-states"}),
             Call(role, "get", "/api/v1/evaluators/"),
             Call(role, "get", "/api/v1/evaluators/{slug}/", {"slug": evaluation.evaluator.slug}),
             Call(role, "get", "/api/v1/sources/", query="page_size=200"),
@@ -485,6 +488,7 @@ def _instances(report: Report) -> dict[type[shapes.Shape], list]:
     evaluations = list(shapes.EvaluationShape.fetch(Evaluation.objects.all()))
     diff = comparisons.edition_diff(first, second)
     endpoints = WebhookEndpoint.objects.all()
+    record = actor_records.actor_record("united-states")
     return {
         shapes.GradeSummaryShape: list(shapes.GradeSummaryShape.fetch(Grade.objects.all())),
         shapes.GradeShape: list(shapes.GradeShape.fetch(Grade.objects.all())),
@@ -496,6 +500,12 @@ def _instances(report: Report) -> dict[type[shapes.Shape], list]:
         ),
         shapes.AreaShape: list(shapes.AreaShape.fetch(Area.objects.all())),
         shapes.AreaSummaryShape: list(shapes.AreaSummaryShape.fetch(Area.objects.all())),
+        shapes.ActorSummaryShape: list(shapes.ActorSummaryShape.fetch(Actor.objects.all())),
+        shapes.ActorShape: list(shapes.ActorShape.fetch(Actor.objects.all())),
+        shapes.ActorRecordShape: [record],
+        shapes.GradeCountShape: record.distribution,
+        shapes.YearCountShape: record.years,
+        shapes.ImplementationRateShape: [record.implementation],
         shapes.EvaluatorSummaryShape: list(
             shapes.EvaluatorSummaryShape.fetch(Evaluator.objects.all())
         ),
@@ -589,7 +599,7 @@ def test_the_recommendation_shape_fetches_what_the_list_interface_promises():
     # joined and topics prefetched: what the shape reads.
     plan = shapes.RecommendationShape.fetch_plan()
     assert set(plan.select_related) == {"report", "area"}
-    assert [prefetch.prefetch_to for prefetch in plan.prefetch] == ["topics"]
+    assert [prefetch.prefetch_to for prefetch in plan.prefetch] == ["actors", "topics"]
 
 
 def test_a_date_in_a_body_is_written_as_iso_8601(world):

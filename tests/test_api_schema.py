@@ -37,6 +37,8 @@ def test_every_endpoint_is_in_the_schema(schema):
     assert set(schema["paths"]) == {
         "/api/v1/areas/",
         "/api/v1/areas/{id}/",
+        "/api/v1/actors/",
+        "/api/v1/actors/{slug}/",
         "/api/v1/editions/",
         "/api/v1/editions/{slug}/",
         "/api/v1/editions/{slug}/compare/{other}/",
@@ -108,12 +110,8 @@ def test_filters_are_documented(schema):
         parameters
     )
     assert parameters["as_of"]["schema"] == {"type": "string", "format": "date"}
-    assert parameters["actor"]["schema"]["enum"] == [
-        "both",
-        "japan",
-        "united-states",
-        "unspecified",
-    ]
+    # Actors are records of their own (issue 17): any actor's slug, no fixed list.
+    assert parameters["actor"]["schema"] == {"type": "string", "pattern": r"\S"}
     assert parameters["page_size"]["schema"]["maximum"] == 200
     assert {"updated_since", "cursor", "page_size", "status"} <= feed
     assert all(p.get("description") for p in parameters.values())

@@ -21,6 +21,7 @@ from tracker import services
 from tracker.interchange import ScorecardFileError
 from tracker.management.commands.import_scorecard import ProgressDisplay
 from tracker.models import (
+    Actor,
     Area,
     Edition,
     EditionEntry,
@@ -30,6 +31,7 @@ from tracker.models import (
     Grade,
     GradeScale,
     Recommendation,
+    RecommendationActor,
     RecommendationLink,
     Report,
     Source,
@@ -643,13 +645,11 @@ MINI_EXPORTED = textwrap.dedent(
       - code: SEC-1
         area: security
         title: First
-        actor: unspecified
         topics: [trade]
         text: Do the first thing.
       - code: ECO-1
         area: economy
         title: Second
-        actor: unspecified
         text: Do the second thing.
     evaluators:
       - slug: panel
@@ -702,6 +702,7 @@ def empty_the_record() -> None:
         Evaluation,
         RecommendationLink,
         Recommendation.topics.through,
+        RecommendationActor,
         Recommendation,
         Area,
         Report,
@@ -712,6 +713,8 @@ def empty_the_record() -> None:
         Source,
     ):
         model.objects.all().delete()
+    Actor.objects.update(parent=None)  # (each protects the bodies within it)
+    Actor.objects.all().delete()
     for model in apps.get_app_config("tracker").get_models():
         if model.__name__.startswith("Historical"):
             model.objects.all().delete()

@@ -37,6 +37,9 @@ PAGES = {
     "compare-with-itself": "/editions/2004-report-card/compare/2004-report-card/",
     "not-found": "/reports/armitage-nye-2000/no-such-code/",
     "api-docs": "/api/docs/",
+    "actors": "/actors/",
+    "actor": "/actors/united-states/",
+    "actor-within": "/actors/bush-administration/",
 }
 
 

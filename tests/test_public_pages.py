@@ -112,7 +112,9 @@ def test_scorecard_explains_every_grade(demo, client):
     [
         ("grade=slow-progress", ["POL-1", "SEC-2", "ECO-5", "DIP-2", "DIP-4"]),
         ("area=intelligence", ["INT-1", "INT-2", "INT-3", "INT-4", "INT-5"]),
-        ("actor=both", ["POL-1", "OKI-1", "DIP-4", "DIP-5"]),
+        # Actors are records (issue 17): Japan's are those addressed to it, alone or with
+        # the United States.
+        ("actor=japan", ["POL-1", "OKI-1", "INT-5", "DIP-4", "DIP-5"]),
         ("topic=okinawa-bases", ["SEC-5", "OKI-1"]),
         # Words of the code, title or text (tracker.filters), not of topics or narratives.
         ("q=okinawa", ["OKI-1"]),
@@ -159,7 +161,7 @@ def test_filter_options_count_current_published_grades(demo, client):
     html = client.get(SCORECARD).text
     assert '<option value="slow-progress">Slow progress (5)</option>' in html
     assert '<option value="ungraded">Not yet graded (0)</option>' in html
-    assert '<option value="both">United States and Japan (4)</option>' in html
+    assert '<option value="japan">Japan (5)</option>' in html
 
 
 def test_as_of_shows_the_scorecard_as_it_stood_then(demo, client):

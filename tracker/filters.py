@@ -29,13 +29,16 @@ from django.db.models import (
 from django.db.models.functions import Length, StrIndex, Substr
 from django.utils import timezone
 
-from tracker.models import Actor, Area, Grade, Recommendation, Report, Topic
+from tracker import actors, deadlines
+from tracker.models import Area, Grade, Recommendation, Report, Topic
 
 # Every parameter the definition reads, in the order messages name them.
-PARAMETERS = ("report", "code", "area", "grade", "actor", "topic", "q", "as_of", "ordering")
+PARAMETERS = (
+    "report", "code", "area", "grade", "actor", "topic", "due", "q", "as_of", "ordering",
+)  # fmt: skip
 # What the report page and the exports read: their report is in the path, and their rows
 # come in report order.
-SCORECARD_PARAMETERS = ("code", "area", "grade", "actor", "topic", "q", "as_of")
+SCORECARD_PARAMETERS = ("code", "area", "grade", "actor", "topic", "due", "q", "as_of")
 
 UNGRADED = "ungraded"  # the `grade` of recommendations without a published grade
 Q_MAX_LENGTH = 200
@@ -56,8 +59,16 @@ DESCRIPTIONS = {
         "Slug of a grade (see /grade-scales/): only recommendations whose current grade it is; "
         f"`{UNGRADED}` for those without a published grade."
     ),
-    "actor": "Who is asked to act.",
+    "actor": (
+        "Slug of an actor (see /actors/): only recommendations addressed to it or to a body "
+        "within it, at any depth (`japan` includes its Ministry of Defense); "
+        f"`{actors.UNSPECIFIED}` for those that name no actor."
+    ),
     "topic": "Slug of a topic.",
+    "due": (
+        "`overdue`: its due date has passed and its current grade does not count as done; "
+        f"`soon`: due within {deadlines.DUE_SOON_DAYS} days (today included) and not done."
+    ),
     "q": (
         "Words, separated by spaces: a recommendation matches when every word appears, in "
         "any order and in any case, in its code, its title or its verbatim text (each word "
@@ -112,8 +123,7 @@ class SlugFilter:
     `condition(slug)` keeps the recommendations it names; `known(report)` lists the slugs
     that can match something, among the recommendations of `report` (None: of every
     report), and `lookup` is how a value is looked for among them (a code in any case).
-    Actors are a fixed choice today: when they become records of their own, their filter
-    changes here and nowhere else (`known_without_query` then goes False).
+    `known_without_query`: `known` is a fixed list, checked while parsing.
     """
 
     noun: str
@@ -181,12 +191,8 @@ SLUG_FILTERS: dict[str, SlugFilter] = {
         lambda report: _in_scope(Area.objects, report).values_list("slug", flat=True),
     ),
     "grade": SlugFilter("grade", _grade_condition, _known_grades),
-    "actor": SlugFilter(
-        "responsible actor",
-        lambda slug: Q(actor=slug),
-        lambda report: Actor.values,
-        known_without_query=True,
-    ),
+    # Any actor of the record (tracker.actors): one with nothing here just matches nothing.
+    "actor": SlugFilter("responsible actor", actors.addressed_to, actors.known_actor_slugs),
     "topic": SlugFilter("topic", _topic_condition, _known_topics),
 }
 
@@ -210,8 +216,9 @@ class RecommendationFilters:
     code: str | None = None
     area: str | None = None
     grade: str | None = None  # or UNGRADED
-    actor: str | None = None
+    actor: str | None = None  # or actors.UNSPECIFIED
     topic: str | None = None
+    due: str | None = None  # one of deadlines.DUE_VALUES
     q: str = ""  # as typed, trimmed; searched for `words`
     as_of: datetime.date | None = None  # current grades as of this date (default: today)
     ordering: str = "position"  # one of ORDERING_VALUES
@@ -228,7 +235,7 @@ class RecommendationFilters:
     @property
     def narrowing(self) -> bool:
         """Whether some recommendations may be left out (as_of and ordering leave none out)."""
-        return bool(self.slugs or self.words)
+        return bool(self.slugs or self.words or self.due)
 
     def params(self, names: Collection[str] = PARAMETERS) -> dict[str, str]:
         """The query parameters that ask for these filters (those of `names` set)."""
@@ -245,6 +252,8 @@ class RecommendationFilters:
         condition = Q()
         for name, slug in self.slugs.items():
             condition &= SLUG_FILTERS[name].condition(slug)
+        if self.due:
+            condition &= deadlines.due_condition(self.due)
         for word in self.words:
             # icontains escapes `%`, `_` and `\`: each word is matched as typed.
             condition &= (
@@ -336,6 +345,10 @@ def _parse_one(name: str, value: str) -> str | datetime.date:
     if name == "q":
         if len(value) > Q_MAX_LENGTH:
             raise ValueError(f"The search text is too long; use at most {Q_MAX_LENGTH} characters.")
+        return value
+    if name == "due":
+        if value not in deadlines.DUE_VALUES:
+            raise ValueError(unknown_message("due state", value, deadlines.DUE_VALUES))
         return value
     if name == "ordering":
         if value not in ORDERING_VALUES:

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from django import forms
-from django.contrib.admin.widgets import AdminDateWidget
+from django.contrib.admin.widgets import AdminDateWidget, FilteredSelectMultiple
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db.models import Field, URLField
 from django.forms.models import BaseInlineFormSet
@@ -19,6 +19,7 @@ from django.utils import formats
 
 from tracker import default_dates, rules
 from tracker.models import (
+    Actor,
     Edition,
     Evaluation,
     EvidenceLink,
@@ -399,9 +400,54 @@ class SourceForm(ServiceForm):
 
 
 class RecommendationForm(ServiceForm):
+    # Who it names. A form field of its own: the admin cannot edit a many-to-many with its
+    # own relation model (RecommendationActor, which keeps named actors from deletion).
+    addressed_to = forms.ModelMultipleChoiceField(
+        queryset=Actor.objects.order_by("name"),
+        required=False,
+        label="Actors",
+        help_text="Who is asked to act; none when the report does not say. An actor "
+        "includes the bodies within it (Japan includes its Ministry of Defense).",
+        widget=FilteredSelectMultiple("actors", is_stacked=False),
+    )
+
     class Meta:
         model = Recommendation
-        fields = ["report", "area", "code", "position", "title", "text", "actor", "topics"]
+        fields = [
+            "report", "area", "code", "position", "title", "text", "topics",
+            "due_on", "due_set_by",
+        ]  # fmt: skip
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.pk is not None and "addressed_to" in self.fields:
+            self.fields["addressed_to"].initial = list(self.instance.actors.all())
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        report = cleaned.get("report") or getattr(self.instance, "report", None)
+        if report is not None and "due_on" in self.fields and "due_on" not in self.errors:
+            problems = rules.due_date_problems(
+                due_on=cleaned.get("due_on"), due_set_by=cleaned.get("due_set_by", ""),
+                report=report,
+            )  # fmt: skip
+            for name, message in problems.items():
+                if name not in self.errors:
+                    self.add_error(name, message)
+        return cleaned
+
+
+class ActorForm(ServiceForm):
+    class Meta:
+        model = Actor
+        fields = ["name", "slug", "kind", "parent"]
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        problem = rules.actor_parent_problem(self.instance, cleaned.get("parent"))
+        if problem and "parent" not in self.errors:
+            self.add_error("parent", problem)
+        return cleaned
 
 
 class EditionForm(ServiceForm):

@@ -24,6 +24,7 @@ from django.db.models import (
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
+from tracker.actors import with_actors
 from tracker.filters import RecommendationFilters, check_known
 from tracker.models import (
     Edition,
@@ -203,8 +204,8 @@ def recommendation_page(
     filters: RecommendationFilters, *, limit: int, offset: int
 ) -> tuple[int, list[Recommendation]]:
     """How many recommendations match `filters`, and those from `offset` on (at most
-    `limit`): with report and area, topics (by name) and `current_evaluation` (with grade
-    and evaluator, or None). Four queries, or one past the end; InvalidFilters when
+    `limit`): with report and area, topics and actors (by name) and `current_evaluation`
+    (with grade and evaluator, or None). Five queries, or one past the end; InvalidFilters when
     nothing matched because a filter names nothing (`tracker.filters.check_known`)."""
     matching = recommendation_list(filters)
     count = matching.count()
@@ -212,7 +213,8 @@ def recommendation_page(
         check_known(filters)
     if offset >= count:
         return count, []
-    page = list(_with_topics(matching[offset : offset + limit]))  # the rows, then topics
+    # The rows, then topics, then actors.
+    page = list(with_actors(_with_topics(matching[offset : offset + limit])))
     return count, attach_current_evaluations(page)
 
 

@@ -62,6 +62,8 @@ _EDITOR_PERMISSIONS = {
     "recommendation": ("change", "view"),
     "edition": ("view",),
     "editionentry": ("view",),
+    # Actors (migration 0009): deleting one is for publishers (tracker.rules decides).
+    "actor": ("add", "change", "delete", "view"),
     **dict.fromkeys(_READ_ONLY, ("view",)),
 }
 GROUP_PERMISSIONS = {EDITOR: _EDITOR_PERMISSIONS, PUBLISHER: _EDITOR_PERMISSIONS, PARTNER: {}}

@@ -97,6 +97,8 @@ class Operation(enum.StrEnum):
     CHANGE_EDITION = "change edition"
     DELETE_EDITION = "delete edition"
     IMPORT_SCORECARD = "import scorecard"
+    SAVE_ACTOR = "save actor"
+    DELETE_ACTOR = "delete actor"
 
 
 Op = Operation
@@ -130,6 +132,10 @@ MATRIX: dict[Operation, dict[State, Role | None]] = {
     Op.DELETE_EDITION: {S.DRAFT: PUBLISHERS, S.PUBLISHED: NOBODY},
     # An import publishes evaluations and freezes editions, as its files say.
     Op.IMPORT_SCORECARD: {S.NEW: PUBLISHERS},
+    # Actors (issue 17) are reference data like evaluators: editors add and correct them;
+    # a publisher deletes one that no recommendation names (the database refuses the rest).
+    Op.SAVE_ACTOR: {S.NEW: EDITORS, S.PUBLISHED: EDITORS},
+    Op.DELETE_ACTOR: {S.PUBLISHED: PUBLISHERS},
 }
 
 # Why a role below the one the matrix asks for is refused.
@@ -162,6 +168,8 @@ ROLE_REASONS: dict[Operation, str] = {
     ),
     Op.DELETE_EDITION: "Only publishers can delete editions.",
     Op.IMPORT_SCORECARD: "Only publishers can import scorecard files.",
+    Op.SAVE_ACTOR: "Only editors and publishers can add or correct actors.",
+    Op.DELETE_ACTOR: "Only publishers can delete actors.",
 }
 
 _PUBLISHED_NEEDS_PUBLISHER = (
@@ -254,8 +262,15 @@ SOURCE_FIELDS = (
 SOURCE_FIELDS_OPEN_WHEN_FROZEN = ("archived_url",)
 SOURCE_FIELDS_FROZEN = tuple(f for f in SOURCE_FIELDS if f not in SOURCE_FIELDS_OPEN_WHEN_FROZEN)
 # Topics classify a recommendation for finding it; they are not part of what an edition says.
-RECOMMENDATION_FIELDS = ("area", "code", "position", "title", "text", "actor")
-RECOMMENDATION_FIELDS_FROZEN = RECOMMENDATION_FIELDS
+# Its actors are (who was asked to act), so an edition freezes them. A due date is not: it
+# is what "overdue" is measured against today, and editors may set one later (see
+# `due_date_problems`).
+RECOMMENDATION_FIELDS = ("area", "code", "position", "title", "text", "due_on", "due_set_by")
+DUE_DATE_FIELDS = ("due_on", "due_set_by")
+RECOMMENDATION_FIELDS_FROZEN = (
+    *(f for f in RECOMMENDATION_FIELDS if f not in DUE_DATE_FIELDS),
+    "actors",
+)
 EDITION_FIELDS_FROZEN = ("name", "description", "as_of", "status", "published_at", "entries")
 
 
@@ -605,3 +620,51 @@ def check_manage_webhooks(user: Actor) -> None:
 def webhook_endpoint_visible(user: Actor, endpoint: Model) -> bool:
     """Whether `user` may see and manage `endpoint` (a WebhookEndpoint)."""
     return user is None or (may_manage_webhooks(user) and endpoint.owner_id == user.pk)
+
+
+# Actors and due dates (issue 17) -----------------------------------------------------------
+
+
+def actor_parent_problem(actor: Model, parent: Model | None) -> str | None:
+    """Why `parent` cannot be `actor`'s parent (itself, or a body within it), or None.
+
+    The database refuses an actor as its own parent; a longer loop (Japan within its own
+    ministry) is refused here, by walking up from `parent` (one query per level).
+    """
+    if parent is None or actor.pk is None:
+        return None
+    seen: set[int] = set()
+    step = parent
+    while step is not None and step.pk not in seen:
+        if step.pk == actor.pk:
+            if step is parent:
+                return "An actor cannot be its own parent."
+            return f"“{parent}” is within “{actor}”; it cannot also be its parent."
+        seen.add(step.pk)
+        step = step.parent
+    return None
+
+
+def due_date_problems(
+    *, due_on: datetime.date | None, due_set_by: str, report: Report
+) -> dict[str, str]:
+    """What is wrong with a recommendation's due date, by field (empty: nothing).
+
+    A date says whose it is (the report's own deadline, or the editors'), and nothing is due
+    before the report asked for it.
+    """
+    problems = {}
+    if due_on is None:
+        if due_set_by:
+            problems["due_set_by"] = "Give the due date too, or leave whose date it is empty."
+        return problems
+    if not due_set_by:
+        problems["due_set_by"] = (
+            "Say whose date it is: the report's own deadline, or one the editors set."
+        )
+    if due_on < report.published_on:
+        problems["due_on"] = (
+            f"The report was published on {report.published_on.isoformat()}; nothing it "
+            f"asks can be due before that."
+        )
+    return problems

@@ -13,7 +13,7 @@ import os
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -21,6 +21,7 @@ from django.utils.text import slugify
 
 from tracker import events, interchange, queries, rules
 from tracker.models import (
+    Actor,
     Edition,
     EditionEntry,
     Evaluation,
@@ -530,26 +531,74 @@ def update_recommendation(
     recommendation: Recommendation,
     changes: Mapping[str, Any],
     topics: Iterable | None = None,
+    actors: Iterable | None = None,
     user=None,
 ) -> Recommendation:
-    """Correct a recommendation; one frozen in a published edition may only be re-topicked."""
+    """Correct a recommendation; one frozen in a published edition may only be re-topicked
+    (and given a due date). `actors`: who it names, when they change."""
     unknown = set(changes) - set(rules.RECOMMENDATION_FIELDS)
     if unknown:
         raise ValidationError(dict.fromkeys(unknown, "This field cannot be changed here."))
     recommendation = Recommendation.objects.select_for_update().get(pk=recommendation.pk)
     changed = {n: v for n, v in changes.items() if getattr(recommendation, n) != v}
-    rules.check_fields(user, Operation.CHANGE_RECOMMENDATION, recommendation, changed)
+    actors = None if actors is None else set(actors)
+    actors_changed = actors is not None and actors != set(recommendation.actors.all())
+    rules.check_fields(
+        user,
+        Operation.CHANGE_RECOMMENDATION,
+        recommendation,
+        [*changed, *(["actors"] if actors_changed else [])],
+    )
     if "area" in changed and changed["area"].report_id != recommendation.report_id:
         raise ValidationError({"area": "Choose an area of the recommendation's own report."})
     for name, value in changed.items():
         setattr(recommendation, name, value)
+    if set(changed) & set(rules.DUE_DATE_FIELDS):
+        problems = rules.due_date_problems(
+            due_on=recommendation.due_on,
+            due_set_by=recommendation.due_set_by,
+            report=recommendation.report,
+        )
+        if problems:
+            raise ValidationError(problems)
     recommendation.full_clean()
     recommendation._history_user = user
-    if changed:
+    if changed or actors_changed:
+        # Who it names moves the data state with the recommendation (tracker.freshness).
         recommendation.save(update_fields=[*changed, "updated_at"])
     if topics is not None and set(topics) != set(recommendation.topics.all()):
         recommendation.topics.set(topics)
+    if actors_changed:
+        recommendation.actors.set(actors)
     return recommendation
+
+
+@transaction.atomic
+def save_actor(*, actor: Actor, user=None) -> Actor:
+    """Add or correct an actor: a government, or a body within one (never within itself)."""
+    rules.check(user, Operation.SAVE_ACTOR, actor)
+    problem = rules.actor_parent_problem(actor, actor.parent)
+    if problem:
+        raise ValidationError({"parent": problem})
+    actor.full_clean()
+    actor._history_user = user
+    actor.save()
+    return actor
+
+
+@transaction.atomic
+def delete_actor(*, actor: Actor, user=None) -> None:
+    """Delete an actor that no recommendation names and that has no bodies within it."""
+    rules.check(user, Operation.DELETE_ACTOR, actor)
+    if actor.recommendation_links.exists() or actor.children.exists():
+        raise ValidationError(
+            {
+                NON_FIELD_ERRORS: f"“{actor}” is named by recommendations or has bodies within "
+                "it; take it off them first."
+            }
+        )
+    actor._history_user = user
+    actor.delete()
 
 
 @transaction.atomic

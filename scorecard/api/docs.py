@@ -284,7 +284,10 @@ _RECOMMENDATION_EXAMPLE = {
     "position": 7,
     "title": "Revise the defense guidelines",
     "text": "The allies should …",
-    "actor": "both",
+    "actors": [
+        {"slug": "japan", "name": "Japan", "kind": "government"},
+        {"slug": "united-states", "name": "United States", "kind": "government"},
+    ],
     "topics": ["defense-cooperation"],
     "current_grade": {
         "slug": "substantial-progress",

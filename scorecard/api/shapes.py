@@ -29,6 +29,7 @@ from tracker.models import (
     GRADE_SNAPSHOT_FIELDS,
     RECOMMENDATION_SNAPSHOT_FIELDS,
     Actor,
+    ActorKind,
     Area,
     Edition,
     EditionEntry,
@@ -113,6 +114,66 @@ class AreaSummaryShape(Shape):
     model = Area
     slug = Slug()
     name = Text()
+
+
+# --- Actors (issue 17) ----------------------------------------------------------------------
+
+
+class ActorSummaryShape(Shape):
+    """Who a recommendation asks to act: a government or a body within one."""
+
+    model = Actor
+    slug = Slug("The actor's key in URLs and the `actor` filter.")
+    name = Text()
+    kind = Choice(ActorKind.choices)
+
+
+class ActorShape(ActorSummaryShape):
+    parent = Slug(
+        "The slug of the government (or body) it is part of; null for a government.",
+        source="parent.slug",
+        nullable=True,
+    )
+
+
+class GradeCountShape(Shape):
+    # Of `tracker.actor_records.GradeCount`.
+    grade = Nested(GradeSummaryShape, "null: not yet graded.", nullable=True)
+    count = Integer()
+
+
+class YearCountShape(Shape):
+    # Of `tracker.actor_records.YearCount`.
+    year = Integer()
+    addressed = Integer("Recommendations made by the end of the year.")
+    graded = Integer("Of those, graded by then.")
+    done = Integer("Of those, graded by then with a grade that counts as done.")
+
+
+class ImplementationRateShape(Shape):
+    """Of the recommendations addressed to the actor (or a body within it) at least `years`
+    years ago, the share whose current grade counts as done."""
+
+    years = Integer("N: how old a recommendation must be to count (the `years` parameter).")
+    made_by = Date("Recommendations made on or before this date count.")
+    addressed = Integer("How many count.")
+    done = Integer("Of those, how many have a current grade that counts as done.")
+    rate = Key(serializers.FloatField, "done / addressed, 0 to 1; null when none count.",
+               nullable=True)  # fmt: skip
+
+
+class ActorRecordShape(Shape):
+    """An actor's record across every report: addressed to it or to a body within it."""
+
+    actor = Nested(ActorShape)
+    recommendation_count = Integer()
+    distribution = Nested(GradeCountShape, "Current grades, best first; ungraded last.", many=True)
+    over_the_years = Nested(
+        YearCountShape, "How it stood at the end of each year.", many=True, source="years"
+    )
+    implementation = Nested(ImplementationRateShape)
+    overdue = Integer("Its recommendations overdue (see `due` on /recommendations/).")
+    due_soon = Integer("Its recommendations due soon.")
 
 
 # --- Evaluators, sources, evidence --------------------------------------------------------
@@ -227,8 +288,23 @@ class RecommendationShape(Shape):
     position = Integer("Order within the report.")
     title = Text("A short title, ours.")
     text = Text("The recommendation, verbatim.")
-    actor = Choice(Actor.choices, "Who is asked to act.")
+    actors = Nested(
+        ActorSummaryShape,
+        "Who is asked to act, by name; empty when the report does not say.",
+        many=True,
+        order_by=("name", "id"),
+    )
     topics = SlugList()
+    due_on = Date("By when it is to be carried out; null when no date is on record.", nullable=True)
+    due_set_by = Text(
+        "Whose date it is: `report` (the report's own) or `editors`; empty without one."
+    )
+    due_state = Choice(
+        [("overdue", "overdue"), ("soon", "soon")],
+        "`overdue`: the date has passed and the current grade does not count as done; `soon`: "
+        "due within 90 days and not done; null otherwise.",
+        nullable=True,
+    )
     current_grade = Nested(
         GradeSummaryShape,
         "The grade of its latest published evaluation (as of `as_of`, if given); "
@@ -395,6 +471,12 @@ class WebhookDeliveryShape(Shape):
 
 # Every resource the API answers with, for the tests that hold each to its component.
 RESOURCES: tuple[type[Shape], ...] = (
+    ActorSummaryShape,
+    ActorShape,
+    GradeCountShape,
+    YearCountShape,
+    ImplementationRateShape,
+    ActorRecordShape,
     GradeSummaryShape,
     GradeShape,
     GradeScaleShape,

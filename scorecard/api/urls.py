@@ -4,7 +4,7 @@ from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
-from scorecard.api import errors, views, webhooks
+from scorecard.api import actor_views, errors, views, webhooks
 from scorecard.api.schema import SchemaView
 
 app_name = "api"
@@ -23,6 +23,7 @@ router.register("evaluations", views.EvaluationViewSet, basename="evaluation")
 router.register("evaluators", views.EvaluatorViewSet, basename="evaluator")
 router.register("sources", views.SourceViewSet, basename="source")
 router.register("editions", views.EditionViewSet, basename="edition")
+router.register("actors", actor_views.ActorViewSet, basename="actor")
 # Partners' webhook endpoints (issue 16).
 router.register("webhooks", webhooks.WebhookEndpointViewSet, basename="webhook")
 

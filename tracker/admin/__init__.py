@@ -9,6 +9,7 @@ topics) comes from the scorecard files (`import_scorecard`) and is read-only her
     reference        grade scales, grades, reports, areas, topics, links, evaluators
     sources          sources
     recommendations  recommendations, with their evaluations listed
+    actors           actors (governments and bodies within them), edited by editors
     evaluations      evaluations and their evidence, publishing, conflicts
     editions         evidence links (read-only), editions and freezing them
     lockout          the page after too many failed logins (django-axes' AXES_LOCKOUT_CALLABLE)
@@ -17,10 +18,26 @@ topics) comes from the scorecard files (`import_scorecard`) and is read-only her
 
 from django.contrib import admin
 
-from tracker.admin import editions, evaluations, recommendations, reference, sources, webhooks
+from tracker.admin import (
+    actors,
+    editions,
+    evaluations,
+    recommendations,
+    reference,
+    sources,
+    webhooks,
+)
 
 admin.site.site_header = "Alliance Scorecard — editors"
 admin.site.site_title = "Alliance Scorecard editors"
 admin.site.index_title = "The record"
 
-__all__ = ["editions", "evaluations", "recommendations", "reference", "sources", "webhooks"]
+__all__ = [
+    "actors",
+    "editions",
+    "evaluations",
+    "recommendations",
+    "reference",
+    "sources",
+    "webhooks",
+]

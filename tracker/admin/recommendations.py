@@ -57,15 +57,23 @@ class RecommendationAdmin(ServiceAdmin):
     list_display = ["code", "title", "current_grade", "drafts", "area"]
     list_display_links = ["code", "title"]
     list_select_related = ["report", "area"]
-    list_filter = ["report", "area", "actor"]
+    list_filter = ["report", "area", "actors"]
     search_fields = ["code", "title", "text"]
     filter_horizontal = ["topics"]
     inlines = [EvaluationInline]
     fieldsets = [
-        (None, {"fields": ["report", "code", "title", "area", "position", "actor", "topics"]}),
+        (
+            None,
+            {"fields": ["report", "code", "title", "area", "position", "addressed_to", "topics"]},
+        ),
+        ("Deadline", {"fields": ["due_on", "due_set_by"]}),
         ("The recommendation, verbatim", {"fields": ["text"]}),
         ("Grades so far (published)", {"fields": ["grade_timeline"]}),
     ]
+
+    @admin.display(description="Actors")
+    def addressed_to(self, obj: models.Recommendation) -> str:
+        return ", ".join(actor.name for actor in obj.actors.all()) or "Not specified"
 
     def view_on_site(self, obj: models.Recommendation) -> str:
         return reverse("recommendation", args=[obj.report.slug, obj.slug])
@@ -112,7 +120,9 @@ class RecommendationAdmin(ServiceAdmin):
     def get_readonly_fields(self, request, obj=None):
         readonly = ["report", "grade_timeline"]
         if rules.frozen_in(obj) is not None:
-            readonly += list(rules.RECOMMENDATION_FIELDS_FROZEN)
+            # (Its actors are shown by the field of the form that edits them.)
+            frozen = [f for f in rules.RECOMMENDATION_FIELDS_FROZEN if f != "actors"]
+            readonly += [*frozen, "addressed_to"]
         return readonly
 
     def get_form(self, request, obj=None, change=False, **kwargs):
@@ -156,8 +166,9 @@ class RecommendationAdmin(ServiceAdmin):
             if name in form.changed_data
         }
         topics = form.cleaned_data.get("topics") if "topics" in form.fields else None
+        actors = form.cleaned_data.get("addressed_to") if "addressed_to" in form.fields else None
         services.update_recommendation(
-            recommendation=obj, changes=changes, topics=topics, user=request.user
+            recommendation=obj, changes=changes, topics=topics, actors=actors, user=request.user
         )
         obj.refresh_from_db()
 

@@ -12,6 +12,7 @@ editions, which read the evaluations as they will be after the import, are in
 import dataclasses
 
 from tracker import rules
+from tracker.interchange.actor_checks import check_actors, recommendation_actor_slugs
 from tracker.interchange.evaluation_checks import (
     check_edition,
     check_edition_names,
@@ -41,6 +42,7 @@ def _merge_definitions(plan: Plan, problems: Problems) -> None:
     sections = [
         ("grade_scale", "scales", "slug", "grade scale"),
         ("topics", "topics", "slug", "topic"),
+        ("actors", "actors", "slug", "actor"),
         ("evaluators", "evaluators", "slug", "evaluator"),
         ("sources", "sources", "key", "source"),
     ]
@@ -82,6 +84,7 @@ def check(files: list[FileSpec], problems: Problems) -> Plan:
             )
         reports_seen.setdefault(f.report.slug, where)
     _merge_definitions(plan, problems)
+    check_actors(plan, problems)
     _check_scales(plan, problems)
     _check_sources(plan, problems)
     file_codes = {(f.report.slug, r.code): r for f in files for r in f.recommendations}
@@ -216,14 +219,14 @@ def _check_recommendations(plan: Plan, f: FileSpec, file_codes: dict, problems: 
             "position": rec.position,
             "title": rec.title,
             "text": rec.text,
-            "actor": rec.actor,
+            "actors": sorted(rec.actors),
         }
         current = {
             "area": row.area_id,
             "position": row.position,
             "title": row.title,
             "text": row.text,
-            "actor": row.actor,
+            "actors": recommendation_actor_slugs(plan, row),
         }
         changed = [name for name in FROZEN_RECOMMENDATION_FIELDS if wanted[name] != current[name]]
         if changed:

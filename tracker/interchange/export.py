@@ -10,8 +10,10 @@ import datetime
 import yaml
 from django.db.models import Prefetch
 
+from tracker.actors import ActorTree
 from tracker.interchange.specs import FORMAT
 from tracker.models import (
+    Actor,
     EditionEntry,
     Evaluation,
     EvidenceLink,
@@ -74,7 +76,10 @@ def export_report(report: Report) -> str:
     scale = report.grade_scale
     recommendations = list(
         report.recommendations.select_related("area")
-        .prefetch_related(Prefetch("topics", queryset=Topic.objects.order_by("slug")))
+        .prefetch_related(
+            Prefetch("topics", queryset=Topic.objects.order_by("slug")),
+            Prefetch("actors", queryset=Actor.objects.order_by("slug")),
+        )
         .order_by("position", "code")
     )
     links = (
@@ -117,6 +122,7 @@ def export_report(report: Report) -> str:
         for link in evaluation.evidence.all():
             sources.setdefault(link.source.key, link.source)
     _put(data, "topics", [{"slug": t.slug, "name": t.name} for t in topics.values()])
+    _put(data, "actors", _actors(recommendations))
     data["areas"] = [_area(area) for area in report.areas.order_by("position", "slug")]
     data["recommendations"] = [_recommendation(rec) for rec in recommendations]
     _put(data, "links", [_link(link, report) for link in links])
@@ -156,6 +162,8 @@ def _scale(scale) -> dict:
         item["colour"] = grade.colour
         _put(item, "description", grade.description)
         _put(item, "guidance", grade.guidance)
+        if grade.counts_as_done:
+            item["counts_as_done"] = True
         out["grades"].append(item)
     return out
 
@@ -167,9 +175,30 @@ def _area(area) -> dict:
 
 
 def _recommendation(rec) -> dict:
-    out = {"code": rec.code, "area": rec.area.slug, "title": rec.title, "actor": rec.actor}
+    out = {"code": rec.code, "area": rec.area.slug, "title": rec.title}
+    _put(out, "actors", _Flow(a.slug for a in rec.actors.all()))
+    _put(out, "due_on", rec.due_on)
+    _put(out, "due_set_by", rec.due_set_by)
     _put(out, "topics", _Flow(t.slug for t in rec.topics.all()))
     out["text"] = rec.text
+    return out
+
+
+def _actors(recommendations) -> list[dict]:
+    """The actors the report names and the ones they are within, each after its parent."""
+    tree = ActorTree.read()
+    wanted: set[int] = set()
+    for rec in recommendations:
+        for actor in rec.actors.all():
+            wanted.add(actor.pk)
+            wanted.update(a.pk for a in tree.ancestors(tree.actors[actor.pk]))
+    out = []
+    for actor, _ in tree.in_order():
+        if actor.pk in wanted:
+            item = {"slug": actor.slug, "name": actor.name, "kind": actor.kind}
+            if actor.parent_id is not None:
+                item["parent"] = tree.actors[actor.parent_id].slug
+            out.append(item)
     return out
 
 

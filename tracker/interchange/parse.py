@@ -12,7 +12,9 @@ from pathlib import Path
 import yaml
 
 from tracker import rules
+from tracker.actors import LEGACY_ACTORS
 from tracker.interchange.specs import (
+    ACTOR_KEYS,
     AREA_KEYS,
     EDITION_KEYS,
     ENTRY_KEYS,
@@ -28,6 +30,7 @@ from tracker.interchange.specs import (
     SOURCE_KEYS,
     TOP_KEYS,
     TOPIC_KEYS,
+    ActorSpec,
     AreaSpec,
     EditionSpec,
     EntrySpec,
@@ -55,7 +58,9 @@ from tracker.interchange.yamlread import (
 )
 from tracker.models import (
     Actor,
+    ActorKind,
     Area,
+    DueSetBy,
     Edition,
     Evaluation,
     Evaluator,
@@ -63,6 +68,7 @@ from tracker.models import (
     EvidenceLink,
     Grade,
     GradeScale,
+    LegacyActor,
     LinkKind,
     Recommendation,
     RecommendationLink,
@@ -145,6 +151,10 @@ def parse_file(path: str | Path, problems: Problems) -> FileSpec | None:
         if scale is not None:
             spec.grade_scale = _scale(scale, problems, spec.unreadable)
     spec.topics = _list(top, "topics", TOPIC_KEYS, "topics", _topic, "slug", problems)
+    spec.actors = _list(top, "actors", ACTOR_KEYS, "actors", _actor, "slug", problems)
+    for actor in spec.actors:
+        if actor.parent == actor.slug:
+            problems.add(actor.at["parent"], "an actor cannot be its own parent")
     spec.areas = [
         area
         for index, m in enumerate(top.items("areas", AREA_KEYS, "areas"))
@@ -280,10 +290,16 @@ def _grade(m: Mapping) -> GradeSpec | None:
     label = m.text("label", required=True, max_length=max_length(Grade, "label"), single_line=True)
     description = m.text("description")
     guidance = m.text("guidance")
+    done = m.choice("counts_as_done", ["true", "false"], what="true or false", default="false")
     if not _complete(m, before, values):
         return None
     return GradeSpec(
-        label=label, description=description, guidance=guidance, at=_places(m), **values
+        label=label,
+        description=description,
+        guidance=guidance,
+        counts_as_done=done == "true",
+        at=_places(m),
+        **values,
     )
 
 
@@ -291,6 +307,16 @@ def _topic(m: Mapping) -> TopicSpec | None:
     slug = m.slug("slug")
     name = m.text("name", required=True, max_length=max_length(Topic, "name"), single_line=True)
     return TopicSpec(slug, name, at=_places(m)) if slug is not None else None
+
+
+def _actor(m: Mapping) -> ActorSpec | None:
+    slug = m.slug("slug", max_length=max_length(Actor, "slug"))
+    name = m.text("name", required=True, max_length=max_length(Actor, "name"), single_line=True)
+    kind = m.choice("kind", ActorKind.values, what="a kind of actor", default=ActorKind.GOVERNMENT)
+    parent = m.slug("parent", required=False, max_length=max_length(Actor, "slug"))
+    if slug is None or kind is None:
+        return None
+    return ActorSpec(slug, name, kind, parent, at=_places(m))
 
 
 def _area(m: Mapping, position: int) -> AreaSpec | None:
@@ -320,7 +346,20 @@ def _recommendation(m: Mapping, position: int) -> RecommendationSpec | None:
     title = m.text(
         "title", required=True, max_length=max_length(Recommendation, "title"), single_line=True
     )
-    actor = m.choice("actor", Actor.values, what="an actor", default=Actor.UNSPECIFIED)
+    actors = m.slugs("actors", "actor slugs")
+    if m.has("actor"):
+        # Today's files say `actor: both`; each value names the actors it always meant.
+        if m.has("actors"):
+            m.problem("actor", "give either “actors” (a list of actor slugs) or “actor”, not both")
+        legacy = m.choice("actor", LegacyActor.values, what="an actor")
+        if legacy is not None:
+            actors = [(named.slug, m.where("actor")) for named in LEGACY_ACTORS[legacy]]
+    due_on = m.date("due_on")
+    due_set_by = m.choice("due_set_by", DueSetBy.values, what="whose due date it is", default="")
+    if due_on is not None and not due_set_by:
+        m.problem("due_set_by", "say whose due date it is (report or editors)")
+    if due_on is None and due_set_by:
+        m.problem("due_on", "whose due date it is is given, but not the date")
     topics = m.slugs("topics", "topic slugs")
     text = m.text("text", required=True)
     if code is None:
@@ -329,13 +368,18 @@ def _recommendation(m: Mapping, position: int) -> RecommendationSpec | None:
         code=code,
         area=area,
         title=title,
-        actor=actor,
+        actors=[slug for slug, _ in actors],
+        due_on=due_on,
+        due_set_by=due_set_by or "",
         topics=[slug for slug, _ in topics],
         text=text,
         position=position,
         at=_places(m),
     )
     spec.topic_at = [where for _, where in topics]
+    spec.actor_at = [where for _, where in actors]
+    if len(set(spec.actors)) != len(spec.actors):
+        m.problem("actors", "an actor is listed twice")
     seen = set()
     for slug, where in topics:
         if slug in seen:

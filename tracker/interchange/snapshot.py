@@ -16,6 +16,7 @@ from django.db.models import Q
 from tracker import rules
 from tracker.interchange.specs import EvaluationSpec, FileSpec, ScaleSpec
 from tracker.models import (
+    Actor,
     Area,
     Edition,
     EditionEntry,
@@ -24,6 +25,7 @@ from tracker.models import (
     EvidenceLink,
     GradeScale,
     Recommendation,
+    RecommendationActor,
     RecommendationLink,
     Report,
     Source,
@@ -43,6 +45,8 @@ class Snapshot:
     scale_slugs: dict[int, str] = field(default_factory=dict)  # id → slug
     grade_slugs: dict[int, str] = field(default_factory=dict)  # id → slug
     topics: dict[str, Topic] = field(default_factory=dict)
+    actors: dict[str, Actor] = field(default_factory=dict)  # every actor, by slug
+    actors_of: dict[int, set[int]] = field(default_factory=dict)  # recommendation → actor ids
     evaluators: dict[str, Evaluator] = field(default_factory=dict)
     sources: dict[str, Source] = field(default_factory=dict)
     source_keys: dict[int, str] = field(default_factory=dict)  # id → key
@@ -85,6 +89,11 @@ class Snapshot:
         }
         for rec_id, topic_id in through.values_list("recommendation_id", "topic_id"):
             snap.topics_of.setdefault(rec_id, set()).add(topic_id)
+        # Every actor (a short list): parents are checked for loops across the whole tree.
+        snap.actors = {actor.slug: actor for actor in Actor.objects.all()}
+        named = RecommendationActor.objects.filter(recommendation__report__in=own_reports)
+        for rec_id, actor_id in named.values_list("recommendation_id", "actor_id"):
+            snap.actors_of.setdefault(rec_id, set()).add(actor_id)
         for link in RecommendationLink.objects.filter(source__report__in=own_reports):
             snap.links[(link.source_id, link.target_id, link.kind)] = link
 
@@ -197,6 +206,7 @@ class Plan:
     db: Snapshot
     scales: dict[str, ScaleSpec] = field(default_factory=dict)
     topics: dict = field(default_factory=dict)
+    actors: dict = field(default_factory=dict)
     evaluators: dict = field(default_factory=dict)
     sources: dict = field(default_factory=dict)
     # The evaluations as they will be after the import: key → (status, in file, spec or row)

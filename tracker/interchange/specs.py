@@ -19,6 +19,7 @@ TOP_KEYS = (
     "report",
     "grade_scale",
     "topics",
+    "actors",
     "areas",
     "recommendations",
     "links",
@@ -40,10 +41,14 @@ REPORT_KEYS = (
     "grade_scale",
 )
 SCALE_KEYS = ("slug", "name", "description", "grades")
-GRADE_KEYS = ("slug", "label", "score", "colour", "description", "guidance")
+GRADE_KEYS = ("slug", "label", "score", "colour", "description", "guidance", "counts_as_done")
 TOPIC_KEYS = ("slug", "name")
 AREA_KEYS = ("slug", "name", "intro")
-RECOMMENDATION_KEYS = ("code", "area", "title", "actor", "topics", "text")
+# `actor`: the fixed choice of before actors were records (read, never written).
+RECOMMENDATION_KEYS = (
+    "code", "area", "title", "actors", "actor", "due_on", "due_set_by", "topics", "text",
+)  # fmt: skip
+ACTOR_KEYS = ("slug", "name", "kind", "parent")
 LINK_KEYS = ("from", "to", "kind", "note")
 EVALUATOR_KEYS = ("slug", "name", "kind", "affiliation", "url")
 SOURCE_KEYS = (
@@ -85,6 +90,7 @@ class GradeSpec:
     description: str
     # How graders choose the level; a file written before the key existed leaves it empty.
     guidance: str = ""
+    counts_as_done: bool = False
     at: Places | None = field(default=None, compare=False, repr=False)
 
 
@@ -101,6 +107,15 @@ class ScaleSpec:
 class TopicSpec:
     slug: str
     name: str
+    at: Places | None = field(default=None, compare=False, repr=False)
+
+
+@dataclass
+class ActorSpec:
+    slug: str
+    name: str
+    kind: str
+    parent: str | None  # an actor's slug
     at: Places | None = field(default=None, compare=False, repr=False)
 
 
@@ -157,12 +172,15 @@ class RecommendationSpec:
     code: str
     area: str
     title: str
-    actor: str
+    actors: list[str]  # slugs (from `actors`, or what a legacy `actor` value names)
     topics: list[str]
     text: str
     position: int
+    due_on: datetime.date | None = None
+    due_set_by: str = ""
     at: Places | None = field(default=None, compare=False, repr=False)
     topic_at: list[Where] = field(default_factory=list, compare=False, repr=False)
+    actor_at: list[Where] = field(default_factory=list, compare=False, repr=False)
 
 
 @dataclass
@@ -234,6 +252,7 @@ class FileSpec:
     report: ReportSpec | None = None
     grade_scale: ScaleSpec | None = None
     topics: list[TopicSpec] = field(default_factory=list)
+    actors: list[ActorSpec] = field(default_factory=list)
     areas: list[AreaSpec] = field(default_factory=list)
     recommendations: list[RecommendationSpec] = field(default_factory=list)
     links: list[LinkSpec] = field(default_factory=list)

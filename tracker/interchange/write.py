@@ -19,6 +19,7 @@ from tracker.interchange.snapshot import Plan
 from tracker.interchange.specs import EditionSpec, EvaluationSpec, FileSpec
 from tracker.interchange.yamlread import Problem, quoted
 from tracker.models import (
+    Actor,
     Area,
     Edition,
     EditionEntry,
@@ -28,6 +29,7 @@ from tracker.models import (
     Grade,
     GradeScale,
     Recommendation,
+    RecommendationActor,
     RecommendationLink,
     Report,
     Source,
@@ -39,6 +41,7 @@ KINDS = (
     "grade scales",
     "grades",
     "topics",
+    "actors",
     "evaluators",
     "sources",
     "reports",
@@ -87,6 +90,7 @@ class Writer:
             for slug, grade in grades.items()
         }
         self.topics = dict(self.db.topics)
+        self.actors = dict(self.db.actors)
         self.evaluators = dict(self.db.evaluators)
         self.sources = dict(self.db.sources)
         self.reports = dict(self.db.reports)
@@ -103,6 +107,7 @@ class Writer:
             for slug, spec in items.items():
                 values = _fields(spec, exclude=(key,))
                 target[slug] = self.upsert(kind, model, target.get(slug), {key: slug}, values)
+        self.write_actors()
         for f in self.plan.files:
             self.write_report(f)
         for f in self.plan.files:
@@ -168,6 +173,23 @@ class Writer:
                     _fields(grade, exclude=("slug",)),
                 )
 
+    def write_actors(self) -> None:
+        """Every actor of the files, each after its parent (a loop was refused by checks)."""
+        pending = dict(self.plan.actors)
+        while pending:
+            ready = [
+                slug
+                for slug, spec in pending.items()
+                if spec.parent is None or spec.parent not in pending
+            ]
+            for slug in ready:
+                spec = pending.pop(slug)
+                parent = self.actors[spec.parent] if spec.parent else None
+                values = {"name": spec.name, "kind": spec.kind, "parent_id": parent and parent.pk}
+                self.actors[slug] = self.upsert(
+                    "actors", Actor, self.actors.get(slug), {"slug": slug}, values
+                )
+
     def write_report(self, f: FileSpec) -> None:
         spec = f.report
         values = _fields(spec, exclude=("slug", "grade_scale"))
@@ -212,25 +234,33 @@ class Writer:
         slug = report.slug
         existing = {code: rec for (r, code), rec in self.db.recommendations.items() if r == slug}
         created, changed_topics, touched = [], {}, []
+        actors_of: dict[int, set[int]] = {}
+        changed_actors: dict[int, tuple[set[int], set[int]]] = {}
         for spec in f.recommendations:
             values = {
                 "area_id": areas[spec.area].pk,
                 "position": spec.position,
                 "title": spec.title,
                 "text": spec.text,
-                "actor": spec.actor,
+                "due_on": spec.due_on,
+                "due_set_by": spec.due_set_by,
             }
             topics = {self.topics[t].pk for t in spec.topics}
+            actors = {self.actors[a].pk for a in spec.actors}
             row = existing.get(spec.code)
             if row is None:
                 row = Recommendation(report=report, code=spec.code, **values)
                 created.append((row, topics))
+                actors_of[id(row)] = actors
                 self.counts["recommendations"].created += 1
                 self.recommendations[(slug, spec.code)] = row
                 continue
             changed = [name for name, value in values.items() if getattr(row, name) != value]
             current_topics = self.db.topics_of.get(row.pk, set())
-            if not changed and topics == current_topics:
+            current_actors = self.db.actors_of.get(row.pk, set())
+            if actors != current_actors:
+                changed_actors[row.pk] = (current_actors, actors)
+            if not changed and topics == current_topics and actors == current_actors:
                 self.counts["recommendations"].unchanged += 1
                 continue
             for name in changed:
@@ -257,8 +287,24 @@ class Writer:
                 Through(recommendation_id=row.pk, topic_id=t) for t in sorted(after - before)
             ]
         Through.objects.bulk_create(new_links)
+        self._write_recommendation_actors(
+            {row.pk: (set(), actors_of[id(row)]) for row, _ in created} | changed_actors
+        )
         self._recommendation_history([row for row, _ in created], update=False)
         self._recommendation_history(touched, update=True)
+
+    def _write_recommendation_actors(self, changes: dict[int, tuple[set[int], set[int]]]) -> None:
+        """Who each recommendation names: recommendation id → (actors before, after)."""
+        for pk, (before, after) in changes.items():
+            if before - after:
+                RecommendationActor.objects.filter(
+                    recommendation_id=pk, actor_id__in=before - after
+                ).delete()
+        RecommendationActor.objects.bulk_create(
+            RecommendationActor(recommendation_id=pk, actor_id=actor)
+            for pk, (before, after) in changes.items()
+            for actor in sorted(after - before)
+        )
 
     def _recommendation_history(self, rows: list[Recommendation], *, update: bool) -> None:
         """History rows, with the topics at that moment, for recommendations written in bulk."""
@@ -278,6 +324,18 @@ class Writer:
                 topic_id=link.topic_id,
             )
             for link in Through.objects.filter(recommendation_id__in=list(by_rec)).order_by("pk")
+        )
+        ActorsHistory = Recommendation.history.model.actors.model
+        ActorsHistory.objects.bulk_create(
+            ActorsHistory(
+                history=by_rec[link.recommendation_id],
+                id=link.pk,
+                recommendation_id=link.recommendation_id,
+                actor_id=link.actor_id,
+            )
+            for link in RecommendationActor.objects.filter(
+                recommendation_id__in=list(by_rec)
+            ).order_by("pk")
         )
 
     def write_links(self, f: FileSpec) -> None:

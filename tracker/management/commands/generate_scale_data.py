@@ -28,6 +28,7 @@ from tracker.models import (
     Grade,
     GradeScale,
     Recommendation,
+    RecommendationActor,
     Report,
     Source,
     SourceKind,
@@ -200,12 +201,25 @@ def generate(*, count: int, per: int, seed: int, prefix: str, stream) -> dict[st
                 position=position,
                 title=f"Generated recommendation {position}",
                 text=f"The allies should carry out generated measure {position} of {report.slug}.",
-                actor=rng.choice(Actor.values),
             )
         )
     for start in range(0, count, BATCH):
         Recommendation.objects.bulk_create(recommendations[start : start + BATCH])
         progress.advance(len(recommendations[start : start + BATCH]))
+    # Who each is addressed to, as in the real reports: one government, both, or unsaid.
+    governments = [
+        Actor.objects.get_or_create(slug=slug, defaults={"name": name})[0]
+        for slug, name in (("united-states", "United States"), ("japan", "Japan"))
+    ]
+    choices = ([governments[0]], [governments[1]], governments, [])
+    RecommendationActor.objects.bulk_create(
+        (
+            RecommendationActor(recommendation=recommendation, actor=actor)
+            for recommendation in recommendations
+            for actor in rng.choice(choices)
+        ),
+        batch_size=BATCH,
+    )
 
     total_evaluations = count * per
     progress = Progress("evaluations", total_evaluations, stream)

@@ -1,0 +1,58 @@
+"""Due dates: when a recommendation is "due soon" and when it is "overdue".
+
+A recommendation may carry a due date, the report's own or one the editors set
+(`Recommendation.due_set_by`). It is **overdue** once the date has passed (the day after it)
+while its current grade does not count as done (`Grade.counts_as_done`; ungraded counts as
+not done); it is **due soon** from `DUE_SOON_DAYS` days before the date to the date itself,
+while not done. One definition for pages, the API, the filter `due` and the counts.
+"""
+
+import datetime
+
+from django.db.models import Q
+from django.utils import timezone
+
+from tracker.models import Grade
+
+DUE_SOON_DAYS = 90
+SOON, OVERDUE = "soon", "overdue"
+DUE_VALUES = (SOON, OVERDUE)
+
+
+def due_state(
+    due_on: datetime.date | None, current_grade: Grade | None, today: datetime.date | None = None
+) -> str | None:
+    """`overdue`, `soon`, or None (no date, done, or not due for a while)."""
+    if due_on is None or (current_grade is not None and current_grade.counts_as_done):
+        return None
+    today = today or timezone.localdate()
+    if due_on < today:
+        return OVERDUE
+    if due_on <= today + datetime.timedelta(days=DUE_SOON_DAYS):
+        return SOON
+    return None
+
+
+def due_condition(value: str, today: datetime.date | None = None) -> Q:
+    """The filter `due`, on a queryset annotated with `current_grade_id`
+    (tracker.queries.with_current_grade)."""
+    today = today or timezone.localdate()
+    done = Grade.objects.filter(counts_as_done=True).values("pk")
+    not_done = Q(current_grade_id__isnull=True) | ~Q(current_grade_id__in=done)
+    if value == OVERDUE:
+        return Q(due_on__lt=today) & not_done
+    soon = today + datetime.timedelta(days=DUE_SOON_DAYS)
+    return Q(due_on__gte=today, due_on__lte=soon) & not_done
+
+
+def due_counts(rows, today: datetime.date | None = None) -> dict[str, int]:
+    """How many of `rows` (recommendations with `current_evaluation`, or `current_grade`)
+    are overdue and due soon."""
+    counts = dict.fromkeys(DUE_VALUES, 0)
+    for row in rows:
+        evaluation = getattr(row, "current_evaluation", None)
+        grade = evaluation.grade if evaluation else getattr(row, "current_grade", None)
+        state = due_state(row.due_on, grade, today)
+        if state:
+            counts[state] += 1
+    return counts
