@@ -356,6 +356,9 @@ SCORECARD_COLUMNS = (
     "published_at",
     "narrative",
     "url",
+    # Added with "not rateable": graded / not-rateable / ungraded, and the reason.
+    "judgment",
+    "not_rateable_reason",
 )
 
 
@@ -409,9 +412,9 @@ def scorecard_csv(request: HttpRequest, report: str) -> HttpResponse:
                 recommendation.title,
                 recommendation.actor,
                 ";".join(recommendation.topic_slugs),
-                evaluation.grade.slug if evaluation else "",
-                evaluation.grade.label if evaluation else "",
-                evaluation.grade.score if evaluation else "",
+                evaluation.grade.slug if evaluation and evaluation.grade else "",
+                evaluation.grade.label if evaluation and evaluation.grade else "",
+                evaluation.grade.score if evaluation and evaluation.grade else "",
                 evaluation.wording if evaluation else "",
                 evaluation.as_of if evaluation else "",
                 evaluation.evaluator.name if evaluation else "",
@@ -419,6 +422,8 @@ def scorecard_csv(request: HttpRequest, report: str) -> HttpResponse:
                 evaluation.published_at if evaluation else "",
                 evaluation.narrative if evaluation else "",
                 recommendation.url,
+                recommendation.current_judgment,
+                evaluation.not_rateable_reason if evaluation else "",
             ]
 
     return _csv_response(
@@ -493,11 +498,15 @@ def _recommendation_json(
         "topics": recommendation.topic_slugs,
         "text": recommendation.text,
         "url": recommendation.url,
-        "grade": shapes.GradeSummaryShape.build(evaluation.grade) if evaluation else None,
+        "grade": shapes.GradeSummaryShape.build(evaluation.grade)
+        if evaluation and evaluation.grade
+        else None,
+        "judgment": recommendation.current_judgment,
         "evaluation": {
             "id": evaluation.pk,
             "as_of": _date(evaluation.as_of),
             "evaluator": evaluation.evaluator.name,
+            "not_rateable_reason": evaluation.not_rateable_reason,
             "wording": evaluation.wording,
             "narrative": evaluation.narrative,
             "published_at": _date(evaluation.published_at),

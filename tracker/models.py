@@ -147,6 +147,23 @@ class Recommendation(models.Model):
         """The URL part: the code in lower case (unique within the report, like the code)."""
         return self.code.lower()
 
+    @property
+    def current_judgment(self) -> str:
+        """ "graded", "not-rateable" or "ungraded": of `current_evaluation`, which
+        `tracker.queries.attach_current_evaluations` sets (the values of the `grade` filter)."""
+        current = getattr(self, "current_evaluation", None)
+        if current is None:
+            return Judgment.UNGRADED
+        return Judgment.NOT_RATEABLE if current.is_not_rateable else Judgment.GRADED
+
+
+class Judgment(models.TextChoices):
+    """Where a recommendation stands by its current evaluation: counted apart everywhere."""
+
+    GRADED = "graded", "Graded"
+    NOT_RATEABLE = "not-rateable", "Not rateable"
+    UNGRADED = "ungraded", "Not yet graded"
+
 
 class LinkKind(models.TextChoices):
     REITERATES = "reiterates", "reiterates"
@@ -258,6 +275,10 @@ class Source(models.Model):
         super().save(*args, **kwargs)
 
 
+# What an evaluation without a grade says, wherever it is shown (pages, feeds, exports).
+NOT_RATEABLE_LABEL = "Not rateable"
+
+
 class Status(models.TextChoices):
     DRAFT = "draft", "Draft"
     PUBLISHED = "published", "Published"
@@ -275,7 +296,19 @@ class Evaluation(models.Model):
         Recommendation, on_delete=models.PROTECT, related_name="evaluations"
     )
     evaluator = models.ForeignKey(Evaluator, on_delete=models.PROTECT, related_name="evaluations")
-    grade = models.ForeignKey(Grade, on_delete=models.PROTECT, related_name="evaluations")
+    # Empty exactly when the evaluator judged the recommendation cannot be graded, and said
+    # why in `not_rateable_reason` (the constraint below): neither a grade nor "not yet
+    # graded", and counted apart from both (tracker.rules.NOT_RATEABLE).
+    grade = models.ForeignKey(
+        Grade, on_delete=models.PROTECT, null=True, blank=True, related_name="evaluations"
+    )
+    not_rateable_reason = models.TextField(
+        blank=True,
+        help_text=(
+            "Only when the recommendation cannot be graded (too vague, no information): "
+            "why. Leave the grade empty then."
+        ),
+    )
     wording = models.CharField(
         max_length=500, blank=True, help_text="The evaluator's own grade wording, verbatim."
     )
@@ -322,6 +355,12 @@ class Evaluation(models.Model):
                 name="evaluation_published_has_date",
             ),
             models.CheckConstraint(condition=Q(version__gte=1), name="evaluation_version_positive"),
+            # A grade, or the reason it cannot be graded: exactly one of them.
+            models.CheckConstraint(
+                condition=(Q(grade__isnull=False) & Q(not_rateable_reason=""))
+                | (Q(grade__isnull=True) & ~Q(not_rateable_reason="")),
+                name="evaluation_grade_or_not_rateable",
+            ),
         ]
         indexes = [
             # current_grades / grade_timeline: latest published evaluation per recommendation.
@@ -336,11 +375,21 @@ class Evaluation(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.recommendation.code} as of {self.as_of}: {self.grade.label}"
+        return f"{self.recommendation.code} as of {self.as_of}: {self.judgment_label}"
 
     @property
     def is_published(self) -> bool:
         return self.status == Status.PUBLISHED
+
+    @property
+    def is_not_rateable(self) -> bool:
+        """Whether the evaluator judged the recommendation cannot be graded."""
+        return self.grade_id is None
+
+    @property
+    def judgment_label(self) -> str:
+        """The grade's label, or "Not rateable" (what a badge or a feed entry says)."""
+        return NOT_RATEABLE_LABEL if self.grade_id is None else self.grade.label
 
 
 class Stance(models.TextChoices):

@@ -10,7 +10,8 @@
 - **What an edition freezes**: its evaluations whole; of their recommendations all but the
   topics; of the sources they cite all but the archived URL.
 - **What publishing requires**: a narrative and at least one piece of evidence, kept while
-  published.
+  published; and a judgment: a grade, or the reason the recommendation is not rateable
+  (exactly one, held by the database too).
 - **The date bounds of an evaluation**: from its report's publication to today.
 - **The URL identity of sources**: one source per normalised URL (`source_url_key`), held
   by a unique constraint on `Source.url_key`.
@@ -236,7 +237,15 @@ class Refusal:
 # What an edition freezes ----------------------------------------------------------------
 
 # The fields of an evaluation the services change on request; the rest they keep.
-EVALUATION_FIELDS = ("grade", "wording", "narrative", "as_of", "evaluator", "publication")
+EVALUATION_FIELDS = (
+    "grade",
+    "not_rateable_reason",
+    "wording",
+    "narrative",
+    "as_of",
+    "evaluator",
+    "publication",
+)
 EVIDENCE_FIELDS = ("source", "stance", "quote", "page")
 SOURCE_FIELDS = (
     "title",
@@ -407,6 +416,28 @@ def check_fields(user: Actor, operation: Operation, obj: Model, changed: Iterabl
 
 # What publishing requires -------------------------------------------------------------------
 
+# A judgment is a grade, or the reason the recommendation cannot be graded: never both,
+# never neither (a draft too: the constraint `evaluation_grade_or_not_rateable`).
+JUDGMENT_NEEDED = (
+    "Choose a grade, or say in “not rateable reason” why this recommendation cannot be "
+    "graded (too vague, no information)."
+)
+JUDGMENT_TWICE = (
+    "An evaluation either grades the recommendation or says why it cannot be graded: "
+    "clear the grade or the not rateable reason."
+)
+
+
+def judgment_problems(*, grade: Grade | None, not_rateable_reason: str) -> dict[str, str]:
+    """What is wrong with an evaluation's judgment (empty when it has exactly one)."""
+    reason = (not_rateable_reason or "").strip()
+    if grade is None and not reason:
+        return {"grade": JUDGMENT_NEEDED}
+    if grade is not None and reason:
+        return {"not_rateable_reason": JUDGMENT_TWICE}
+    return {}
+
+
 PUBLICATION_REQUIRES = {
     "narrative": "Write the narrative before publishing: say why this grade.",
     "evidence": (
@@ -538,17 +569,19 @@ def duplicate_evaluation_message(recommendation: Recommendation, evaluator, as_o
 def evaluation_field_problems(
     *,
     recommendation: Recommendation,
-    grade: Grade,
+    grade: Grade | None,
     as_of: datetime.date,
+    not_rateable_reason: str = "",
     evaluator: Evaluator | None = None,
     evaluation: Evaluation | None = None,
 ) -> dict[str, str]:
-    """What is wrong with this grade and date for this recommendation (empty when nothing).
+    """What is wrong with this grade (or reason it is not rateable) and date for this
+    recommendation (empty when nothing).
 
     Given the evaluator, also whether it already judged the recommendation as of that date
     (in an evaluation other than `evaluation`, the one being edited).
     """
-    errors: dict[str, str] = {}
+    errors: dict[str, str] = judgment_problems(grade=grade, not_rateable_reason=not_rateable_reason)
     if evaluator is not None:
         others = Evaluation.objects.filter(
             recommendation=recommendation, evaluator=evaluator, as_of=as_of
@@ -558,7 +591,7 @@ def evaluation_field_problems(
         if others.exists():
             errors["as_of"] = duplicate_evaluation_message(recommendation, evaluator, as_of)
     report = recommendation.report
-    if grade.scale_id != report.grade_scale_id:
+    if grade is not None and grade.scale_id != report.grade_scale_id:
         errors["grade"] = (
             f"“{grade.label}” is not on the grade scale of {report.short_name}; "
             f"choose a grade of “{report.grade_scale.name}”."

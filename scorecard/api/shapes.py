@@ -32,6 +32,7 @@ from tracker.models import (
     EvidenceLink,
     Grade,
     GradeScale,
+    Judgment,
     Recommendation,
     Report,
     Source,
@@ -159,7 +160,14 @@ class EvaluationShape(Shape):
     id = Integer()
     recommendation = Nested(RecommendationRefShape)
     evaluator = Nested(EvaluatorSummaryShape)
-    grade = Nested(GradeSummaryShape)
+    grade = Nested(
+        GradeSummaryShape,
+        "The grade; null when the evaluator judged the recommendation not rateable.",
+        nullable=True,
+    )
+    not_rateable_reason = Text(
+        "Why the recommendation cannot be graded (too vague, no information); empty when graded."
+    )
     wording = Text("The evaluator's own grade wording, verbatim.")
     narrative = Text("Why this grade, in Markdown.")
     as_of = Date("The date this judgment speaks for.")
@@ -192,6 +200,7 @@ class EvaluationSummaryShape(Shape):
     id = Integer()
     as_of = Date()
     evaluator = Nested(EvaluatorSummaryShape)
+    not_rateable_reason = Text("Why it cannot be graded; empty when graded.")
     wording = Text()
     narrative = Text("Markdown.")
     published_at = DateTime()
@@ -216,9 +225,14 @@ class RecommendationShape(Shape):
     current_grade = Nested(
         GradeSummaryShape,
         "The grade of its latest published evaluation (as of `as_of`, if given); "
-        "null while it has none.",
+        "null while it has none, or when that evaluation judged it not rateable.",
         source="current_evaluation.grade",
         nullable=True,
+    )
+    current_judgment = Choice(
+        Judgment.choices,
+        "`graded`, `not-rateable` (its latest published evaluation judged it cannot be "
+        "graded) or `ungraded` (no published evaluation): the values of the `grade` filter.",
     )
     current_grade_as_of = Date(
         "The date the current grade speaks for.", source="current_evaluation.as_of", nullable=True
@@ -263,6 +277,7 @@ class EvaluationRefShape(Shape):
     id = Integer()
     as_of = Date()
     evaluator = Nested(EvaluatorSummaryShape)
+    not_rateable_reason = Text("Why it cannot be graded; empty when graded.")
     wording = Text()
 
 
@@ -271,7 +286,12 @@ class EditionEntryShape(Shape):
     # The evaluator as it was when the edition was frozen (the entry's copy of it).
     also_fetch = tuple(f"evaluator_{name}" for name in EVALUATOR_SNAPSHOT_FIELDS)
     recommendation = Nested(RecommendationRefShape)
-    grade = Nested(GradeSummaryShape, source="evaluation.grade")
+    grade = Nested(
+        GradeSummaryShape,
+        "Null when the frozen evaluation judged it not rateable.",
+        source="evaluation.grade",
+        nullable=True,
+    )
     evaluation = Nested(EvaluationRefShape, source="shown_evaluation", fetch_as="evaluation")
 
 
@@ -286,7 +306,7 @@ class EditionDetailShape(EditionShape):
 
 class FrozenGradeShape(Shape):
     model = Evaluation
-    grade = Nested(GradeSummaryShape)
+    grade = Nested(GradeSummaryShape, "Null when judged not rateable.", nullable=True)
     evaluation = Nested(EvaluationRefShape, source="*")
 
 

@@ -428,6 +428,7 @@ class EvaluationViewSet(
             recommendation=data["recommendation"],
             evaluator=data["evaluator"],
             grade=data["grade"],
+            not_rateable_reason=data["not_rateable_reason"],
             as_of=data["as_of"],
             wording=data["wording"],
             narrative=data["narrative"],

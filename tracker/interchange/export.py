@@ -201,8 +201,10 @@ def _evaluation(evaluation: Evaluation) -> dict:
         "recommendation": evaluation.recommendation.code,
         "evaluator": evaluation.evaluator.slug,
         "as_of": evaluation.as_of,
-        "grade": evaluation.grade.slug,
     }
+    if evaluation.grade is not None:
+        out["grade"] = evaluation.grade.slug
+    _put(out, "not_rateable_reason", evaluation.not_rateable_reason)
     _put(out, "wording", evaluation.wording)
     _put(out, "narrative", evaluation.narrative)
     _put(out, "publication", evaluation.publication.key if evaluation.publication else None)

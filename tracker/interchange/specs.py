@@ -62,6 +62,7 @@ EVALUATION_KEYS = (
     "evaluator",
     "as_of",
     "grade",
+    "not_rateable_reason",
     "wording",
     "narrative",
     "publication",
@@ -188,7 +189,7 @@ class EvaluationSpec:
     recommendation: str
     evaluator: str
     as_of: datetime.date
-    grade: str
+    grade: str | None  # None: judged not rateable, with `not_rateable_reason`
     wording: str
     narrative: str
     publication: str | None
@@ -196,6 +197,7 @@ class EvaluationSpec:
     published_at: datetime.datetime | None
     evidence: list[EvidenceSpec]
     at: Places | None = field(default=None, compare=False, repr=False)
+    not_rateable_reason: str = ""
 
     @property
     def key(self) -> tuple[str, str, datetime.date]:

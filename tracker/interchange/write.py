@@ -338,7 +338,10 @@ class Writer:
             if published_at is None:
                 published_at = noon_utc(spec.as_of)
         return {
-            "grade_id": self.grades[(f.report.grade_scale, spec.grade)].pk,
+            "grade_id": self.grades[(f.report.grade_scale, spec.grade)].pk
+            if spec.grade is not None
+            else None,
+            "not_rateable_reason": spec.not_rateable_reason,
             "wording": spec.wording,
             "narrative": spec.narrative,
             "publication_id": self.sources[spec.publication].pk if spec.publication else None,
