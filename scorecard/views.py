@@ -35,11 +35,11 @@ from tracker.filters import (
 )
 from tracker.markdown import render_markdown
 from tracker.models import (
-    Actor,
     Edition,
     Evaluation,
     EvidenceLink,
     Grade,
+    LegacyActor,
     Recommendation,
     Report,
 )
@@ -258,7 +258,7 @@ def report_scorecard(request: HttpRequest, report: str) -> HttpResponse:
         ],
         "actor_options": [
             (value, label, actor_counts[value])
-            for value, label in Actor.choices
+            for value, label in LegacyActor.choices
             if actor_counts[value]
         ],
         "topic_options": sorted(
@@ -347,7 +347,7 @@ def recommendation_page_context(
         "recommendation": recommendation,
         "area": recommendation.area,
         "topics": list(recommendation.topics.all()),
-        "actor_label": Actor(recommendation.actor).label,
+        "actor_label": LegacyActor(recommendation.actor).label,
         "grades": grades,
         "timeline": timeline,
         "newest_first": list(reversed(timeline)),

@@ -29,7 +29,7 @@ from django.db.models import (
 from django.db.models.functions import Length, StrIndex, Substr
 from django.utils import timezone
 
-from tracker.models import Actor, Area, Grade, Recommendation, Report, Topic
+from tracker.models import Area, Grade, LegacyActor, Recommendation, Report, Topic
 
 # Every parameter the definition reads, in the order messages name them.
 PARAMETERS = ("report", "code", "area", "grade", "actor", "topic", "q", "as_of", "ordering")
@@ -192,7 +192,7 @@ SLUG_FILTERS: dict[str, SlugFilter] = {
     "actor": SlugFilter(
         "responsible actor",
         lambda slug: Q(actor=slug),
-        lambda report: Actor.values,
+        lambda report: LegacyActor.values,
         known_without_query=True,
     ),
     "topic": SlugFilter("topic", _topic_condition, _known_topics),

@@ -48,9 +48,12 @@ SHOWN_MODELS = (
     "Topic",
     "Evaluator",
     "RecommendationLink",
+    # Actors (issue 17): who a recommendation names moves with the recommendation's own
+    # `updated_at`, which every path that changes its actors touches.
+    "Actor",
 )
 # Those whose deletions the audit history records.
-HISTORIED_MODELS = ("Evaluation", "EvidenceLink", "Recommendation", "Source", "Edition")
+HISTORIED_MODELS = ("Evaluation", "EvidenceLink", "Recommendation", "Source", "Edition", "Actor")
 
 
 @dataclass(frozen=True)
@@ -77,7 +80,7 @@ def _state_query() -> QuerySet:
     return parts[0].union(*parts[1:], all=True)
 
 
-# The query's SQL, compiled once per database: building and compiling a union of eighteen
+# The query's SQL, compiled once per database: building and compiling a union of twenty
 # parts costs more than running it. Plain SQL with parameters, so any pooler can carry it.
 _SQL: dict[str, tuple[str, tuple]] = {}
 

@@ -14,7 +14,18 @@ from simple_history.models import HistoricalRecords
 hex_colour = RegexValidator(r"^#[0-9a-fA-F]{6}$", "Enter a colour as #RRGGBB.")
 
 
-class Actor(models.TextChoices):
+class DueSetBy(models.TextChoices):
+    REPORT = "report", "The report"
+    EDITORS = "editors", "The editors"
+
+
+class LegacyActor(models.TextChoices):
+    """The responsible party as a fixed choice, before actors were records of their own.
+
+    Kept because the interchange format still reads these values (tracker.actors maps each
+    to the actors it names); no column holds them any more.
+    """
+
     UNITED_STATES = "united-states", "United States"
     JAPAN = "japan", "Japan"
     BOTH = "both", "United States and Japan"
@@ -42,6 +53,11 @@ class Grade(models.Model):
     score = models.PositiveSmallIntegerField(help_text="Orders the levels; higher is better.")
     colour = models.CharField(max_length=7, validators=[hex_colour])
     description = models.TextField(blank=True)
+    # Whether reaching this level means the recommendation was carried out: the
+    # implementation rate and "overdue" count on it (tracker.actors).
+    counts_as_done = models.BooleanField(
+        default=False, help_text="Reaching this grade means the recommendation was carried out."
+    )
     # Every response reads the latest change of every model it shows (tracker.freshness).
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
 
@@ -99,6 +115,46 @@ class Area(models.Model):
         return self.name
 
 
+class ActorKind(models.TextChoices):
+    GOVERNMENT = "government", "Government"
+    MINISTRY = "ministry", "Ministry"
+    LEGISLATURE = "legislature", "Legislature"
+    ADMINISTRATION = "administration", "Administration"
+    AGENCY = "agency", "Agency"
+
+
+class Actor(models.Model):
+    """Who a recommendation asks to act: a government, or a body within one (its parent).
+
+    A filter or a page about an actor includes its sub-bodies at any depth (tracker.actors).
+    """
+
+    slug = models.SlugField(max_length=100, unique=True)
+    name = models.CharField(max_length=200)
+    kind = models.CharField(max_length=20, choices=ActorKind.choices, default=ActorKind.GOVERNMENT)
+    parent = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
+        help_text="The government (or body) this one is part of; empty for a government.",
+    )
+    # Every response reads the latest change of every model it shows (tracker.freshness).
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(parent=F("id")), name="actor_not_own_parent"),
+            models.CheckConstraint(condition=Q(kind__in=ActorKind.values), name="actor_kind_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class Topic(models.Model):
     slug = models.SlugField(unique=True)
     name = models.CharField(max_length=100)
@@ -112,6 +168,27 @@ class Topic(models.Model):
         return self.name
 
 
+class RecommendationActor(models.Model):
+    """A recommendation naming an actor. An actor that recommendations name cannot be
+    deleted (PROTECT): it must first be taken off them."""
+
+    recommendation = models.ForeignKey(
+        "Recommendation", on_delete=models.CASCADE, related_name="actor_links"
+    )
+    actor = models.ForeignKey(Actor, on_delete=models.PROTECT, related_name="recommendation_links")
+
+    class Meta:
+        ordering = ["recommendation", "actor__name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["recommendation", "actor"], name="recommendation_actor_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.recommendation_id} → {self.actor_id}"
+
+
 class Recommendation(models.Model):
     report = models.ForeignKey(Report, on_delete=models.PROTECT, related_name="recommendations")
     area = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="recommendations")
@@ -122,11 +199,29 @@ class Recommendation(models.Model):
     position = models.PositiveIntegerField(help_text="Order within the report.")
     title = models.CharField(max_length=200)
     text = models.TextField(help_text="The recommendation, verbatim.")
-    actor = models.CharField(max_length=20, choices=Actor.choices, default=Actor.UNSPECIFIED)
+    actor = models.CharField(
+        max_length=20, choices=LegacyActor.choices, default=LegacyActor.UNSPECIFIED
+    )
+    actors = models.ManyToManyField(
+        Actor,
+        blank=True,
+        through=RecommendationActor,
+        related_name="recommendations",
+        help_text="Who is asked to act (none: the report does not say).",
+    )
+    due_on = models.DateField(
+        null=True, blank=True, help_text="By when the recommendation is to be carried out."
+    )
+    due_set_by = models.CharField(
+        max_length=20,
+        choices=DueSetBy.choices,
+        blank=True,
+        help_text="Whose date it is: the report's own, or the editors'.",
+    )
     topics = models.ManyToManyField(Topic, blank=True, related_name="recommendations")
     # Every response reads the latest change of every model it shows (tracker.freshness).
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
-    history = HistoricalRecords(m2m_fields=[topics])
+    history = HistoricalRecords(m2m_fields=[topics, actors])
 
     class Meta:
         ordering = ["report", "position"]
@@ -135,7 +230,13 @@ class Recommendation(models.Model):
                 fields=["report", "code"], name="recommendation_unique_code_per_report"
             ),
             models.CheckConstraint(
-                condition=Q(actor__in=Actor.values), name="recommendation_actor_valid"
+                condition=Q(actor__in=LegacyActor.values), name="recommendation_actor_valid"
+            ),
+            # A due date says whose it is; no date, no one.
+            models.CheckConstraint(
+                condition=(Q(due_on__isnull=True) & Q(due_set_by=""))
+                | (Q(due_on__isnull=False) & Q(due_set_by__in=DueSetBy.values)),
+                name="recommendation_due_date_has_setter",
             ),
         ]
 

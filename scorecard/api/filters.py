@@ -38,12 +38,12 @@ from tracker.filters import (
     unknown_message,
 )
 from tracker.models import (
-    Actor,
     Area,
     Edition,
     Evaluation,
     Evaluator,
     Grade,
+    LegacyActor,
     Recommendation,
     Report,
     Source,
@@ -182,7 +182,7 @@ def recommendation_as_of(params: QueryDict) -> datetime.date | None:
 def recommendation_list_parameters() -> list[OpenApiParameter]:
     """The list's query parameters in the schema, in the filters' own words."""
     types = {"as_of": OpenApiTypes.DATE}
-    enums = {"actor": list(Actor.values), "ordering": list(ORDERING_VALUES)}
+    enums = {"actor": list(LegacyActor.values), "ordering": list(ORDERING_VALUES)}
     return [
         OpenApiParameter(
             name,

@@ -22,7 +22,6 @@ from scorecard.api.shape import (
 from tracker.comparisons import CHANGE_KINDS
 from tracker.models import (
     EVALUATOR_SNAPSHOT_FIELDS,
-    Actor,
     Area,
     Edition,
     EditionEntry,
@@ -33,6 +32,7 @@ from tracker.models import (
     Grade,
     GradeScale,
     Judgment,
+    LegacyActor,
     Recommendation,
     Report,
     Source,
@@ -220,7 +220,7 @@ class RecommendationShape(Shape):
     position = Integer("Order within the report.")
     title = Text("A short title, ours.")
     text = Text("The recommendation, verbatim.")
-    actor = Choice(Actor.choices, "Who is asked to act.")
+    actor = Choice(LegacyActor.choices, "Who is asked to act.")
     topics = SlugList()
     current_grade = Nested(
         GradeSummaryShape,

@@ -54,7 +54,6 @@ from tracker.interchange.yamlread import (
     quoted,
 )
 from tracker.models import (
-    Actor,
     Area,
     Edition,
     Evaluation,
@@ -63,6 +62,7 @@ from tracker.models import (
     EvidenceLink,
     Grade,
     GradeScale,
+    LegacyActor,
     LinkKind,
     Recommendation,
     RecommendationLink,
@@ -317,7 +317,7 @@ def _recommendation(m: Mapping, position: int) -> RecommendationSpec | None:
     title = m.text(
         "title", required=True, max_length=max_length(Recommendation, "title"), single_line=True
     )
-    actor = m.choice("actor", Actor.values, what="an actor", default=Actor.UNSPECIFIED)
+    actor = m.choice("actor", LegacyActor.values, what="an actor", default=LegacyActor.UNSPECIFIED)
     topics = m.slugs("topics", "topic slugs")
     text = m.text("text", required=True)
     if code is None:

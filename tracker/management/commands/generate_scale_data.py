@@ -20,13 +20,13 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from tracker.models import (
-    Actor,
     Area,
     Evaluation,
     Evaluator,
     EvidenceLink,
     Grade,
     GradeScale,
+    LegacyActor,
     Recommendation,
     Report,
     Source,
@@ -200,7 +200,7 @@ def generate(*, count: int, per: int, seed: int, prefix: str, stream) -> dict[st
                 position=position,
                 title=f"Generated recommendation {position}",
                 text=f"The allies should carry out generated measure {position} of {report.slug}.",
-                actor=rng.choice(Actor.values),
+                actor=rng.choice(LegacyActor.values),
             )
         )
     for start in range(0, count, BATCH):
