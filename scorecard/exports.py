@@ -43,7 +43,9 @@ from scorecard.views import (
     scorecard_filters,
 )
 from tracker import queries
+from tracker import responses as actor_responses
 from tracker.models import Edition, EvidenceLink, Recommendation, Report
+from tracker.models import Response as ActorResponse
 
 STREAM_CHUNK_ROWS = 2000  # rows fetched from the database cursor at a time
 WRITE_BATCH_ROWS = 500  # rows joined into one chunk of the response
@@ -448,6 +450,8 @@ def scorecard_json(request: HttpRequest, report: str) -> HttpResponse:
         .order_by("evaluation_id", "position", "id")
     ):
         evidence.setdefault(link.evaluation_id, []).append(link)
+    # What the actors say, beside the grades (never one of them).
+    said = actor_responses.responses_by_recommendation(report.pk, as_of=as_of, edition=edition)
     document = {
         "report": {
             "slug": report.slug,
@@ -471,7 +475,8 @@ def scorecard_json(request: HttpRequest, report: str) -> HttpResponse:
             "grades": [shapes.GradeShape.build(grade) for grade in grades],
         },
         "recommendations": [
-            _recommendation_json(recommendation, evidence) for recommendation in recommendations
+            _recommendation_json(recommendation, evidence, said.get(recommendation.pk, []))
+            for recommendation in recommendations
         ],
     }
     response = HttpResponse(
@@ -485,7 +490,9 @@ def scorecard_json(request: HttpRequest, report: str) -> HttpResponse:
 
 
 def _recommendation_json(
-    recommendation: Recommendation, evidence: dict[int, list[EvidenceLink]]
+    recommendation: Recommendation,
+    evidence: dict[int, list[EvidenceLink]],
+    responses: list[ActorResponse],
 ) -> dict[str, Any]:
     # Area, grade and source as the API shows them (scorecard.api.shapes); the evaluation
     # in the export's own documented form (docs/exports.md).
@@ -522,6 +529,8 @@ def _recommendation_json(
         }
         if evaluation
         else None,
+        # As the API shows them (scorecard.api.shapes.ResponseShape).
+        "responses": shapes.body(shapes.ResponseShape, responses),
     }
 
 

@@ -26,6 +26,7 @@ from scorecard.links import absolute_url
 from scorecard.public import PUBLIC_MAX_AGE, BadParameter, NotFound, public
 from scorecard.public import not_found as not_found  # handler404 names it here
 from tracker import comparisons, queries
+from tracker import responses as actor_responses
 from tracker.filters import (
     NOT_RATEABLE,
     SCORECARD_PARAMETERS,
@@ -334,6 +335,13 @@ def recommendation_page_context(
             evaluation.marker_index, charts.judgment_fill(evaluation)
         )
 
+    # What the actor says (tracker.responses), beside what the evaluators assessed.
+    responses = actor_responses.response_timeline(recommendation)
+    for response in responses:
+        response.statement_html = render_markdown(response.statement)
+        response.source_list = list(response.sources.all())
+    claims = actor_responses.claims_and_assessments(responses, timeline) if responses else []
+
     current = timeline[-1] if timeline else None
     chart = (
         charts.grade_history_chart(
@@ -362,6 +370,8 @@ def recommendation_page_context(
         else [],
         "side_by_side": list(latest_by_evaluator.values()) if len(latest_by_evaluator) > 1 else [],
         "related": queries.related_recommendations(recommendation),
+        "responses": responses,
+        "claims": claims,
         "editions": queries.recommendation_editions(recommendation),
         "preview": preview is not None,
         # The preview is shown among the published evaluations, but is not one of them.

@@ -30,6 +30,9 @@ from django.utils import timezone
 
 from tracker import roles
 from tracker.models import (
+    Actor as ResponsibleActor,
+)
+from tracker.models import (
     Edition,
     EditionEntry,
     Evaluation,
@@ -37,6 +40,8 @@ from tracker.models import (
     Grade,
     Recommendation,
     Report,
+    Response,
+    ResponsePosition,
     Source,
     Status,
 )
@@ -98,6 +103,13 @@ class Operation(enum.StrEnum):
     CHANGE_EDITION = "change edition"
     DELETE_EDITION = "delete edition"
     IMPORT_SCORECARD = "import scorecard"
+    # Responses (what the actor says): records like evaluations, never a grade.
+    VIEW_RESPONSE = "view response"
+    CREATE_RESPONSE = "create response"
+    CHANGE_RESPONSE = "change response"
+    PUBLISH_RESPONSE = "publish response"
+    WITHDRAW_RESPONSE = "withdraw response"
+    DELETE_RESPONSE = "delete response"
 
 
 Op = Operation
@@ -131,6 +143,14 @@ MATRIX: dict[Operation, dict[State, Role | None]] = {
     Op.DELETE_EDITION: {S.DRAFT: PUBLISHERS, S.PUBLISHED: NOBODY},
     # An import publishes evaluations and freezes editions, as its files say.
     Op.IMPORT_SCORECARD: {S.NEW: PUBLISHERS},
+    # Responses follow the evaluations' rows: drafts for editors, publication for publishers,
+    # frozen once a published edition relies on them (RESPONSE_FREEZES).
+    Op.VIEW_RESPONSE: {S.DRAFT: EDITORS, S.PUBLISHED: ANYONE, S.FROZEN: ANYONE},
+    Op.CREATE_RESPONSE: {S.NEW: EDITORS},
+    Op.CHANGE_RESPONSE: {S.DRAFT: EDITORS, S.PUBLISHED: PUBLISHERS, S.FROZEN: NOBODY},
+    Op.PUBLISH_RESPONSE: {S.DRAFT: PUBLISHERS, S.PUBLISHED: NOBODY, S.FROZEN: NOBODY},
+    Op.WITHDRAW_RESPONSE: {S.DRAFT: NOBODY, S.PUBLISHED: PUBLISHERS, S.FROZEN: NOBODY},
+    Op.DELETE_RESPONSE: {S.DRAFT: EDITORS, S.PUBLISHED: NOBODY, S.FROZEN: NOBODY},
 }
 
 # Why a role below the one the matrix asks for is refused.
@@ -163,6 +183,12 @@ ROLE_REASONS: dict[Operation, str] = {
     ),
     Op.DELETE_EDITION: "Only publishers can delete editions.",
     Op.IMPORT_SCORECARD: "Only publishers can import scorecard files.",
+    Op.VIEW_RESPONSE: "Drafts are seen by editors and publishers only.",
+    Op.CREATE_RESPONSE: "Only editors and publishers can record responses.",
+    Op.CHANGE_RESPONSE: "Only editors and publishers can change responses.",
+    Op.PUBLISH_RESPONSE: "Only publishers can publish responses.",
+    Op.WITHDRAW_RESPONSE: "Only publishers can withdraw responses to draft.",
+    Op.DELETE_RESPONSE: "Only editors and publishers can delete draft responses.",
 }
 
 _PUBLISHED_NEEDS_PUBLISHER = (
@@ -171,6 +197,10 @@ _PUBLISHED_NEEDS_PUBLISHER = (
 )
 # Why an editor (who may work on drafts) is refused an object in this state.
 STATE_ROLE_REASONS: dict[tuple[Operation, State], str] = {
+    (Op.CHANGE_RESPONSE, S.PUBLISHED): (
+        "This response is published: only a publisher can change it, or withdraw it to draft "
+        "so that you can."
+    ),
     (Op.CHANGE_EVALUATION, S.PUBLISHED): _PUBLISHED_NEEDS_PUBLISHER,
     (Op.CITE_EVIDENCE, S.PUBLISHED): _PUBLISHED_NEEDS_PUBLISHER,
     (Op.CHANGE_EVIDENCE, S.PUBLISHED): _PUBLISHED_NEEDS_PUBLISHER,
@@ -184,6 +214,13 @@ _FROZEN_EVALUATION = (
 _PUBLISHED_NOT_DELETED = (
     "A published evaluation cannot be deleted: readers may have cited it. Withdraw it to "
     "draft first, or log a new evaluation to correct it."
+)
+_FROZEN_RESPONSE = (
+    "This response is frozen in the published edition “{edition}”, which never changes. "
+    "To correct it, record a new response."
+)
+_PUBLISHED_RESPONSE_NOT_DELETED = (
+    "A published response cannot be deleted: readers may have cited it. Withdraw it to draft first."
 )
 # Why nobody may do this to an object in this state: (the field it is about, the reason).
 STATE_REASONS: dict[tuple[Operation, State], tuple[str, str]] = {
@@ -217,6 +254,13 @@ STATE_REASONS: dict[tuple[Operation, State], tuple[str, str]] = {
         "“{name}” is published: published editions never change and cannot be deleted, "
         "because readers cite them. Freeze a new edition instead.",
     ),
+    (Op.CHANGE_RESPONSE, S.FROZEN): (NON_FIELD_ERRORS, _FROZEN_RESPONSE),
+    (Op.PUBLISH_RESPONSE, S.PUBLISHED): ("status", "This response is already published."),
+    (Op.PUBLISH_RESPONSE, S.FROZEN): ("status", "This response is already published."),
+    (Op.WITHDRAW_RESPONSE, S.DRAFT): ("status", "This response is not published."),
+    (Op.WITHDRAW_RESPONSE, S.FROZEN): ("status", _FROZEN_RESPONSE),
+    (Op.DELETE_RESPONSE, S.PUBLISHED): ("status", _PUBLISHED_RESPONSE_NOT_DELETED),
+    (Op.DELETE_RESPONSE, S.FROZEN): ("status", _PUBLISHED_RESPONSE_NOT_DELETED),
 }
 
 
@@ -266,6 +310,11 @@ SOURCE_FIELDS_FROZEN = tuple(f for f in SOURCE_FIELDS if f not in SOURCE_FIELDS_
 RECOMMENDATION_FIELDS = ("area", "code", "position", "title", "text", "actor")
 RECOMMENDATION_FIELDS_FROZEN = RECOMMENDATION_FIELDS
 EDITION_FIELDS_FROZEN = ("name", "description", "as_of", "status", "published_at", "entries")
+# A response is frozen whole by a published edition of its report that was published after
+# it and speaks for its date or later (edition_freezing_response): the edition showed it.
+RESPONSE_FIELDS = ("actor", "position", "statement", "said_on")
+RESPONSE_SOURCE_FIELDS = ("source", "quote", "page")
+RESPONSE_FREEZES = RESPONSE_FIELDS
 
 
 def edition_freezing_evaluation(evaluation: Evaluation) -> Edition | None:
@@ -300,7 +349,25 @@ def edition_freezing_recommendation(recommendation: Recommendation) -> Edition |
     )
 
 
+def edition_freezing_response(response: Response) -> Edition | None:
+    """What an edition freezes of responses (RESPONSE_FREEZES): a published edition of the
+    response's report, published after the response and speaking for its date or later."""
+    if not response.is_published:
+        return None
+    return (
+        Edition.objects.filter(
+            status=Status.PUBLISHED,
+            report__recommendations=response.recommendation_id,
+            as_of__gte=response.said_on,
+            published_at__gte=response.published_at,
+        )
+        .order_by("published_at", "pk")
+        .first()
+    )
+
+
 _FREEZERS = {
+    Response: edition_freezing_response,
     Evaluation: edition_freezing_evaluation,
     Source: edition_freezing_source,
     Recommendation: edition_freezing_recommendation,
@@ -327,7 +394,7 @@ def state_of(obj: Model | None, *, fresh: bool = False) -> State:
         return State.PUBLISHED if obj.is_published else State.DRAFT
     if frozen_in(obj, fresh=fresh) is not None:
         return State.FROZEN
-    if isinstance(obj, Evaluation):
+    if isinstance(obj, Evaluation | Response):
         return State.PUBLISHED if obj.is_published else State.DRAFT
     return State.PUBLISHED  # sources, recommendations, evaluators: public when saved
 
@@ -471,6 +538,62 @@ def publication_problems(evaluation: Evaluation) -> dict[str, str]:
         evidence_count=1 if evaluation.pk and evaluation.evidence.exists() else 0,
     )
     return {name: PUBLICATION_REQUIRES[name] for name in missing}
+
+
+# What publishing a response requires: the statement, and where it was said.
+RESPONSE_PUBLICATION_REQUIRES = {
+    "statement": "Quote what the actor says it did before publishing the response.",
+    "sources": (
+        "Cite at least one source before publishing: a response shows where the actor said so."
+    ),
+}
+
+
+def response_publication_problems(response: Response) -> dict[str, str]:
+    """Why a response may not be published yet (empty when it may)."""
+    missing = []
+    if not response.statement.strip():
+        missing.append("statement")
+    if not (response.pk and response.sources.exists()):
+        missing.append("sources")
+    return {name: RESPONSE_PUBLICATION_REQUIRES[name] for name in missing}
+
+
+def response_field_problems(
+    *,
+    recommendation: Recommendation,
+    actor: ResponsibleActor | None,
+    position: str,
+    said_on: datetime.date,
+    response: Response | None = None,
+) -> dict[str, str]:
+    """What is wrong with a response's values (empty when nothing): a known position, a
+    date from the report's publication to today, one response per actor and date."""
+    errors: dict[str, str] = {}
+    if position not in ResponsePosition.values:
+        errors["position"] = (
+            f"“{position}” is not a position; choose one of: {', '.join(ResponsePosition.values)}."
+        )
+    report = recommendation.report
+    if said_on > timezone.localdate():
+        errors["said_on"] = "A response cannot be dated in the future."
+    elif said_on < report.published_on:
+        errors["said_on"] = (
+            f"A response to a recommendation cannot be dated before its report was published "
+            f"({report.short_name}, {report.published_on.isoformat()})."
+        )
+    if actor is not None and "said_on" not in errors:
+        others = Response.objects.filter(
+            recommendation=recommendation, actor=actor, said_on=said_on
+        )
+        if response is not None and response.pk is not None:
+            others = others.exclude(pk=response.pk)
+        if others.exists():
+            errors["said_on"] = (
+                f"{actor} already has a response to {recommendation.code} dated {said_on}; "
+                f"edit that one, or choose another date."
+            )
+    return errors
 
 
 # The date bounds ----------------------------------------------------------------------------

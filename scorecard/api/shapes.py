@@ -22,6 +22,7 @@ from scorecard.api.shape import (
 from tracker.comparisons import CHANGE_KINDS
 from tracker.models import (
     EVALUATOR_SNAPSHOT_FIELDS,
+    Actor,
     Area,
     Edition,
     EditionEntry,
@@ -35,11 +36,14 @@ from tracker.models import (
     LegacyActor,
     Recommendation,
     Report,
+    ResponsePosition,
+    ResponseSource,
     Source,
     SourceKind,
     Stance,
     Status,
 )
+from tracker.models import Response as ActorResponse
 
 # (Docstrings on shapes become their components' descriptions in the schema.)
 
@@ -341,6 +345,42 @@ class EditionComparisonShape(Shape):
     changes = Nested(GradeChangeShape, "Every recommendation, in report order.", many=True)
 
 
+# --- What the actor says (issue 17) ----------------------------------------------------------
+
+
+class ActorRefShape(Shape):
+    model = Actor
+    slug = Slug()
+    name = Text()
+
+
+class ResponseSourceShape(Shape):
+    model = ResponseSource
+    source = Nested(SourceShape)
+    quote = Text("The passage, verbatim; may be empty.")
+    page = Text("May be empty.")
+
+
+class ResponseShape(Shape):
+    """A responsible party's own statement about a recommendation: what it claims, beside
+    (never instead of) the evaluators' grades."""
+
+    model = ActorResponse
+    id = Integer()
+    recommendation = Nested(RecommendationRefShape)
+    actor = Nested(ActorRefShape, "Who said it.")
+    position = Choice(ResponsePosition.choices, "Where it says it stands.")
+    statement = Text("What it says it did, in Markdown, verbatim.")
+    said_on = Date("The date it said so.")
+    status = Choice(Status.choices, "Always `published` for anonymous clients and partners.")
+    published_at = DateTime(nullable=True)
+    updated_at = DateTime()
+    version = Integer("Goes up by one with every change.")
+    sources = Nested(
+        ResponseSourceShape, "Where it said so, in order.", many=True, order_by=("position", "id")
+    )
+
+
 # Every resource the API answers with, for the tests that hold each to its component.
 RESOURCES: tuple[type[Shape], ...] = (
     GradeSummaryShape,
@@ -368,6 +408,9 @@ RESOURCES: tuple[type[Shape], ...] = (
     GradeChangeShape,
     ChangeCountsShape,
     EditionComparisonShape,
+    ActorRefShape,
+    ResponseSourceShape,
+    ResponseShape,
 )
 
 

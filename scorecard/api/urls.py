@@ -5,6 +5,7 @@ from drf_spectacular.views import SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
 from scorecard.api import errors, views
+from scorecard.api.responses import ResponseViewSet
 from scorecard.api.schema import SchemaView
 
 app_name = "api"
@@ -23,6 +24,8 @@ router.register("evaluations", views.EvaluationViewSet, basename="evaluation")
 router.register("evaluators", views.EvaluatorViewSet, basename="evaluator")
 router.register("sources", views.SourceViewSet, basename="source")
 router.register("editions", views.EditionViewSet, basename="edition")
+# What the actor says (issue 17).
+router.register("responses", ResponseViewSet, basename="response")
 
 urlpatterns = [
     path("v1/", include(router.urls)),

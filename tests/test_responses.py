@@ -1,0 +1,191 @@
+"""Responses: what the responsible party says it did, kept apart from the evaluators' grades.
+
+A response is a record like an evaluation (drafts, publication by publishers, history,
+frozen by a published edition), asked of the same rules table; the recommendation page
+shows it beside the assessments in time; the API and the exports carry it; drafts never
+reach the public.
+"""
+
+import datetime
+import json
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import timezone
+
+from tests import factories
+from tests.api_support import client_as
+from tracker import freshness, rules, services
+from tracker import responses as actor_responses
+from tracker.models import Actor, Response, ResponsePosition, Status
+from tracker.rules import Operation, State
+
+SECRET = "UNPUBLISHED-RESPONSE-7c1e"
+STATEMENT = "The two governments **completed** the review of roles and missions."
+
+
+@pytest.fixture
+def japan(db):
+    return Actor.objects.create(slug="japan", name="Japan", kind="government")
+
+
+def make_response(
+    recommendation,
+    actor,
+    *,
+    said_on=datetime.date(2001, 6, 30),
+    statement=STATEMENT,
+    publish=True,
+    position=ResponsePosition.ACCEPTED,
+) -> Response:
+    response = actor_responses.record_response(
+        recommendation=recommendation,
+        actor=actor,
+        position=position,
+        said_on=said_on,
+        statement=statement,
+        sources=[{"source": factories.make_source(), "quote": "completed the review"}],
+    )
+    if publish:
+        response = actor_responses.publish_response(response=response)
+    return response
+
+
+def test_publishing_needs_the_statement_and_where_it_was_said(recommendation, japan):
+    bare = actor_responses.record_response(
+        recommendation=recommendation,
+        actor=japan,
+        position=ResponsePosition.NOTED,
+        said_on=datetime.date(2001, 6, 30),
+    )
+    with pytest.raises(ValidationError) as refused:
+        actor_responses.publish_response(response=bare)
+    assert refused.value.message_dict == {
+        "statement": [rules.RESPONSE_PUBLICATION_REQUIRES["statement"]],
+        "sources": [rules.RESPONSE_PUBLICATION_REQUIRES["sources"]],
+    }
+    published = make_response(recommendation, japan, said_on=datetime.date(2002, 1, 1))
+    assert published.status == Status.PUBLISHED
+    history = published.history.order_by("history_date", "history_id")
+    assert [h.history_change_reason for h in history] == [None, "Published"]
+
+
+def test_bad_values_are_named_at_once(recommendation, japan):
+    with pytest.raises(ValidationError) as refused:
+        actor_responses.record_response(
+            recommendation=recommendation,
+            actor=japan,
+            position="delighted",
+            said_on=timezone.localdate() + datetime.timedelta(days=1),
+        )
+    assert sorted(refused.value.message_dict) == ["position", "said_on"]
+
+
+def test_the_rules_table_decides_who_may_do_what(recommendation, japan, editor_user):
+    draft = make_response(recommendation, japan, publish=False)
+    with pytest.raises(PermissionDenied) as refused:
+        actor_responses.publish_response(response=draft, user=editor_user)
+    assert str(refused.value) == "Only publishers can publish responses."
+    published = actor_responses.publish_response(response=draft)
+    with pytest.raises(PermissionDenied):
+        actor_responses.update_response(
+            response=published,
+            expected_version=published.version,
+            changes={"statement": "Changed."},
+            user=editor_user,
+        )
+    with pytest.raises(ValidationError) as not_deleted:
+        actor_responses.delete_response(response=published)
+    assert list(not_deleted.value.message_dict) == ["status"]
+    assert rules.MATRIX[Operation.CHANGE_RESPONSE] == rules.MATRIX[Operation.CHANGE_EVALUATION]
+
+
+def test_a_published_edition_freezes_the_responses_it_showed(recommendation, japan):
+    factories.make_evaluation(recommendation, "partial", as_of=datetime.date(2004, 4, 26))
+    response = make_response(recommendation, japan)
+    services.publish_edition(
+        report=recommendation.report,
+        slug="card-2005",
+        name="2005 card",
+        as_of=datetime.date(2005, 1, 1),
+    )
+    assert rules.state_of(response, fresh=True) == State.FROZEN
+    with pytest.raises(ValidationError) as refused:
+        actor_responses.unpublish_response(response=response)
+    assert refused.value.message_dict == {
+        "status": [
+            "This response is frozen in the published edition “2005 card”, which never "
+            "changes. To correct it, record a new response."
+        ]
+    }
+
+
+def test_the_page_sets_what_the_actor_says_beside_what_was_assessed(client, recommendation, japan):
+    factories.make_evaluation(recommendation, "partial", as_of=datetime.date(2004, 4, 26))
+    make_response(recommendation, japan)
+    make_response(recommendation, japan, statement=SECRET, said_on=datetime.date(2003, 1, 1),
+                  publish=False)  # fmt: skip
+    page = client.get(f"/reports/{recommendation.report.slug}/sec-1/").content.decode()
+    assert "What the actor says, and what the evaluators assessed" in page
+    says = page.index("Japan: <strong>accepted</strong>")
+    assessed = page.index('<span class="badge grade-', says)
+    assert says < assessed
+    assert "The two governments <strong>completed</strong> the review" in page
+    assert "“completed the review”" in page
+    assert SECRET not in page
+
+
+def test_without_responses_the_page_has_no_such_section(client, recommendation):
+    page = client.get(f"/reports/{recommendation.report.slug}/sec-1/").content.decode()
+    assert "What the actor says" not in page
+
+
+def test_publishing_a_response_moves_the_data_state(recommendation, japan):
+    before = freshness.data_state().token
+    draft = make_response(recommendation, japan, publish=False)
+    after_draft = freshness.data_state().token
+    actor_responses.publish_response(response=draft)
+    assert len({before, after_draft, freshness.data_state().token}) == 3
+
+
+def test_the_api_lists_published_responses_and_drafts_to_editors(recommendation, japan):
+    published = make_response(recommendation, japan)
+    make_response(recommendation, japan, statement=SECRET, said_on=datetime.date(2003, 1, 1),
+                  publish=False)  # fmt: skip
+    anonymous = client_as("anonymous").get(f"/api/v1/responses/?recommendation={recommendation.pk}")
+    assert anonymous.status_code == 200
+    body = anonymous.json()
+    assert [row["id"] for row in body["results"]] == [published.pk]
+    row = body["results"][0]
+    assert (row["actor"], row["position"], row["said_on"], row["statement"]) == (
+        {"slug": "japan", "name": "Japan"},
+        "accepted",
+        "2001-06-30",
+        STATEMENT,
+    )
+    assert row["sources"][0]["quote"] == "completed the review"
+    assert SECRET not in anonymous.content.decode()
+    partner = client_as("partner").get("/api/v1/responses/")
+    assert SECRET not in partner.content.decode()
+    editor = client_as("editor").get("/api/v1/responses/")
+    assert [r["status"] for r in editor.json()["results"]] == ["published", "draft"]
+
+
+def test_an_unknown_filter_value_is_named(db):
+    response = client_as("anonymous").get("/api/v1/responses/?actor=atlantis")
+    assert response.status_code == 400
+    assert list(response.json()["errors"]) == ["actor"]
+
+
+def test_the_json_export_carries_responses_beside_the_grade(client, recommendation, japan):
+    factories.make_evaluation(recommendation, "partial", as_of=datetime.date(2004, 4, 26))
+    make_response(recommendation, japan)
+    make_response(recommendation, japan, statement=SECRET, said_on=datetime.date(2003, 1, 1),
+                  publish=False)  # fmt: skip
+    raw = client.get(f"/reports/{recommendation.report.slug}/export.json").content
+    assert SECRET.encode() not in raw
+    row = json.loads(raw)["recommendations"][0]
+    assert row["grade"]["slug"] == "partial"
+    assert [(r["actor"]["slug"], r["position"]) for r in row["responses"]] == [
+        ("japan", "accepted")
+    ]
