@@ -11,8 +11,11 @@ import json
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from scorecard import response_cache
 from tests import factories
 from tests.api_support import client_as
 from tracker import freshness, rules, services
@@ -189,3 +192,88 @@ def test_the_json_export_carries_responses_beside_the_grade(client, recommendati
     assert [(r["actor"]["slug"], r["position"]) for r in row["responses"]] == [
         ("japan", "accepted")
     ]
+
+
+@pytest.mark.parametrize("role", ["anonymous", "editor"])
+def test_the_responses_list_and_page_cost_the_same_queries_whatever_their_number(
+    client, report, japan, role
+):
+    from tests.test_api_queries import count_queries
+
+    def grow(count: int) -> None:
+        for _ in range(count):
+            recommendation = factories.make_recommendation(report)
+            factories.make_evaluation(recommendation, "partial")
+            make_response(recommendation, japan)
+            make_response(recommendation, japan, said_on=datetime.date(2002, 2, 2), publish=False)
+
+    grow(2)
+    first = report.recommendations.order_by("position").first()
+    api = client_as(role)
+    urls = ["/api/v1/responses/", f"/api/v1/responses/?report={report.slug}"]
+    count_queries(api, urls)  # warm: the first request of a window creates its counter
+    small = count_queries(api, urls)
+    page = f"/reports/{report.slug}/{first.slug}/"
+    with CaptureQueriesContext(connection) as few:
+        assert client.get(page).status_code == 200
+    grow(12)
+    for _ in range(5):  # the first recommendation's own responses grow too
+        make_response(first, japan, said_on=datetime.date(2003, 3, 3 + _))
+    assert count_queries(api, urls) == small
+    response_cache.clear()
+    with CaptureQueriesContext(connection) as many:
+        assert client.get(page).status_code == 200
+    assert len(many) == len(few)
+
+
+def test_the_timeline_carries_both_claims_and_assessments(recommendation, japan):
+    factories.make_evaluation(recommendation, "partial", as_of=datetime.date(2004, 4, 26))
+    published = make_response(recommendation, japan)
+    make_response(recommendation, japan, statement=SECRET, said_on=datetime.date(2003, 1, 1),
+                  publish=False)  # fmt: skip
+    answer = client_as("partner").get(f"/api/v1/recommendations/{recommendation.pk}/timeline/")
+    body = answer.json()
+    assert [e["grade"]["slug"] for e in body["evaluations"]] == ["partial"]
+    assert [r["id"] for r in body["responses"]] == [published.pk]
+    assert SECRET not in answer.content.decode()
+
+
+def test_an_editor_records_a_response_in_the_admin_and_a_publisher_publishes_it(
+    client, editor_user, publisher_user, recommendation, japan
+):
+    source = factories.make_source()
+    client.force_login(editor_user)
+    answer = client.post(
+        "/admin/tracker/response/add/",
+        {
+            "recommendation": recommendation.pk,
+            "actor": japan.pk,
+            "position": "accepted",
+            "said_on": "2001-06-30",
+            "statement": STATEMENT,
+            "sources-TOTAL_FORMS": "1",
+            "sources-INITIAL_FORMS": "0",
+            "sources-MIN_NUM_FORMS": "0",
+            "sources-MAX_NUM_FORMS": "1000",
+            "sources-0-source": source.pk,
+            "sources-0-quote": "completed the review",
+            "sources-0-page": "",
+        },
+    )
+    assert answer.status_code == 302, answer.content.decode()[:2000]
+    response = Response.objects.get()
+    assert (response.status, response.sources.get().source) == (Status.DRAFT, source)
+    refused = client.post(
+        "/admin/tracker/response/",
+        {"action": "publish_selected", "_selected_action": [response.pk]},
+    )
+    assert refused.status_code == 302
+    response.refresh_from_db()
+    assert response.status == Status.DRAFT
+    client.force_login(publisher_user)
+    client.post(
+        "/admin/tracker/response/",
+        {"action": "publish_selected", "_selected_action": [response.pk]},
+    )
+    response.refresh_from_db()
+    assert response.status == Status.PUBLISHED

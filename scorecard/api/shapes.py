@@ -248,9 +248,46 @@ class RecommendationShape(Shape):
     )
 
 
+# --- What the actor says (issue 17) ----------------------------------------------------------
+
+
+class ActorRefShape(Shape):
+    model = Actor
+    slug = Slug()
+    name = Text()
+
+
+class ResponseSourceShape(Shape):
+    model = ResponseSource
+    source = Nested(SourceShape)
+    quote = Text("The passage, verbatim; may be empty.")
+    page = Text("May be empty.")
+
+
+class ResponseShape(Shape):
+    """A responsible party's own statement about a recommendation: what it claims, beside
+    (never instead of) the evaluators' grades."""
+
+    model = ActorResponse
+    id = Integer()
+    recommendation = Nested(RecommendationRefShape)
+    actor = Nested(ActorRefShape, "Who said it.")
+    position = Choice(ResponsePosition.choices, "Where it says it stands.")
+    statement = Text("What it says it did, in Markdown, verbatim.")
+    said_on = Date("The date it said so.")
+    status = Choice(Status.choices, "Always `published` for anonymous clients and partners.")
+    published_at = DateTime(nullable=True)
+    updated_at = DateTime()
+    version = Integer("Goes up by one with every change.")
+    sources = Nested(
+        ResponseSourceShape, "Where it said so, in order.", many=True, order_by=("position", "id")
+    )
+
+
 class Timeline(NamedTuple):
     recommendation: Recommendation
     evaluations: list[Evaluation]
+    responses: tuple[ActorResponse, ...] | list[ActorResponse] = ()
 
 
 class TimelineShape(Shape):
@@ -258,6 +295,12 @@ class TimelineShape(Shape):
     evaluations = Nested(
         EvaluationShape,
         "Every published evaluation, oldest first, with its evidence.",
+        many=True,
+    )
+    responses = Nested(
+        ResponseShape,
+        "What the actors say about it: every published response, oldest first, with its "
+        "sources. Claims, set beside the evaluations, never grades.",
         many=True,
     )
 
@@ -343,42 +386,6 @@ class EditionComparisonShape(Shape):
     after = Nested(EditionShape)
     counts = Nested(ChangeCountsShape, "How many recommendations changed in each way.")
     changes = Nested(GradeChangeShape, "Every recommendation, in report order.", many=True)
-
-
-# --- What the actor says (issue 17) ----------------------------------------------------------
-
-
-class ActorRefShape(Shape):
-    model = Actor
-    slug = Slug()
-    name = Text()
-
-
-class ResponseSourceShape(Shape):
-    model = ResponseSource
-    source = Nested(SourceShape)
-    quote = Text("The passage, verbatim; may be empty.")
-    page = Text("May be empty.")
-
-
-class ResponseShape(Shape):
-    """A responsible party's own statement about a recommendation: what it claims, beside
-    (never instead of) the evaluators' grades."""
-
-    model = ActorResponse
-    id = Integer()
-    recommendation = Nested(RecommendationRefShape)
-    actor = Nested(ActorRefShape, "Who said it.")
-    position = Choice(ResponsePosition.choices, "Where it says it stands.")
-    statement = Text("What it says it did, in Markdown, verbatim.")
-    said_on = Date("The date it said so.")
-    status = Choice(Status.choices, "Always `published` for anonymous clients and partners.")
-    published_at = DateTime(nullable=True)
-    updated_at = DateTime()
-    version = Integer("Goes up by one with every change.")
-    sources = Nested(
-        ResponseSourceShape, "Where it said so, in order.", many=True, order_by=("position", "id")
-    )
 
 
 # Every resource the API answers with, for the tests that hold each to its component.
