@@ -277,3 +277,40 @@ def test_an_editor_records_a_response_in_the_admin_and_a_publisher_publishes_it(
     )
     response.refresh_from_db()
     assert response.status == Status.PUBLISHED
+
+
+def test_responses_survive_export_and_import(recommendation, japan, tmp_path):
+    make_response(recommendation, japan)
+    make_response(recommendation, japan, said_on=datetime.date(2003, 1, 1), publish=False,
+                  position=ResponsePosition.NOTED)  # fmt: skip
+    exported = services.export_scorecard(report=recommendation.report)
+    assert "responses:\n  - recommendation: SEC-1\n    actor: japan\n" in exported
+    path = tmp_path / "card.yaml"
+    path.write_text(exported)
+    Response.objects.all().delete()
+    services.import_scorecard(files=[path])
+    assert sorted(Response.objects.values_list("position", "status")) == [
+        ("accepted", "published"),
+        ("noted", "draft"),
+    ]
+    assert services.export_scorecard(report=recommendation.report) == exported
+    services.import_scorecard(files=[path])  # again: nothing changes
+    assert Response.objects.count() == 2
+    assert services.export_scorecard(report=recommendation.report) == exported
+
+
+def test_a_file_response_naming_nothing_is_refused(recommendation, japan, tmp_path):
+    from tracker.interchange import ScorecardFileError
+
+    exported = services.export_scorecard(report=recommendation.report)
+    path = tmp_path / "card.yaml"
+    path.write_text(
+        exported + "responses:\n- recommendation: SEC-9\n  actor: atlantis\n  said_on: 2001-01-01\n"
+        "  position: accepted\n  status: draft\n"
+    )
+    with pytest.raises(ScorecardFileError) as refused:
+        services.import_scorecard(files=[path])
+    message = str(refused.value)
+    assert "there is no recommendation SEC-9" in message
+    assert "there is no actor “atlantis” on file" in message
+    assert Response.objects.count() == 0

@@ -80,6 +80,11 @@ class ResponseAdmin(ServiceAdmin):
         if new:
             services.add_sources(response=form.instance, sources=new, user=request.user)
 
+    def construct_change_message(self, request, form, formsets, add=False):
+        # The sources are saved by the service (save_formset), not by the admin; their
+        # changes are in their own history.
+        return super().construct_change_message(request, form, [], add)
+
     def delete_model(self, request, obj):
         services.delete_response(response=obj, user=request.user)
 

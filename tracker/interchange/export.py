@@ -10,6 +10,7 @@ import datetime
 import yaml
 from django.db.models import Prefetch
 
+from tracker.interchange.responses import export_responses
 from tracker.interchange.specs import FORMAT
 from tracker.models import (
     EditionEntry,
@@ -116,6 +117,9 @@ def export_report(report: Report) -> str:
             sources.setdefault(evaluation.publication.key, evaluation.publication)
         for link in evaluation.evidence.all():
             sources.setdefault(link.source.key, link.source)
+    responses, response_sources = export_responses(report)
+    for source in response_sources:
+        sources.setdefault(source.key, source)
     _put(data, "topics", [{"slug": t.slug, "name": t.name} for t in topics.values()])
     data["areas"] = [_area(area) for area in report.areas.order_by("position", "slug")]
     data["recommendations"] = [_recommendation(rec) for rec in recommendations]
@@ -124,6 +128,10 @@ def export_report(report: Report) -> str:
     _put(data, "sources", [_source(s) for s in sources.values()])
     _put(data, "evaluations", [_evaluation(e) for e in evaluations])
     _put(data, "editions", [_edition(e) for e in editions])
+    for item in responses:
+        if "published_at" in item:
+            item["published_at"] = timestamp(item["published_at"])
+    _put(data, "responses", responses)
     return yaml.dump(
         data,
         Dumper=_Dumper,

@@ -12,6 +12,7 @@ from pathlib import Path
 import yaml
 
 from tracker import rules
+from tracker.interchange.responses import parse_responses
 from tracker.interchange.specs import (
     AREA_KEYS,
     EDITION_KEYS,
@@ -193,6 +194,7 @@ def parse_file(path: str | Path, problems: Problems) -> FileSpec | None:
         if m is not None and (edition := _edition(m, problems))
     ]
     _unique_by(spec.editions, "slug", "edition slugs", problems)
+    spec.responses = parse_responses(top, problems)
     return spec
 
 

@@ -26,6 +26,7 @@ TOP_KEYS = (
     "sources",
     "evaluations",
     "editions",
+    "responses",  # what the actor says (tracker.interchange.responses)
 )
 REPORT_KEYS = (
     "slug",
@@ -241,6 +242,7 @@ class FileSpec:
     sources: list[SourceSpec] = field(default_factory=list)
     evaluations: list[EvaluationSpec] = field(default_factory=list)
     editions: list[EditionSpec] = field(default_factory=list)
+    responses: list = field(default_factory=list)  # of tracker.interchange.responses
     # Named in the file but unreadable (their problems are reported already): references to
     # them are not reported again as references to nothing.
     unreadable: set = field(default_factory=set)

@@ -15,6 +15,7 @@ from django.db.models import F, Model
 from django.utils import timezone
 
 from tracker import queries
+from tracker.interchange.responses import write_responses
 from tracker.interchange.snapshot import Plan
 from tracker.interchange.specs import EditionSpec, EvaluationSpec, FileSpec
 from tracker.interchange.yamlread import Problem, quoted
@@ -108,6 +109,8 @@ class Writer:
         for f in self.plan.files:
             self.write_links(f)
         self.write_evaluations()
+        for f in self.plan.files:
+            write_responses(self, f, noon_utc)
         for f in self.plan.files:
             for spec in f.editions:
                 self.write_edition(f, spec)
