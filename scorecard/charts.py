@@ -14,9 +14,12 @@ from dataclasses import dataclass
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
-from tracker.models import Evaluation, Grade
+from tracker.models import NOT_RATEABLE_LABEL, Evaluation, Grade
 
 UNGRADED_FILL = "#b8bfca"
+# Not rateable (tracker.models.NOT_RATEABLE_LABEL): apart from every grade and from
+# "not yet graded", dark enough for white text.
+NOT_RATEABLE_FILL = "#5f5470"
 INK = "#1d2330"
 GRID = "#d5dae2"
 MUTED = "#5a6270"
@@ -28,10 +31,24 @@ def _pct(value: float) -> str:
 
 @dataclass(frozen=True)
 class Segment:
-    """One part of a distribution: a grade (None: not yet graded) and how many have it."""
+    """One part of a distribution: a grade (None: not yet graded, or not rateable) and how
+    many have it."""
 
     grade: Grade | None
     count: int
+    not_rateable: bool = False
+
+    @property
+    def label(self) -> str:
+        if self.grade is not None:
+            return self.grade.label
+        return NOT_RATEABLE_LABEL if self.not_rateable else "Not yet graded"
+
+    @property
+    def fill(self) -> str:
+        if self.grade is not None:
+            return self.grade.colour
+        return NOT_RATEABLE_FILL if self.not_rateable else UNGRADED_FILL
 
 
 def distribution_bar(segments: Sequence[Segment], *, height: int = 14) -> SafeString:
@@ -51,7 +68,6 @@ def distribution_bar(segments: Sequence[Segment], *, height: int = 14) -> SafeSt
         if not segment.count:
             continue
         width = 100 * segment.count / total
-        label = segment.grade.label if segment.grade else "Not yet graded"
         rects.append(
             format_html(
                 '<rect x="{}" y="0" width="{}" height="{}" fill="{}" stroke="#fff" '
@@ -59,8 +75,8 @@ def distribution_bar(segments: Sequence[Segment], *, height: int = 14) -> SafeSt
                 _pct(offset),
                 _pct(width),
                 height,
-                segment.grade.colour if segment.grade else UNGRADED_FILL,
-                label,
+                segment.fill,
+                segment.label,
                 segment.count,
             )
         )
@@ -186,8 +202,11 @@ def grade_history_chart(
     usually the report's publication date. Any date Python can hold is drawn (the axis
     stretches to fit, its ticks spaced to stay readable).
     """
-    levels = sorted(grades, key=lambda grade: -grade.score)
-    row_of = {grade.pk: index for index, grade in enumerate(levels)}
+    levels: list[Grade | None] = sorted(grades, key=lambda grade: -grade.score)
+    # A not rateable judgment has a row of its own, below every grade, when there is one.
+    if any(evaluation.is_not_rateable for evaluation in evaluations):
+        levels.append(None)
+    row_of = {grade.pk if grade else None: index for index, grade in enumerate(levels)}
     height = TOP + ROW * len(levels) + AXIS
     dates = [evaluation.as_of for evaluation in evaluations]
     first = min([start, *dates])
@@ -201,12 +220,12 @@ def grade_history_chart(
     def x(day: datetime.date) -> str:
         return _pct(100 * (day - lo).days / total)
 
-    def y(grade_id: int) -> float:
+    def y(grade_id: int | None) -> float:
         return TOP + ROW * row_of[grade_id] + ROW / 2
 
     parts: list[str] = []
     for grade in levels:
-        cy = y(grade.pk)
+        cy = y(grade.pk if grade else None)
         parts.append(
             format_html(
                 '<line x1="0" x2="100%" y1="{}" y2="{}" stroke="{}" stroke-width="1"/>',
@@ -286,13 +305,19 @@ def grade_history_chart(
                 "<title>{}: {} ({})</title></svg>",
                 x(evaluation.as_of),
                 y(evaluation.grade_id),
-                _marker(evaluator_markers.get(evaluation.evaluator_id, 0), evaluation.grade.colour),
+                _marker(
+                    evaluator_markers.get(evaluation.evaluator_id, 0), judgment_fill(evaluation)
+                ),
                 evaluation.as_of.isoformat(),
-                evaluation.grade.label,
+                evaluation.judgment_label,
                 evaluation.evaluator.name,
             )
         )
-    level_names = format_html_join("", "<li>{}</li>", ((grade.label,) for grade in levels))
+    level_names = format_html_join(
+        "",
+        "<li>{}</li>",
+        ((grade.label if grade else NOT_RATEABLE_LABEL,) for grade in levels),
+    )
     return format_html(
         '<div class="history-chart-frame" aria-hidden="true">'
         '<ol class="chart-levels">{}</ol>'
@@ -302,6 +327,11 @@ def grade_history_chart(
         height,
         mark_safe("".join(parts)),  # noqa: S308 -- each part was built with format_html
     )
+
+
+def judgment_fill(evaluation: Evaluation) -> str:
+    """The colour of an evaluation's judgment: its grade's, or the not rateable one."""
+    return NOT_RATEABLE_FILL if evaluation.is_not_rateable else evaluation.grade.colour
 
 
 def _grades_in_force(

@@ -43,7 +43,9 @@ from scorecard.views import (
     scorecard_filters,
 )
 from tracker import actors, queries
+from tracker import responses as actor_responses
 from tracker.models import Edition, EvidenceLink, Recommendation, Report
+from tracker.models import Response as ActorResponse
 
 STREAM_CHUNK_ROWS = 2000  # rows fetched from the database cursor at a time
 WRITE_BATCH_ROWS = 500  # rows joined into one chunk of the response
@@ -356,6 +358,9 @@ SCORECARD_COLUMNS = (
     "published_at",
     "narrative",
     "url",
+    # Added with "not rateable": graded / not-rateable / ungraded, and the reason.
+    "judgment",
+    "not_rateable_reason",
 )
 
 
@@ -416,9 +421,9 @@ def scorecard_csv(request: HttpRequest, report: str) -> HttpResponse:
                 recommendation.title,
                 ";".join(recommendation.actor_slugs),
                 ";".join(recommendation.topic_slugs),
-                evaluation.grade.slug if evaluation else "",
-                evaluation.grade.label if evaluation else "",
-                evaluation.grade.score if evaluation else "",
+                evaluation.grade.slug if evaluation and evaluation.grade else "",
+                evaluation.grade.label if evaluation and evaluation.grade else "",
+                evaluation.grade.score if evaluation and evaluation.grade else "",
                 evaluation.wording if evaluation else "",
                 evaluation.as_of if evaluation else "",
                 evaluation.evaluator.name if evaluation else "",
@@ -426,6 +431,8 @@ def scorecard_csv(request: HttpRequest, report: str) -> HttpResponse:
                 evaluation.published_at if evaluation else "",
                 evaluation.narrative if evaluation else "",
                 recommendation.url,
+                recommendation.current_judgment,
+                evaluation.not_rateable_reason if evaluation else "",
             ]
 
     return _csv_response(
@@ -452,6 +459,8 @@ def scorecard_json(request: HttpRequest, report: str) -> HttpResponse:
         .order_by("evaluation_id", "position", "id")
     ):
         evidence.setdefault(link.evaluation_id, []).append(link)
+    # What the actors say, beside the grades (never one of them).
+    said = actor_responses.responses_by_recommendation(report.pk, as_of=as_of, edition=edition)
     document = {
         "report": {
             "slug": report.slug,
@@ -475,7 +484,8 @@ def scorecard_json(request: HttpRequest, report: str) -> HttpResponse:
             "grades": [shapes.GradeShape.build(grade) for grade in grades],
         },
         "recommendations": [
-            _recommendation_json(recommendation, evidence) for recommendation in recommendations
+            _recommendation_json(recommendation, evidence, said.get(recommendation.pk, []))
+            for recommendation in recommendations
         ],
     }
     response = HttpResponse(
@@ -489,7 +499,9 @@ def scorecard_json(request: HttpRequest, report: str) -> HttpResponse:
 
 
 def _recommendation_json(
-    recommendation: Recommendation, evidence: dict[int, list[EvidenceLink]]
+    recommendation: Recommendation,
+    evidence: dict[int, list[EvidenceLink]],
+    responses: list[ActorResponse],
 ) -> dict[str, Any]:
     # Area, grade and source as the API shows them (scorecard.api.shapes); the evaluation
     # in the export's own documented form (docs/exports.md).
@@ -502,11 +514,15 @@ def _recommendation_json(
         "topics": recommendation.topic_slugs,
         "text": recommendation.text,
         "url": recommendation.url,
-        "grade": shapes.GradeSummaryShape.build(evaluation.grade) if evaluation else None,
+        "grade": shapes.GradeSummaryShape.build(evaluation.grade)
+        if evaluation and evaluation.grade
+        else None,
+        "judgment": recommendation.current_judgment,
         "evaluation": {
             "id": evaluation.pk,
             "as_of": _date(evaluation.as_of),
             "evaluator": evaluation.evaluator.name,
+            "not_rateable_reason": evaluation.not_rateable_reason,
             "wording": evaluation.wording,
             "narrative": evaluation.narrative,
             "published_at": _date(evaluation.published_at),
@@ -522,6 +538,8 @@ def _recommendation_json(
         }
         if evaluation
         else None,
+        # As the API shows them (scorecard.api.shapes.ResponseShape).
+        "responses": shapes.body(shapes.ResponseShape, responses),
     }
 
 

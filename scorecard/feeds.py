@@ -19,7 +19,7 @@ from scorecard.links import canonical, tag_uri
 from scorecard.views import describe_change, get_report
 from tracker import queries
 from tracker.markdown import render_markdown
-from tracker.models import Evaluation, Report
+from tracker.models import NOT_RATEABLE_LABEL, Evaluation, Report
 
 FEED_LENGTH = 50
 # The site's feed before any evaluation exists has not changed since the epoch.
@@ -73,15 +73,21 @@ class GradeChangesFeed(Feed):
         prefetch_related_objects(evaluations, queries.evidence_prefetch())
         for evaluation in evaluations:
             evaluation.change = describe_change(
-                evaluation.previous_grade_score, evaluation.grade.score
+                evaluation.previous_grade_score,
+                None if evaluation.is_not_rateable else evaluation.grade.score,
+                evaluation.previous_judged,
             )
         return evaluations
 
     def item_title(self, evaluation: Evaluation) -> str:
         code = evaluation.recommendation.code
-        grade = evaluation.grade.label
-        previous = evaluation.previous_grade_label
+        grade = evaluation.judgment_label
+        previous = evaluation.previous_grade_label or NOT_RATEABLE_LABEL
         when = f"as of {evaluation.as_of.isoformat()}"
+        if evaluation.change == "not rateable":
+            return f"{code} judged not rateable ({when})"
+        if evaluation.change == "graded":
+            return f"{code} graded {grade}, previously not rateable ({when})"
         if evaluation.change == "first graded":
             return f"{code} graded {grade} ({when})"
         if evaluation.change == "unchanged":
@@ -117,7 +123,7 @@ class GradeChangesFeed(Feed):
         return evaluation.evaluator.name
 
     def item_categories(self, evaluation: Evaluation) -> list[str]:
-        return [evaluation.grade.label, evaluation.recommendation.report.short_name]
+        return [evaluation.judgment_label, evaluation.recommendation.report.short_name]
 
 
 def _last_change(report: Report | None) -> datetime.datetime:

@@ -26,7 +26,9 @@ from scorecard.links import absolute_url
 from scorecard.public import PUBLIC_MAX_AGE, BadParameter, NotFound, public
 from scorecard.public import not_found as not_found  # handler404 names it here
 from tracker import actors, comparisons, deadlines, queries
+from tracker import responses as actor_responses
 from tracker.filters import (
+    NOT_RATEABLE,
     SCORECARD_PARAMETERS,
     UNGRADED,
     RecommendationFilters,
@@ -101,6 +103,10 @@ class Distribution:
         return sum(segment.count for segment in self.segments if segment.grade is not None)
 
     @property
+    def not_rateable(self) -> int:
+        return sum(segment.count for segment in self.segments if segment.not_rateable)
+
+    @property
     def present(self) -> list[charts.Segment]:
         return [segment for segment in self.segments if segment.count]
 
@@ -109,14 +115,23 @@ class Distribution:
         return charts.distribution_bar(self.segments)
 
 
-def distribution(grades: Sequence[Grade], counts: dict[int | None, int]) -> Distribution:
+def distribution(grades: Sequence[Grade], counts: dict[int | str | None, int]) -> Distribution:
+    """Each grade's count, best first; then the not rateable, then the not yet graded."""
     segments = [charts.Segment(grade, counts.get(grade.pk, 0)) for grade in grades]
+    segments.append(charts.Segment(None, counts.get(NOT_RATEABLE, 0), not_rateable=True))
     segments.append(charts.Segment(None, counts.get(None, 0)))
     return Distribution(segments)
 
 
-def _count_grades(evaluations: Iterable[Evaluation | None]) -> dict[int | None, int]:
-    return Counter(evaluation.grade_id if evaluation else None for evaluation in evaluations)
+def _judgment_key(evaluation: Evaluation | None) -> int | str | None:
+    """What `distribution` counts an evaluation under (tracker.queries.grade_distribution)."""
+    if evaluation is None:
+        return None
+    return NOT_RATEABLE if evaluation.is_not_rateable else evaluation.grade_id
+
+
+def _count_grades(evaluations: Iterable[Evaluation | None]) -> dict[int | str | None, int]:
+    return Counter(_judgment_key(evaluation) for evaluation in evaluations)
 
 
 # --- Overview -------------------------------------------------------------------------------
@@ -148,12 +163,23 @@ def home(request: HttpRequest) -> HttpResponse:
 
 def _describe_changes(evaluations: Iterable[Evaluation]) -> list[Evaluation]:
     for evaluation in evaluations:
-        evaluation.change = describe_change(evaluation.previous_grade_score, evaluation.grade.score)
+        evaluation.change = describe_change(
+            evaluation.previous_grade_score, _score(evaluation), evaluation.previous_judged
+        )
     return list(evaluations)
 
 
-def describe_change(before: int | None, after: int) -> str:
-    """'first graded', 'raised', 'lowered' or 'unchanged', from the grade scores."""
+def _score(evaluation: Evaluation | None) -> int | None:
+    return None if evaluation is None or evaluation.is_not_rateable else evaluation.grade.score
+
+
+def describe_change(before: int | None, after: int | None, judged_before: bool = False) -> str:
+    """'first graded', 'raised', 'lowered', 'unchanged' or 'not rateable', from the grade
+    scores (None: no grade; `judged_before`: the one before was not rateable)."""
+    if after is None:
+        return "not rateable"
+    if before is None and judged_before:
+        return "graded"
     if before is None:
         return "first graded"
     if after > before:
@@ -232,7 +258,10 @@ def report_scorecard(request: HttpRequest, report: str) -> HttpResponse:
         "grade_options": [
             (grade.slug, grade.label, grade_counts.get(grade.pk, 0)) for grade in grades
         ]
-        + [(UNGRADED, "Not yet graded", grade_counts.get(None, 0))],
+        + [
+            (NOT_RATEABLE, "Not rateable", grade_counts.get(NOT_RATEABLE, 0)),
+            (UNGRADED, "Not yet graded", grade_counts.get(None, 0)),
+        ],
         "actor_options": [
             (actor.slug, "— " * depth + actor.name, actor_counts[actor.pk])
             for actor, depth in actor_tree.in_order()
@@ -303,7 +332,7 @@ def recommendation_page_context(
     for evaluation in timeline:
         evaluators.setdefault(evaluation.evaluator_id, evaluation.evaluator)
         evaluation.change = describe_change(
-            previous.grade.score if previous else None, evaluation.grade.score
+            _score(previous), _score(evaluation), previous is not None
         )
         evaluation.previous = previous
         evaluation.narrative_html = render_markdown(evaluation.narrative)
@@ -312,7 +341,16 @@ def recommendation_page_context(
     markers = charts.evaluator_markers(evaluators)
     for evaluation in timeline:
         evaluation.marker_index = markers[evaluation.evaluator_id]
-        evaluation.marker = charts.marker_svg(evaluation.marker_index, evaluation.grade.colour)
+        evaluation.marker = charts.marker_svg(
+            evaluation.marker_index, charts.judgment_fill(evaluation)
+        )
+
+    # What the actor says (tracker.responses), beside what the evaluators assessed.
+    responses = actor_responses.response_timeline(recommendation)
+    for response in responses:
+        response.statement_html = render_markdown(response.statement)
+        response.source_list = list(response.sources.all())
+    claims = actor_responses.claims_and_assessments(responses, timeline) if responses else []
 
     current = timeline[-1] if timeline else None
     chart = (
@@ -345,20 +383,26 @@ def recommendation_page_context(
         else [],
         "side_by_side": list(latest_by_evaluator.values()) if len(latest_by_evaluator) > 1 else [],
         "related": queries.related_recommendations(recommendation),
+        "responses": responses,
+        "claims": claims,
         "editions": queries.recommendation_editions(recommendation),
         "preview": preview is not None,
         # The preview is shown among the published evaluations, but is not one of them.
         "published_count": sum(not evaluation.is_preview for evaluation in timeline),
         "badge_path": reverse("recommendation-badge", args=[report.slug, recommendation.slug]),
         # The badge's size, so the page does not shift when the image arrives.
-        "badge_width": charts.badge_width(
-            recommendation.code, current.grade.label if current else UNGRADED_BADGE_LABEL
-        ),
+        "badge_width": charts.badge_width(recommendation.code, _badge_label(current)),
         "badge_height": charts.BADGE_HEIGHT,
     }
 
 
 UNGRADED_BADGE_LABEL = "not yet graded"
+
+
+def _badge_label(current: Evaluation | None) -> str:
+    if current is None:
+        return UNGRADED_BADGE_LABEL
+    return current.judgment_label
 
 
 def get_recommendation(report: str, code: str, *, with_topics: bool = True) -> Recommendation:
@@ -394,7 +438,7 @@ def recommendation_badge(request: HttpRequest, report: str, code: str) -> HttpRe
         label, colour = UNGRADED_BADGE_LABEL, "#5a6270"
         title = f"{recommendation.code}: not yet graded"
     else:
-        label, colour = current.grade.label, current.grade.colour
+        label, colour = _badge_label(current), charts.judgment_fill(current)
         title = f"{recommendation.code}: {label} (as of {current.as_of.isoformat()})"
     svg = charts.badge(recommendation.code, label, colour, title=title)
     response = HttpResponse(svg, content_type="image/svg+xml; charset=utf-8")

@@ -19,6 +19,7 @@ from scorecard.api.renderers import JSONRenderer
 from tests import factories
 from tests.api_support import client_as, make_draft, publish_new
 from tracker import actor_records, comparisons, queries, services, webhooks
+from tracker import responses as actor_responses
 from tracker.models import (
     Actor,
     Area,
@@ -31,10 +32,12 @@ from tracker.models import (
     GradeScale,
     Recommendation,
     Report,
+    ResponseSource,
     Source,
     WebhookDelivery,
     WebhookEndpoint,
 )
+from tracker.models import Response as ActorResponse
 
 
 @pytest.fixture
@@ -118,7 +121,25 @@ def world(demo):
     )
     factories.make_recommendation(demo, code="NEW-1")
     evaluation = Evaluation.objects.published().filter(evidence__isnull=False).first()
+    # A published response and a draft one (issue 17: what the actor says).
+    japan = Actor.objects.get_or_create(slug="japan", defaults={"name": "Japan"})[0]
+    said = actor_responses.record_response(
+        recommendation=evaluation.recommendation,
+        actor=japan,
+        position="accepted",
+        said_on=datetime.date(2001, 6, 30),
+        statement="It says it did it.",
+        sources=[{"source": factories.make_source("contract-response-source"), "quote": "did"}],
+    )
+    actor_responses.publish_response(response=said)
+    actor_responses.record_response(
+        recommendation=evaluation.recommendation,
+        actor=japan,
+        position="noted",
+        said_on=datetime.date(2002, 6, 30),
+    )
     return {
+        "response": said,
         "report": demo,
         "evaluation": evaluation,
         "withdrawn": withdrawn,
@@ -180,6 +201,8 @@ def _reads(world: dict) -> list[Call]:
             Call(role, "get", "/api/v1/evaluations/", query="updated_since=2000-01-01T00:00:00Z"),
             Call(role, "get", "/api/v1/evaluations/{id}/", {"id": evaluation.pk}),
             Call(role, "get", "/api/v1/editions/"),
+            Call(role, "get", "/api/v1/responses/"),
+            Call(role, "get", "/api/v1/responses/{id}/", {"id": world["response"].pk}),
             Call(role, "get", "/api/v1/editions/{slug}/", {"slug": before}),
             Call(
                 role,
@@ -526,8 +549,17 @@ def _instances(report: Report) -> dict[type[shapes.Shape], list]:
                 shapes.RecommendationShape.fetch(Recommendation.objects.all())
             )
         ),
+        shapes.ActorRefShape: list(shapes.ActorRefShape.fetch(Actor.objects.all())),
+        shapes.ResponseSourceShape: list(
+            shapes.ResponseSourceShape.fetch(ResponseSource.objects.all())
+        ),
+        shapes.ResponseShape: list(shapes.ResponseShape.fetch(ActorResponse.objects.all())),
         shapes.TimelineShape: [
-            shapes.Timeline(recommendation, queries.grade_timeline(recommendation)),
+            shapes.Timeline(
+                recommendation,
+                queries.grade_timeline(recommendation),
+                list(shapes.ResponseShape.fetch(ActorResponse.objects.all())),
+            ),
             shapes.Timeline(report.recommendations.get(code="NEW-1"), []),
         ],
         shapes.EditionShape: list(shapes.EditionShape.fetch(Edition.objects.all())),

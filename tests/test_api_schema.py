@@ -56,6 +56,9 @@ def test_every_endpoint_is_in_the_schema(schema):
         "/api/v1/reports/",
         "/api/v1/reports/{slug}/",
         "/api/v1/reports/{slug}/recommendations/{code}/",
+        # What the actor says (issue 17).
+        "/api/v1/responses/",
+        "/api/v1/responses/{id}/",
         "/api/v1/sources/",
         "/api/v1/sources/{key}/",
         "/api/v1/webhooks/",

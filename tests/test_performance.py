@@ -93,6 +93,7 @@ def test_an_ungraded_recommendation_has_an_empty_timeline_and_a_missing_one_is_a
             "title": ungraded.title,
         },
         "evaluations": [],
+        "responses": [],  # what the actors say (issue 17): none either
     }
     assert missing.status_code == 404
 

@@ -12,9 +12,12 @@ from pathlib import Path
 
 import pytest
 from django.test import RequestFactory
+from django.utils import timezone
 
 from scorecard.errors import server_error
 from tests import factories
+from tracker import responses as actor_responses
+from tracker.models import Actor, Evaluation, EvidenceLink, Status
 
 ROOT = Path(__file__).resolve().parent.parent
 VNU = ROOT / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
@@ -31,6 +34,8 @@ PAGES = {
     "recommendation-one-evaluator": "/reports/heritage-2004/her-1/",
     "recommendation-ungraded": "/reports/armitage-nye-2000/new-1/",
     "recommendation-first-day": "/reports/armitage-nye-2000/sec-2/",
+    # Issue 17: judged not rateable, and what the actor says beside what was assessed.
+    "recommendation-not-rateable-with-responses": "/reports/armitage-nye-2000/dip-1/",
     "editions": "/editions/",
     "edition": "/editions/2004-report-card/",
     "compare": "/editions/2004-report-card/compare/2008-evidence-review/",
@@ -58,6 +63,27 @@ def saved_pages(demo, client, tmp_path) -> dict[str, Path]:
     # A recommendation nobody graded yet, and one graded as of 0001-01-01.
     factories.make_recommendation(demo, code="NEW-1")
     factories.make_evaluation(demo.recommendations.get(code="SEC-2"), "setback", datetime.date.min)
+    dip_1 = demo.recommendations.get(code="DIP-1")
+    not_rateable = Evaluation.objects.create(
+        recommendation=dip_1,
+        evaluator=factories.make_evaluator(),
+        not_rateable_reason="Too vague to grade.",
+        as_of=datetime.date(2009, 1, 1),
+        narrative="Nothing to check.",
+        status=Status.PUBLISHED,
+        published_at=timezone.now(),
+    )
+    EvidenceLink.objects.create(evaluation=not_rateable, source=factories.make_source())
+    japan = Actor.objects.get_or_create(slug="japan", defaults={"name": "Japan"})[0]
+    said = actor_responses.record_response(
+        recommendation=dip_1,
+        actor=japan,
+        position="partly-accepted",
+        said_on=datetime.date(2002, 1, 1),
+        statement="It says it *did* part of it.",
+        sources=[{"source": factories.make_source(), "quote": "did part of it", "page": "3"}],
+    )
+    actor_responses.publish_response(response=said)
     saved = {}
     for name, url in PAGES.items():
         response = client.get(url)

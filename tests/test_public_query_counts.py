@@ -16,6 +16,8 @@ PAGES = {
     "/reports/armitage-nye-2000/": 12,
     "/reports/armitage-nye-2000/?grade=slow-progress&q=defense": 12,
     "/reports/armitage-nye-2000/?as_of=2005-01-01&area=security": 12,
+    # Recommendation pages and the JSON export: one more, the responses (issue 17; their
+    # sources are a second only when there are some).
     "/reports/armitage-nye-2000/sec-7/": 13,
     "/reports/armitage-nye-2000/sec-7/badge.svg": 6,
     "/reports/heritage-2004/her-1/": 12,

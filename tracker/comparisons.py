@@ -7,6 +7,10 @@ from dataclasses import dataclass, field
 from tracker.models import Edition, EditionEntry, Evaluation, Recommendation
 
 
+def _graded(evaluation: Evaluation | None) -> bool:
+    return evaluation is not None and not evaluation.is_not_rateable
+
+
 @dataclass(frozen=True)
 class GradeChange:
     """One recommendation's evaluation in two editions (None where it had no grade)."""
@@ -17,8 +21,9 @@ class GradeChange:
 
     @property
     def delta(self) -> int | None:
-        """Steps up (positive) or down the scale; None unless graded in both."""
-        if self.before is None or self.after is None:
+        """Steps up (positive) or down the scale; None unless graded in both (a not
+        rateable judgment is on no step of the scale)."""
+        if not _graded(self.before) or not _graded(self.after):
             return None
         return self.after.grade.score - self.before.grade.score
 
@@ -29,10 +34,14 @@ class GradeChange:
 
     @property
     def kind(self) -> str:
-        """Which of CHANGE_KINDS this change is."""
-        if self.before is None:
-            return "never_graded" if self.after is None else "newly_graded"
-        if self.after is None:
+        """Which of CHANGE_KINDS this change is. Not rateable counts as no grade, except
+        that not rateable in both editions is unchanged."""
+        both = self.before is not None and self.after is not None
+        if both and self.before.is_not_rateable and self.after.is_not_rateable:
+            return "unchanged"
+        if not _graded(self.before):
+            return "never_graded" if not _graded(self.after) else "newly_graded"
+        if not _graded(self.after):
             return "no_longer_graded"
         if self.delta > 0:
             return "improved"

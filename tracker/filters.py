@@ -40,7 +40,10 @@ PARAMETERS = (
 # come in report order.
 SCORECARD_PARAMETERS = ("code", "area", "grade", "actor", "topic", "due", "q", "as_of")
 
-UNGRADED = "ungraded"  # the `grade` of recommendations without a published grade
+UNGRADED = "ungraded"  # the `grade` of recommendations without a published evaluation
+# The `grade` of recommendations whose current evaluation judged them not rateable: neither
+# a grade nor ungraded (also the key they are counted under, tracker.queries).
+NOT_RATEABLE = "not-rateable"
 Q_MAX_LENGTH = 200
 SLUG_MAX_LENGTH = 100
 ORDERINGS = ("position", "code", "grade", "date")
@@ -57,7 +60,8 @@ DESCRIPTIONS = {
     "area": "Slug of an area, e.g. `security` (of the report, when one is given).",
     "grade": (
         "Slug of a grade (see /grade-scales/): only recommendations whose current grade it is; "
-        f"`{UNGRADED}` for those without a published grade."
+        f"`{UNGRADED}` for those without a published evaluation; `{NOT_RATEABLE}` for those "
+        "whose current evaluation judged them not rateable (too vague, no information)."
     ),
     "actor": (
         "Slug of an actor (see /actors/): only recommendations addressed to it or to a body "
@@ -83,7 +87,8 @@ DESCRIPTIONS = {
     "ordering": (
         "`position` (report order, the default), `code` (SEC-2 before SEC-12), `grade` "
         "(lowest score first) or `date` (of the current grade); prefix `-` to reverse. "
-        "Ungraded recommendations come last either way; ties keep report order."
+        "Ungraded and not rateable recommendations come last either way (by `grade`); ties "
+        "keep report order."
     ),
 }
 # Said once for every parameter (API schema and README).
@@ -146,9 +151,12 @@ def _area_condition(slug: str) -> Q:
 
 
 def _grade_condition(slug: str) -> Q:
-    # On `current_grade_id`, the annotation of with_current_grade (or of an edition's grades).
+    # On `current_evaluation_id` and `current_grade_id`, the annotations of
+    # with_current_grade (or of an edition's grades): a not rateable evaluation has no grade.
     if slug == UNGRADED:
-        return Q(current_grade_id__isnull=True)
+        return Q(current_evaluation_id__isnull=True)
+    if slug == NOT_RATEABLE:
+        return Q(current_evaluation_id__isnull=False, current_grade_id__isnull=True)
     return Q(current_grade_id__in=Grade.objects.filter(slug=slug).values("pk"))
 
 
@@ -161,7 +169,7 @@ def _known_grades(report: Report | None) -> list[str]:
     grades = (
         Grade.objects.all() if report is None else Grade.objects.filter(scale=report.grade_scale_id)
     )
-    return [*grades.values_list("slug", flat=True), UNGRADED]
+    return [*grades.values_list("slug", flat=True), UNGRADED, NOT_RATEABLE]
 
 
 def _known_topics(report: Report | None) -> QuerySet:
@@ -215,7 +223,7 @@ class RecommendationFilters:
     report: str | None = None  # slugs (and a code); see SLUG_FILTERS
     code: str | None = None
     area: str | None = None
-    grade: str | None = None  # or UNGRADED
+    grade: str | None = None  # or UNGRADED, NOT_RATEABLE
     actor: str | None = None  # or actors.UNSPECIFIED
     topic: str | None = None
     due: str | None = None  # one of deadlines.DUE_VALUES

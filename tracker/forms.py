@@ -87,6 +87,7 @@ class EvaluationForm(ServiceForm):
         fields = [
             "recommendation",
             "grade",
+            "not_rateable_reason",
             "wording",
             "narrative",
             "as_of",
@@ -96,6 +97,7 @@ class EvaluationForm(ServiceForm):
         widgets = {
             "narrative": forms.Textarea(attrs={"rows": 14, "cols": 90}),
             "wording": forms.TextInput(attrs={"class": "vTextField", "size": 60}),
+            "not_rateable_reason": forms.Textarea(attrs={"rows": 3, "cols": 90}),
         }
         help_texts = {
             "wording": "The grade in the evaluator's own words, verbatim, e.g. “Slow progress”.",
@@ -171,6 +173,14 @@ class EvaluationForm(ServiceForm):
                 publication=cleaned.get("publication"),
             )
             cleaned["as_of"] = default.date
+        reason = (cleaned.get("not_rateable_reason") or "").strip()
+        if "not_rateable_reason" in cleaned:
+            cleaned["not_rateable_reason"] = reason
+        for name, message in rules.judgment_problems(
+            grade=grade, not_rateable_reason=reason
+        ).items():
+            if name not in self.errors and "grade" not in self.errors:
+                self.add_error(name, message)
         if recommendation is not None and grade is not None and cleaned.get("as_of"):
             # Errors put on fields here also spare the editor the model's generic wording
             # for "one evaluation per evaluator and date" (fields with errors are not
@@ -178,6 +188,7 @@ class EvaluationForm(ServiceForm):
             problems = rules.evaluation_field_problems(
                 recommendation=recommendation,
                 grade=grade,
+                not_rateable_reason=reason,
                 as_of=cleaned["as_of"],
                 evaluator=cleaned.get("evaluator"),
                 evaluation=self.instance,

@@ -51,9 +51,21 @@ SHOWN_MODELS = (
     # Actors (issue 17): who a recommendation names moves with the recommendation's own
     # `updated_at`, which every path that changes its actors touches.
     "Actor",
+    # Responses (issue 17): what the actor says, on the recommendation page, API, exports.
+    "Response",
+    "ResponseSource",
 )
 # Those whose deletions the audit history records.
-HISTORIED_MODELS = ("Evaluation", "EvidenceLink", "Recommendation", "Source", "Edition", "Actor")
+HISTORIED_MODELS = (
+    "Evaluation",
+    "EvidenceLink",
+    "Recommendation",
+    "Source",
+    "Edition",
+    "Actor",
+    "Response",
+    "ResponseSource",
+)
 
 
 @dataclass(frozen=True)
@@ -80,7 +92,7 @@ def _state_query() -> QuerySet:
     return parts[0].union(*parts[1:], all=True)
 
 
-# The query's SQL, compiled once per database: building and compiling a union of twenty
+# The query's SQL, compiled once per database: building and compiling a union of twenty-four
 # parts costs more than running it. Plain SQL with parameters, so any pooler can carry it.
 _SQL: dict[str, tuple[str, tuple]] = {}
 

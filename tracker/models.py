@@ -278,6 +278,22 @@ class Recommendation(models.Model):
         evaluation = getattr(self, "current_evaluation", None)
         return due_state(self.due_on, evaluation.grade if evaluation else None)
 
+    def current_judgment(self) -> str:
+        """ "graded", "not-rateable" or "ungraded": of `current_evaluation`, which
+        `tracker.queries.attach_current_evaluations` sets (the values of the `grade` filter)."""
+        current = getattr(self, "current_evaluation", None)
+        if current is None:
+            return Judgment.UNGRADED
+        return Judgment.NOT_RATEABLE if current.is_not_rateable else Judgment.GRADED
+
+
+class Judgment(models.TextChoices):
+    """Where a recommendation stands by its current evaluation: counted apart everywhere."""
+
+    GRADED = "graded", "Graded"
+    NOT_RATEABLE = "not-rateable", "Not rateable"
+    UNGRADED = "ungraded", "Not yet graded"
+
 
 class LinkKind(models.TextChoices):
     REITERATES = "reiterates", "reiterates"
@@ -389,6 +405,10 @@ class Source(models.Model):
         super().save(*args, **kwargs)
 
 
+# What an evaluation without a grade says, wherever it is shown (pages, feeds, exports).
+NOT_RATEABLE_LABEL = "Not rateable"
+
+
 class Status(models.TextChoices):
     DRAFT = "draft", "Draft"
     PUBLISHED = "published", "Published"
@@ -406,7 +426,19 @@ class Evaluation(models.Model):
         Recommendation, on_delete=models.PROTECT, related_name="evaluations"
     )
     evaluator = models.ForeignKey(Evaluator, on_delete=models.PROTECT, related_name="evaluations")
-    grade = models.ForeignKey(Grade, on_delete=models.PROTECT, related_name="evaluations")
+    # Empty exactly when the evaluator judged the recommendation cannot be graded, and said
+    # why in `not_rateable_reason` (the constraint below): neither a grade nor "not yet
+    # graded", and counted apart from both (tracker.rules.NOT_RATEABLE).
+    grade = models.ForeignKey(
+        Grade, on_delete=models.PROTECT, null=True, blank=True, related_name="evaluations"
+    )
+    not_rateable_reason = models.TextField(
+        blank=True,
+        help_text=(
+            "Only when the recommendation cannot be graded (too vague, no information): "
+            "why. Leave the grade empty then."
+        ),
+    )
     wording = models.CharField(
         max_length=500, blank=True, help_text="The evaluator's own grade wording, verbatim."
     )
@@ -453,6 +485,12 @@ class Evaluation(models.Model):
                 name="evaluation_published_has_date",
             ),
             models.CheckConstraint(condition=Q(version__gte=1), name="evaluation_version_positive"),
+            # A grade, or the reason it cannot be graded: exactly one of them.
+            models.CheckConstraint(
+                condition=(Q(grade__isnull=False) & Q(not_rateable_reason=""))
+                | (Q(grade__isnull=True) & ~Q(not_rateable_reason="")),
+                name="evaluation_grade_or_not_rateable",
+            ),
         ]
         indexes = [
             # current_grades / grade_timeline: latest published evaluation per recommendation.
@@ -467,11 +505,21 @@ class Evaluation(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.recommendation.code} as of {self.as_of}: {self.grade.label}"
+        return f"{self.recommendation.code} as of {self.as_of}: {self.judgment_label}"
 
     @property
     def is_published(self) -> bool:
         return self.status == Status.PUBLISHED
+
+    @property
+    def is_not_rateable(self) -> bool:
+        """Whether the evaluator judged the recommendation cannot be graded."""
+        return self.grade_id is None
+
+    @property
+    def judgment_label(self) -> str:
+        """The grade's label, or "Not rateable" (what a badge or a feed entry says)."""
+        return NOT_RATEABLE_LABEL if self.grade_id is None else self.grade.label
 
 
 class Stance(models.TextChoices):
@@ -676,6 +724,112 @@ class EditionEntry(models.Model):
             grade.frozen_css_class = frozen_grade_css_class(grade.pk, grade.colour)
             evaluation.grade = grade
         return evaluation
+
+
+# --- What the actor says (issue 17) -------------------------------------------------------
+
+
+class ResponsePosition(models.TextChoices):
+    """Where the responsible party says it stands on a recommendation (as UPR Info records
+    a state's response): its own claim, never a grade."""
+
+    ACCEPTED = "accepted", "Accepted"
+    PARTLY_ACCEPTED = "partly-accepted", "Partly accepted"
+    NOTED = "noted", "Noted"
+    REJECTED = "rejected", "Rejected"
+
+
+class ResponseQuerySet(models.QuerySet):
+    def published(self) -> "ResponseQuerySet":
+        return self.filter(status=Status.PUBLISHED)
+
+
+class Response(models.Model):
+    """A responsible party's own statement about a recommendation: its position, what it
+    says it did, when, and where it said so (its sources). Kept apart from evaluations:
+    it is a claim to set beside the evaluators' judgment, never a grade."""
+
+    recommendation = models.ForeignKey(
+        Recommendation, on_delete=models.PROTECT, related_name="responses"
+    )
+    actor = models.ForeignKey(Actor, on_delete=models.PROTECT, related_name="responses")
+    position = models.CharField(max_length=20, choices=ResponsePosition.choices)
+    statement = models.TextField(
+        blank=True, help_text="What it says it did, in Markdown; quote it verbatim."
+    )
+    said_on = models.DateField(help_text="The date it said so.")
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="responses",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    # Every response reads the latest change of every model it shows (tracker.freshness).
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+    # Bumped by every write and checked in the same UPDATE, as for evaluations.
+    version = models.PositiveIntegerField(default=1)
+    history = HistoricalRecords()
+
+    objects = ResponseQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["recommendation", "said_on", "published_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["recommendation", "actor", "said_on"],
+                name="response_unique_per_actor_and_date",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=Status.values), name="response_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(position__in=ResponsePosition.values), name="response_position_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(status=Status.DRAFT) | Q(published_at__isnull=False),
+                name="response_published_has_date",
+            ),
+            models.CheckConstraint(condition=Q(version__gte=1), name="response_version_positive"),
+        ]
+        indexes = [
+            models.Index(
+                fields=["recommendation", "status", "said_on", "id"], name="response_timeline_idx"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        position = self.get_position_display()
+        return f"{self.recommendation.code}: {self.actor} {position}, {self.said_on}"
+
+    @property
+    def is_published(self) -> bool:
+        return self.status == Status.PUBLISHED
+
+
+class ResponseSource(models.Model):
+    """Where a response was said: a source, with the passage (the evidence pattern)."""
+
+    response = models.ForeignKey(Response, on_delete=models.CASCADE, related_name="sources")
+    source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="response_citations")
+    quote = models.TextField(blank=True, help_text="The passage, verbatim.")
+    page = models.CharField(max_length=50, blank=True)
+    position = models.PositiveSmallIntegerField(default=0)
+    # Every response reads the latest change of every model it shows (tracker.freshness).
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["response", "position", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["response", "source"], name="response_source_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return str(self.source)
 
 
 # Partners' webhooks (issue 16): their own module, part of this app's models.

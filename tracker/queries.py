@@ -12,6 +12,7 @@ from typing import Any
 
 from django.db.models import (
     Count,
+    Exists,
     F,
     Max,
     OuterRef,
@@ -25,7 +26,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from tracker.actors import with_actors
-from tracker.filters import RecommendationFilters, check_known
+from tracker.filters import NOT_RATEABLE, RecommendationFilters, check_known
 from tracker.models import (
     Edition,
     EditionEntry,
@@ -71,7 +72,8 @@ def _latest_published(as_of: datetime.date | None) -> QuerySet[Evaluation]:
 def with_current_grade(
     recommendations: QuerySet[Recommendation], as_of: datetime.date | None = None
 ) -> QuerySet[Recommendation]:
-    """Annotate `current_evaluation_id` and `current_grade_id` (None when ungraded).
+    """Annotate `current_evaluation_id` and `current_grade_id` (None when ungraded; only
+    `current_grade_id` is None when the current evaluation judged it not rateable).
 
     The annotations are correlated subqueries answered from the `evaluation_latest_idx`
     index, so a page of recommendations costs one index look-up per row shown.
@@ -315,22 +317,29 @@ def _aware(value: datetime.datetime | str | None) -> datetime.datetime | None:
 
 def grade_distribution(
     recommendations: QuerySet[Recommendation], *, by: str, as_of: datetime.date | None = None
-) -> dict[Any, dict[int | None, int]]:
+) -> dict[Any, dict[int | str | None, int]]:
     """How many recommendations sit at each current grade, per value of `by`, in one query.
 
     `by` is a field of Recommendation ("report", "area"). Inner keys are grade ids; None
-    counts the recommendations with no published grade (by `as_of`, if given).
+    counts the recommendations with no published evaluation (by `as_of`, if given), and
+    NOT_RATEABLE those whose current evaluation judged them not rateable.
     """
     latest = _latest_published(as_of)
     rows = (
         recommendations.order_by()
-        .annotate(grade_now=Subquery(latest.values("grade_id")[:1]))
-        .values(by, "grade_now")
+        .annotate(
+            grade_now=Subquery(latest.values("grade_id")[:1]),
+            judged_now=Exists(latest),
+        )
+        .values(by, "grade_now", "judged_now")
         .annotate(n=Count("id"))
     )
-    distribution: dict[Any, dict[int | None, int]] = {}
+    distribution: dict[Any, dict[int | str | None, int]] = {}
     for row in rows:
-        distribution.setdefault(row[by], {})[row["grade_now"]] = row["n"]
+        key = row["grade_now"]
+        if key is None and row["judged_now"]:
+            key = NOT_RATEABLE
+        distribution.setdefault(row[by], {})[key] = row["n"]
     return distribution
 
 
@@ -463,12 +472,15 @@ def grade_changes(*, report: Report | None = None, limit: int = 50) -> list[Eval
     """The latest published evaluations, newest publication first, in one query.
 
     Each carries `previous_grade_label` and `previous_grade_score`: the grade the
-    recommendation had before it (None for its first grade).
+    recommendation had before it (None for its first grade, or when the one before was not
+    rateable), and `previous_judged` (whether there was one before).
     """
     previous = _previous_published()
     evaluations = published_evaluations().annotate(
         previous_grade_label=Subquery(previous.values("grade__label")[:1]),
         previous_grade_score=Subquery(previous.values("grade__score")[:1]),
+        # Whether there was one before: with no grade, it was not rateable.
+        previous_judged=Exists(previous),
     )
     if report is not None:
         evaluations = evaluations.filter(recommendation__report=report)
@@ -490,6 +502,8 @@ EVALUATION_EXPORT_FIELDS = {
     "publication": "publication__title",
     "published_at": "published_at",
     "updated_at": "updated_at",
+    # Empty when graded; given (with the grade columns empty) when judged not rateable.
+    "not_rateable_reason": "not_rateable_reason",
 }
 
 

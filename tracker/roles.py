@@ -64,6 +64,9 @@ _EDITOR_PERMISSIONS = {
     "editionentry": ("view",),
     # Actors (migration 0009): deleting one is for publishers (tracker.rules decides).
     "actor": ("add", "change", "delete", "view"),
+    # Responses (issue 17; migration 0010 grants these to the existing groups).
+    "response": ("add", "change", "delete", "view"),
+    "responsesource": ("add", "change", "delete", "view"),
     **dict.fromkeys(_READ_ONLY, ("view",)),
 }
 GROUP_PERMISSIONS = {EDITOR: _EDITOR_PERMISSIONS, PUBLISHER: _EDITOR_PERMISSIONS, PARTNER: {}}

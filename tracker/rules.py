@@ -10,7 +10,8 @@
 - **What an edition freezes**: its evaluations whole; of their recommendations all but the
   topics; of the sources they cite all but the archived URL.
 - **What publishing requires**: a narrative and at least one piece of evidence, kept while
-  published.
+  published; and a judgment: a grade, or the reason the recommendation is not rateable
+  (exactly one, held by the database too).
 - **The date bounds of an evaluation**: from its report's publication to today.
 - **The URL identity of sources**: one source per normalised URL (`source_url_key`), held
   by a unique constraint on `Source.url_key`.
@@ -29,6 +30,9 @@ from django.utils import timezone
 
 from tracker import roles
 from tracker.models import (
+    Actor as ResponsibleActor,
+)
+from tracker.models import (
     Edition,
     EditionEntry,
     Evaluation,
@@ -36,6 +40,8 @@ from tracker.models import (
     Grade,
     Recommendation,
     Report,
+    Response,
+    ResponsePosition,
     Source,
     Status,
 )
@@ -99,6 +105,13 @@ class Operation(enum.StrEnum):
     IMPORT_SCORECARD = "import scorecard"
     SAVE_ACTOR = "save actor"
     DELETE_ACTOR = "delete actor"
+    # Responses (what the actor says): records like evaluations, never a grade.
+    VIEW_RESPONSE = "view response"
+    CREATE_RESPONSE = "create response"
+    CHANGE_RESPONSE = "change response"
+    PUBLISH_RESPONSE = "publish response"
+    WITHDRAW_RESPONSE = "withdraw response"
+    DELETE_RESPONSE = "delete response"
 
 
 Op = Operation
@@ -136,6 +149,14 @@ MATRIX: dict[Operation, dict[State, Role | None]] = {
     # a publisher deletes one that no recommendation names (the database refuses the rest).
     Op.SAVE_ACTOR: {S.NEW: EDITORS, S.PUBLISHED: EDITORS},
     Op.DELETE_ACTOR: {S.PUBLISHED: PUBLISHERS},
+    # Responses follow the evaluations' rows: drafts for editors, publication for publishers,
+    # frozen once a published edition relies on them (RESPONSE_FREEZES).
+    Op.VIEW_RESPONSE: {S.DRAFT: EDITORS, S.PUBLISHED: ANYONE, S.FROZEN: ANYONE},
+    Op.CREATE_RESPONSE: {S.NEW: EDITORS},
+    Op.CHANGE_RESPONSE: {S.DRAFT: EDITORS, S.PUBLISHED: PUBLISHERS, S.FROZEN: NOBODY},
+    Op.PUBLISH_RESPONSE: {S.DRAFT: PUBLISHERS, S.PUBLISHED: NOBODY, S.FROZEN: NOBODY},
+    Op.WITHDRAW_RESPONSE: {S.DRAFT: NOBODY, S.PUBLISHED: PUBLISHERS, S.FROZEN: NOBODY},
+    Op.DELETE_RESPONSE: {S.DRAFT: EDITORS, S.PUBLISHED: NOBODY, S.FROZEN: NOBODY},
 }
 
 # Why a role below the one the matrix asks for is refused.
@@ -170,6 +191,12 @@ ROLE_REASONS: dict[Operation, str] = {
     Op.IMPORT_SCORECARD: "Only publishers can import scorecard files.",
     Op.SAVE_ACTOR: "Only editors and publishers can add or correct actors.",
     Op.DELETE_ACTOR: "Only publishers can delete actors.",
+    Op.VIEW_RESPONSE: "Drafts are seen by editors and publishers only.",
+    Op.CREATE_RESPONSE: "Only editors and publishers can record responses.",
+    Op.CHANGE_RESPONSE: "Only editors and publishers can change responses.",
+    Op.PUBLISH_RESPONSE: "Only publishers can publish responses.",
+    Op.WITHDRAW_RESPONSE: "Only publishers can withdraw responses to draft.",
+    Op.DELETE_RESPONSE: "Only editors and publishers can delete draft responses.",
 }
 
 _PUBLISHED_NEEDS_PUBLISHER = (
@@ -178,6 +205,10 @@ _PUBLISHED_NEEDS_PUBLISHER = (
 )
 # Why an editor (who may work on drafts) is refused an object in this state.
 STATE_ROLE_REASONS: dict[tuple[Operation, State], str] = {
+    (Op.CHANGE_RESPONSE, S.PUBLISHED): (
+        "This response is published: only a publisher can change it, or withdraw it to draft "
+        "so that you can."
+    ),
     (Op.CHANGE_EVALUATION, S.PUBLISHED): _PUBLISHED_NEEDS_PUBLISHER,
     (Op.CITE_EVIDENCE, S.PUBLISHED): _PUBLISHED_NEEDS_PUBLISHER,
     (Op.CHANGE_EVIDENCE, S.PUBLISHED): _PUBLISHED_NEEDS_PUBLISHER,
@@ -191,6 +222,13 @@ _FROZEN_EVALUATION = (
 _PUBLISHED_NOT_DELETED = (
     "A published evaluation cannot be deleted: readers may have cited it. Withdraw it to "
     "draft first, or log a new evaluation to correct it."
+)
+_FROZEN_RESPONSE = (
+    "This response is frozen in the published edition “{edition}”, which never changes. "
+    "To correct it, record a new response."
+)
+_PUBLISHED_RESPONSE_NOT_DELETED = (
+    "A published response cannot be deleted: readers may have cited it. Withdraw it to draft first."
 )
 # Why nobody may do this to an object in this state: (the field it is about, the reason).
 STATE_REASONS: dict[tuple[Operation, State], tuple[str, str]] = {
@@ -224,6 +262,13 @@ STATE_REASONS: dict[tuple[Operation, State], tuple[str, str]] = {
         "“{name}” is published: published editions never change and cannot be deleted, "
         "because readers cite them. Freeze a new edition instead.",
     ),
+    (Op.CHANGE_RESPONSE, S.FROZEN): (NON_FIELD_ERRORS, _FROZEN_RESPONSE),
+    (Op.PUBLISH_RESPONSE, S.PUBLISHED): ("status", "This response is already published."),
+    (Op.PUBLISH_RESPONSE, S.FROZEN): ("status", "This response is already published."),
+    (Op.WITHDRAW_RESPONSE, S.DRAFT): ("status", "This response is not published."),
+    (Op.WITHDRAW_RESPONSE, S.FROZEN): ("status", _FROZEN_RESPONSE),
+    (Op.DELETE_RESPONSE, S.PUBLISHED): ("status", _PUBLISHED_RESPONSE_NOT_DELETED),
+    (Op.DELETE_RESPONSE, S.FROZEN): ("status", _PUBLISHED_RESPONSE_NOT_DELETED),
 }
 
 
@@ -244,7 +289,15 @@ class Refusal:
 # What an edition freezes ----------------------------------------------------------------
 
 # The fields of an evaluation the services change on request; the rest they keep.
-EVALUATION_FIELDS = ("grade", "wording", "narrative", "as_of", "evaluator", "publication")
+EVALUATION_FIELDS = (
+    "grade",
+    "not_rateable_reason",
+    "wording",
+    "narrative",
+    "as_of",
+    "evaluator",
+    "publication",
+)
 EVIDENCE_FIELDS = ("source", "stance", "quote", "page")
 SOURCE_FIELDS = (
     "title",
@@ -272,6 +325,11 @@ RECOMMENDATION_FIELDS_FROZEN = (
     "actors",
 )
 EDITION_FIELDS_FROZEN = ("name", "description", "as_of", "status", "published_at", "entries")
+# A response is frozen whole by a published edition of its report that was published after
+# it and speaks for its date or later (edition_freezing_response): the edition showed it.
+RESPONSE_FIELDS = ("actor", "position", "statement", "said_on")
+RESPONSE_SOURCE_FIELDS = ("source", "quote", "page")
+RESPONSE_FREEZES = RESPONSE_FIELDS
 
 
 def edition_freezing_evaluation(evaluation: Evaluation) -> Edition | None:
@@ -306,7 +364,25 @@ def edition_freezing_recommendation(recommendation: Recommendation) -> Edition |
     )
 
 
+def edition_freezing_response(response: Response) -> Edition | None:
+    """What an edition freezes of responses (RESPONSE_FREEZES): a published edition of the
+    response's report, published after the response and speaking for its date or later."""
+    if not response.is_published:
+        return None
+    return (
+        Edition.objects.filter(
+            status=Status.PUBLISHED,
+            report__recommendations=response.recommendation_id,
+            as_of__gte=response.said_on,
+            published_at__gte=response.published_at,
+        )
+        .order_by("published_at", "pk")
+        .first()
+    )
+
+
 _FREEZERS = {
+    Response: edition_freezing_response,
     Evaluation: edition_freezing_evaluation,
     Source: edition_freezing_source,
     Recommendation: edition_freezing_recommendation,
@@ -333,7 +409,7 @@ def state_of(obj: Model | None, *, fresh: bool = False) -> State:
         return State.PUBLISHED if obj.is_published else State.DRAFT
     if frozen_in(obj, fresh=fresh) is not None:
         return State.FROZEN
-    if isinstance(obj, Evaluation):
+    if isinstance(obj, Evaluation | Response):
         return State.PUBLISHED if obj.is_published else State.DRAFT
     return State.PUBLISHED  # sources, recommendations, evaluators: public when saved
 
@@ -422,6 +498,28 @@ def check_fields(user: Actor, operation: Operation, obj: Model, changed: Iterabl
 
 # What publishing requires -------------------------------------------------------------------
 
+# A judgment is a grade, or the reason the recommendation cannot be graded: never both,
+# never neither (a draft too: the constraint `evaluation_grade_or_not_rateable`).
+JUDGMENT_NEEDED = (
+    "Choose a grade, or say in “not rateable reason” why this recommendation cannot be "
+    "graded (too vague, no information)."
+)
+JUDGMENT_TWICE = (
+    "An evaluation either grades the recommendation or says why it cannot be graded: "
+    "clear the grade or the not rateable reason."
+)
+
+
+def judgment_problems(*, grade: Grade | None, not_rateable_reason: str) -> dict[str, str]:
+    """What is wrong with an evaluation's judgment (empty when it has exactly one)."""
+    reason = (not_rateable_reason or "").strip()
+    if grade is None and not reason:
+        return {"grade": JUDGMENT_NEEDED}
+    if grade is not None and reason:
+        return {"not_rateable_reason": JUDGMENT_TWICE}
+    return {}
+
+
 PUBLICATION_REQUIRES = {
     "narrative": "Write the narrative before publishing: say why this grade.",
     "evidence": (
@@ -455,6 +553,62 @@ def publication_problems(evaluation: Evaluation) -> dict[str, str]:
         evidence_count=1 if evaluation.pk and evaluation.evidence.exists() else 0,
     )
     return {name: PUBLICATION_REQUIRES[name] for name in missing}
+
+
+# What publishing a response requires: the statement, and where it was said.
+RESPONSE_PUBLICATION_REQUIRES = {
+    "statement": "Quote what the actor says it did before publishing the response.",
+    "sources": (
+        "Cite at least one source before publishing: a response shows where the actor said so."
+    ),
+}
+
+
+def response_publication_problems(response: Response) -> dict[str, str]:
+    """Why a response may not be published yet (empty when it may)."""
+    missing = []
+    if not response.statement.strip():
+        missing.append("statement")
+    if not (response.pk and response.sources.exists()):
+        missing.append("sources")
+    return {name: RESPONSE_PUBLICATION_REQUIRES[name] for name in missing}
+
+
+def response_field_problems(
+    *,
+    recommendation: Recommendation,
+    actor: ResponsibleActor | None,
+    position: str,
+    said_on: datetime.date,
+    response: Response | None = None,
+) -> dict[str, str]:
+    """What is wrong with a response's values (empty when nothing): a known position, a
+    date from the report's publication to today, one response per actor and date."""
+    errors: dict[str, str] = {}
+    if position not in ResponsePosition.values:
+        errors["position"] = (
+            f"“{position}” is not a position; choose one of: {', '.join(ResponsePosition.values)}."
+        )
+    report = recommendation.report
+    if said_on > timezone.localdate():
+        errors["said_on"] = "A response cannot be dated in the future."
+    elif said_on < report.published_on:
+        errors["said_on"] = (
+            f"A response to a recommendation cannot be dated before its report was published "
+            f"({report.short_name}, {report.published_on.isoformat()})."
+        )
+    if actor is not None and "said_on" not in errors:
+        others = Response.objects.filter(
+            recommendation=recommendation, actor=actor, said_on=said_on
+        )
+        if response is not None and response.pk is not None:
+            others = others.exclude(pk=response.pk)
+        if others.exists():
+            errors["said_on"] = (
+                f"{actor} already has a response to {recommendation.code} dated {said_on}; "
+                f"edit that one, or choose another date."
+            )
+    return errors
 
 
 # The date bounds ----------------------------------------------------------------------------
@@ -553,17 +707,19 @@ def duplicate_evaluation_message(recommendation: Recommendation, evaluator, as_o
 def evaluation_field_problems(
     *,
     recommendation: Recommendation,
-    grade: Grade,
+    grade: Grade | None,
     as_of: datetime.date,
+    not_rateable_reason: str = "",
     evaluator: Evaluator | None = None,
     evaluation: Evaluation | None = None,
 ) -> dict[str, str]:
-    """What is wrong with this grade and date for this recommendation (empty when nothing).
+    """What is wrong with this grade (or reason it is not rateable) and date for this
+    recommendation (empty when nothing).
 
     Given the evaluator, also whether it already judged the recommendation as of that date
     (in an evaluation other than `evaluation`, the one being edited).
     """
-    errors: dict[str, str] = {}
+    errors: dict[str, str] = judgment_problems(grade=grade, not_rateable_reason=not_rateable_reason)
     if evaluator is not None:
         others = Evaluation.objects.filter(
             recommendation=recommendation, evaluator=evaluator, as_of=as_of
@@ -573,7 +729,7 @@ def evaluation_field_problems(
         if others.exists():
             errors["as_of"] = duplicate_evaluation_message(recommendation, evaluator, as_of)
     report = recommendation.report
-    if grade.scale_id != report.grade_scale_id:
+    if grade is not None and grade.scale_id != report.grade_scale_id:
         errors["grade"] = (
             f"“{grade.label}” is not on the grade scale of {report.short_name}; "
             f"choose a grade of “{report.grade_scale.name}”."

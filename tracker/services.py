@@ -60,10 +60,16 @@ class StaleVersionError(ValidationError):
 
 
 def _check_evaluation_fields(
-    recommendation: Recommendation, grade: Grade, as_of: datetime.date
+    recommendation: Recommendation,
+    grade: Grade | None,
+    as_of: datetime.date,
+    not_rateable_reason: str = "",
 ) -> None:
     errors = rules.evaluation_field_problems(
-        recommendation=recommendation, grade=grade, as_of=as_of
+        recommendation=recommendation,
+        grade=grade,
+        as_of=as_of,
+        not_rateable_reason=not_rateable_reason,
     )
     if errors:
         raise ValidationError(errors)
@@ -100,19 +106,25 @@ def record_evaluation(
     *,
     recommendation: Recommendation,
     evaluator,
-    grade: Grade,
+    grade: Grade | None = None,
     as_of: datetime.date,
+    not_rateable_reason: str = "",
     wording: str = "",
     narrative: str = "",
     publication: Source | None = None,
     author=None,
     evidence: Iterable[Mapping[str, Any]] = (),
 ) -> Evaluation:
-    """Log a new draft evaluation, with its evidence. `author` is the acting user."""
+    """Log a new draft evaluation, with its evidence. `author` is the acting user.
+
+    Its judgment is a `grade`, or (without one) the `not_rateable_reason` why the
+    recommendation cannot be graded (tracker.rules.judgment_problems).
+    """
     rules.check(author, Operation.CREATE_EVALUATION)
     if evidence:
         rules.check(author, Operation.CITE_EVIDENCE, state=rules.State.DRAFT)
-    _check_evaluation_fields(recommendation, grade, as_of)
+    not_rateable_reason = not_rateable_reason.strip()
+    _check_evaluation_fields(recommendation, grade, as_of, not_rateable_reason)
     duplicate = ValidationError(
         {"as_of": rules.duplicate_evaluation_message(recommendation, evaluator, as_of)},
         code="duplicate",
@@ -125,6 +137,7 @@ def record_evaluation(
         recommendation=recommendation,
         evaluator=evaluator,
         grade=grade,
+        not_rateable_reason=not_rateable_reason,
         as_of=as_of,
         wording=wording,
         narrative=narrative,
@@ -177,8 +190,10 @@ def update_evaluation(
         if asked:
             rules.check(user, operation, candidate)
     for name, value in changes.items():
-        setattr(candidate, name, value)
-    _check_evaluation_fields(candidate.recommendation, candidate.grade, candidate.as_of)
+        setattr(candidate, name, value.strip() if name == "not_rateable_reason" else value)
+    _check_evaluation_fields(
+        candidate.recommendation, candidate.grade, candidate.as_of, candidate.not_rateable_reason
+    )
     candidate.full_clean(exclude=["version"])
 
     columns = {

@@ -95,7 +95,16 @@ class EvaluationChangeSerializer(StrictSerializer):
 
     evaluator = _key_field(Evaluator, "slug", "evaluator", help_text="The evaluator's slug.")
     grade = serializers.SlugField(
-        max_length=50, help_text="Slug of a grade on the report's grade scale."
+        max_length=50,
+        allow_null=True,
+        help_text="Slug of a grade on the report's grade scale; null when the evaluation "
+        "judges the recommendation not rateable (then give `not_rateable_reason`).",
+    )
+    not_rateable_reason = serializers.CharField(
+        allow_blank=True,
+        default="",
+        help_text="Only with a null grade: why the recommendation cannot be graded (too "
+        "vague, no information).",
     )
     as_of = DayField(help_text="The date the judgment speaks for; not in the future.")
     wording = serializers.CharField(
@@ -110,13 +119,17 @@ class EvaluationChangeSerializer(StrictSerializer):
         help_text="Key of the source the evaluation appeared in, or null.",
     )
 
-    def validate_grade(self, slug: str) -> str | Grade:
+    def validate_grade(self, slug: str | None) -> str | Grade | None:
         recommendation = self.context.get("recommendation")
-        if recommendation is None:  # (a new evaluation's: resolved in `validate`)
+        if recommendation is None or slug is None:  # (a new evaluation's: in `validate`)
             return slug
         return self.resolve_grade(recommendation, slug)["grade"]
 
-    def resolve_grade(self, recommendation: Recommendation, slug: str) -> dict[str, Grade]:
+    def resolve_grade(
+        self, recommendation: Recommendation, slug: str | None
+    ) -> dict[str, Grade | None]:
+        if slug is None:
+            return {"grade": None}
         scale = recommendation.report.grade_scale
         grade = Grade.objects.filter(scale=scale, slug=slug).first()
         if grade is None:
@@ -134,6 +147,13 @@ class EvaluationCreateSerializer(EvaluationChangeSerializer):
         queryset=Recommendation.objects.select_related("report__grade_scale"),
         help_text="Id of the recommendation evaluated.",
     )
+    grade = serializers.SlugField(
+        max_length=50,
+        allow_null=True,
+        default=None,
+        help_text="Slug of a grade on the report's grade scale; null (or left out) when the "
+        "evaluation judges the recommendation not rateable (then give `not_rateable_reason`).",
+    )
     wording = serializers.CharField(allow_blank=True, max_length=500, default="")
     narrative = serializers.CharField(allow_blank=True, default="")
     publication = _key_field(Source, "key", "source", allow_null=True, default=None)
@@ -141,7 +161,7 @@ class EvaluationCreateSerializer(EvaluationChangeSerializer):
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         try:
-            attrs.update(self.resolve_grade(attrs["recommendation"], attrs["grade"]))
+            attrs.update(self.resolve_grade(attrs["recommendation"], attrs.get("grade")))
         except serializers.ValidationError as error:
             raise serializers.ValidationError({"grade": error.detail}) from None
         return attrs

@@ -39,13 +39,17 @@ from tracker.models import (
     EvidenceLink,
     Grade,
     GradeScale,
+    Judgment,
     Recommendation,
     Report,
+    ResponsePosition,
+    ResponseSource,
     Source,
     SourceKind,
     Stance,
     Status,
 )
+from tracker.models import Response as ActorResponse
 from tracker.webhook_models import (
     SUBSCRIBABLE,
     DeliveryStatus,
@@ -236,7 +240,14 @@ class EvaluationShape(Shape):
     id = Integer()
     recommendation = Nested(RecommendationRefShape)
     evaluator = Nested(EvaluatorSummaryShape)
-    grade = Nested(GradeSummaryShape)
+    grade = Nested(
+        GradeSummaryShape,
+        "The grade; null when the evaluator judged the recommendation not rateable.",
+        nullable=True,
+    )
+    not_rateable_reason = Text(
+        "Why the recommendation cannot be graded (too vague, no information); empty when graded."
+    )
     wording = Text("The evaluator's own grade wording, verbatim.")
     narrative = Text("Why this grade, in Markdown.")
     as_of = Date("The date this judgment speaks for.")
@@ -269,6 +280,7 @@ class EvaluationSummaryShape(Shape):
     id = Integer()
     as_of = Date()
     evaluator = Nested(EvaluatorSummaryShape)
+    not_rateable_reason = Text("Why it cannot be graded; empty when graded.")
     wording = Text()
     narrative = Text("Markdown.")
     published_at = DateTime()
@@ -308,9 +320,14 @@ class RecommendationShape(Shape):
     current_grade = Nested(
         GradeSummaryShape,
         "The grade of its latest published evaluation (as of `as_of`, if given); "
-        "null while it has none.",
+        "null while it has none, or when that evaluation judged it not rateable.",
         source="current_evaluation.grade",
         nullable=True,
+    )
+    current_judgment = Choice(
+        Judgment.choices,
+        "`graded`, `not-rateable` (its latest published evaluation judged it cannot be "
+        "graded) or `ungraded` (no published evaluation): the values of the `grade` filter.",
     )
     current_grade_as_of = Date(
         "The date the current grade speaks for.", source="current_evaluation.as_of", nullable=True
@@ -322,9 +339,46 @@ class RecommendationShape(Shape):
     )
 
 
+# --- What the actor says (issue 17) ----------------------------------------------------------
+
+
+class ActorRefShape(Shape):
+    model = Actor
+    slug = Slug()
+    name = Text()
+
+
+class ResponseSourceShape(Shape):
+    model = ResponseSource
+    source = Nested(SourceShape)
+    quote = Text("The passage, verbatim; may be empty.")
+    page = Text("May be empty.")
+
+
+class ResponseShape(Shape):
+    """A responsible party's own statement about a recommendation: what it claims, beside
+    (never instead of) the evaluators' grades."""
+
+    model = ActorResponse
+    id = Integer()
+    recommendation = Nested(RecommendationRefShape)
+    actor = Nested(ActorRefShape, "Who said it.")
+    position = Choice(ResponsePosition.choices, "Where it says it stands.")
+    statement = Text("What it says it did, in Markdown, verbatim.")
+    said_on = Date("The date it said so.")
+    status = Choice(Status.choices, "Always `published` for anonymous clients and partners.")
+    published_at = DateTime(nullable=True)
+    updated_at = DateTime()
+    version = Integer("Goes up by one with every change.")
+    sources = Nested(
+        ResponseSourceShape, "Where it said so, in order.", many=True, order_by=("position", "id")
+    )
+
+
 class Timeline(NamedTuple):
     recommendation: Recommendation
     evaluations: list[Evaluation]
+    responses: tuple[ActorResponse, ...] | list[ActorResponse] = ()
 
 
 class TimelineShape(Shape):
@@ -332,6 +386,12 @@ class TimelineShape(Shape):
     evaluations = Nested(
         EvaluationShape,
         "Every published evaluation, oldest first, with its evidence.",
+        many=True,
+    )
+    responses = Nested(
+        ResponseShape,
+        "What the actors say about it: every published response, oldest first, with its "
+        "sources. Claims, set beside the evaluations, never grades.",
         many=True,
     )
 
@@ -355,6 +415,7 @@ class EvaluationRefShape(Shape):
     id = Integer()
     as_of = Date()
     evaluator = Nested(EvaluatorSummaryShape)
+    not_rateable_reason = Text("Why it cannot be graded; empty when graded.")
     wording = Text()
 
 
@@ -370,7 +431,13 @@ class EditionEntryShape(Shape):
     recommendation = Nested(
         RecommendationRefShape, source="shown_recommendation", fetch_as="recommendation"
     )
-    grade = Nested(GradeSummaryShape, source="shown_grade", fetch_as="evaluation.grade")
+    grade = Nested(
+        GradeSummaryShape,
+        "Null when the frozen evaluation judged it not rateable.",
+        source="shown_grade",
+        fetch_as="evaluation.grade",
+        nullable=True,
+    )
     evaluation = Nested(EvaluationRefShape, source="shown_evaluation", fetch_as="evaluation")
 
 
@@ -385,7 +452,7 @@ class EditionDetailShape(EditionShape):
 
 class FrozenGradeShape(Shape):
     model = Evaluation
-    grade = Nested(GradeSummaryShape)
+    grade = Nested(GradeSummaryShape, "Null when judged not rateable.", nullable=True)
     evaluation = Nested(EvaluationRefShape, source="*")
 
 
@@ -505,6 +572,9 @@ RESOURCES: tuple[type[Shape], ...] = (
     WebhookEndpointShape,
     WebhookEndpointWithSecretShape,
     WebhookDeliveryShape,
+    ActorRefShape,
+    ResponseSourceShape,
+    ResponseShape,
 )
 
 

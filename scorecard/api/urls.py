@@ -5,6 +5,7 @@ from drf_spectacular.views import SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
 from scorecard.api import actor_views, errors, views, webhooks
+from scorecard.api.responses import ResponseViewSet
 from scorecard.api.schema import SchemaView
 
 app_name = "api"
@@ -26,6 +27,8 @@ router.register("editions", views.EditionViewSet, basename="edition")
 router.register("actors", actor_views.ActorViewSet, basename="actor")
 # Partners' webhook endpoints (issue 16).
 router.register("webhooks", webhooks.WebhookEndpointViewSet, basename="webhook")
+# What the actor says (issue 17).
+router.register("responses", ResponseViewSet, basename="response")
 
 urlpatterns = [
     path("v1/", include(router.urls)),

@@ -44,6 +44,7 @@ from tracker.models import (
     Source,
     Status,
 )
+from tracker.responses import published_responses
 
 SLUG = r"[-a-zA-Z0-9_]+"
 # Up to 18 digits: every id the database can hold, and nothing that overflows it.
@@ -327,11 +328,17 @@ class RecommendationViewSet(ReadOnlyViewSet):
     @action(detail=True, filter_backends=[], pagination_class=None)
     def timeline(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         # The evaluations and their evidence: two queries. A third, only when there are
-        # none, tells an ungraded recommendation from a missing one.
+        # none, tells an ungraded recommendation from a missing one. Then the responses.
         published = queries.published_timeline(int(self.kwargs["pk"]))
         evaluations = list(shapes.EvaluationShape.fetch(published))
         recommendation = evaluations[0].recommendation if evaluations else self.get_object()
-        timeline = shapes.Timeline(recommendation, evaluations)
+        # What the actors say, beside: one query more, two when there are some.
+        responses = list(
+            shapes.ResponseShape.fetch(
+                published_responses().filter(recommendation_id=recommendation.pk)
+            )
+        )
+        timeline = shapes.Timeline(recommendation, evaluations, responses)
         return Response(shapes.TimelineShape.build(timeline))
 
     def get_object(self) -> Recommendation:
@@ -428,6 +435,7 @@ class EvaluationViewSet(
             recommendation=data["recommendation"],
             evaluator=data["evaluator"],
             grade=data["grade"],
+            not_rateable_reason=data["not_rateable_reason"],
             as_of=data["as_of"],
             wording=data["wording"],
             narrative=data["narrative"],

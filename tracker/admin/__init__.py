@@ -12,6 +12,7 @@ topics) comes from the scorecard files (`import_scorecard`) and is read-only her
     actors           actors (governments and bodies within them), edited by editors
     evaluations      evaluations and their evidence, publishing, conflicts
     editions         evidence links (read-only), editions and freezing them
+    responses        responses (what the actor says) and where each was said
     lockout          the page after too many failed logins (django-axes' AXES_LOCKOUT_CALLABLE)
     webhooks         partners' webhook endpoints and deliveries, read-only (administrators)
 """
@@ -24,6 +25,7 @@ from tracker.admin import (
     evaluations,
     recommendations,
     reference,
+    responses,
     sources,
     webhooks,
 )
@@ -38,6 +40,7 @@ __all__ = [
     "evaluations",
     "recommendations",
     "reference",
+    "responses",
     "sources",
     "webhooks",
 ]

@@ -13,6 +13,9 @@ from simple_history.admin import SimpleHistoryAdmin
 from tracker import models, rules
 from tracker.rules import Operation
 
+# The chip of an evaluation that judged its recommendation not rateable: no grade's colour.
+NOT_RATEABLE_CHIP = "#5f5470"
+
 
 def grade_chip(grade: models.Grade | None, label: str | None = None, colour: str | None = None):
     """A grade as readers see it: its label on its colour."""

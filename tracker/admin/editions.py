@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from tracker import forms, models, queries, rules, services
-from tracker.admin.base import ServiceAdmin, _adopt, grade_chip
+from tracker.admin.base import NOT_RATEABLE_CHIP, ServiceAdmin, _adopt, grade_chip
 from tracker.rules import Operation
 
 # The confirmation page posts the form again with these: "yes, freeze it", and how many
@@ -83,6 +83,8 @@ class EditionEntryInline(admin.TabularInline):
     @admin.display(description="grade")
     def grade(self, obj: models.EditionEntry):
         # As the edition froze it, whatever the grade is called now.
+        if obj.evaluation.is_not_rateable:
+            return grade_chip(None, models.NOT_RATEABLE_LABEL, NOT_RATEABLE_CHIP)
         return grade_chip(obj.shown_grade)
 
     @admin.display(description="evaluator")

@@ -14,7 +14,7 @@ from django.utils.html import format_html
 from django.utils.text import Truncator
 
 from tracker import forms, models, roles, rules, services
-from tracker.admin.base import ServiceAdmin, _adopt, grade_chip
+from tracker.admin.base import NOT_RATEABLE_CHIP, ServiceAdmin, _adopt, grade_chip
 from tracker.markdown import render_markdown
 from tracker.rules import Operation
 
@@ -126,12 +126,22 @@ class EvaluationAdmin(ServiceAdmin):
 
     @admin.display(description="grade", ordering="grade__score")
     def grade_shown(self, obj: models.Evaluation):
+        if obj.is_not_rateable:
+            return grade_chip(None, models.NOT_RATEABLE_LABEL, NOT_RATEABLE_CHIP)
         return grade_chip(obj.grade)
 
     # The form -----------------------------------------------------------------------
 
     def get_fieldsets(self, request, obj=None):
-        judgment = ["recommendation", "grade", "wording", "as_of", "evaluator", "publication"]
+        judgment = [
+            "recommendation",
+            "grade",
+            "not_rateable_reason",
+            "wording",
+            "as_of",
+            "evaluator",
+            "publication",
+        ]
         if obj is None or read_only_reason(request, obj) is None:
             judgment.append("loaded_version")
         fieldsets = [
@@ -221,6 +231,7 @@ class EvaluationAdmin(ServiceAdmin):
                 recommendation=data["recommendation"],
                 evaluator=data["evaluator"],
                 grade=data["grade"],
+                not_rateable_reason=data.get("not_rateable_reason", ""),
                 as_of=data["as_of"],
                 wording=data.get("wording", ""),
                 narrative=data.get("narrative", ""),

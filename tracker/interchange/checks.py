@@ -19,6 +19,7 @@ from tracker.interchange.evaluation_checks import (
     check_evaluation,
     collect_final_evaluations,
 )
+from tracker.interchange.responses import check_responses
 from tracker.interchange.snapshot import Plan, Snapshot
 from tracker.interchange.specs import FileSpec
 from tracker.interchange.yamlread import Problems, Where, quoted
@@ -95,6 +96,7 @@ def check(files: list[FileSpec], problems: Problems) -> Plan:
     for f in files:
         for evaluation in f.evaluations:
             check_evaluation(plan, f, evaluation, file_codes, problems)
+        check_responses(plan, f, problems)
     editions_seen: dict[str, Where] = {}
     for f in files:
         for edition in f.editions:

@@ -47,7 +47,12 @@ def check_evaluation(
             f"add it under “evaluators:”",
         )
     grades = _scale_grades(plan, f.report.grade_scale)
-    if grades and spec.grade not in grades and ("grade", spec.grade) not in _unreadable(plan):
+    if (
+        spec.grade is not None
+        and grades
+        and spec.grade not in grades
+        and ("grade", spec.grade) not in _unreadable(plan)
+    ):
         problems.add(
             spec.at["grade"],
             f"{quoted(spec.grade)} is not a grade of scale {quoted(f.report.grade_scale)} "
@@ -130,7 +135,7 @@ def _evaluation_differences(plan: Plan, row: Evaluation, spec: EvaluationSpec) -
     publication = plan.db.source_keys.get(row.publication_id)
     if plan.db.grade_slugs.get(row.grade_id) != spec.grade:
         changed.append("grade")
-    for name in ("wording", "narrative", "status"):
+    for name in ("not_rateable_reason", "wording", "narrative", "status"):
         if getattr(row, name) != getattr(spec, name):
             changed.append(name)
     if publication != spec.publication:

@@ -11,6 +11,7 @@ import yaml
 from django.db.models import Prefetch
 
 from tracker.actors import ActorTree
+from tracker.interchange.responses import export_responses
 from tracker.interchange.specs import FORMAT
 from tracker.models import (
     Actor,
@@ -121,6 +122,9 @@ def export_report(report: Report) -> str:
             sources.setdefault(evaluation.publication.key, evaluation.publication)
         for link in evaluation.evidence.all():
             sources.setdefault(link.source.key, link.source)
+    responses, response_sources = export_responses(report)
+    for source in response_sources:
+        sources.setdefault(source.key, source)
     _put(data, "topics", [{"slug": t.slug, "name": t.name} for t in topics.values()])
     _put(data, "actors", _actors(recommendations))
     data["areas"] = [_area(area) for area in report.areas.order_by("position", "slug")]
@@ -130,6 +134,10 @@ def export_report(report: Report) -> str:
     _put(data, "sources", [_source(s) for s in sources.values()])
     _put(data, "evaluations", [_evaluation(e) for e in evaluations])
     _put(data, "editions", [_edition(e) for e in editions])
+    for item in responses:
+        if "published_at" in item:
+            item["published_at"] = timestamp(item["published_at"])
+    _put(data, "responses", responses)
     return yaml.dump(
         data,
         Dumper=_Dumper,
@@ -231,8 +239,10 @@ def _evaluation(evaluation: Evaluation) -> dict:
         "recommendation": evaluation.recommendation.code,
         "evaluator": evaluation.evaluator.slug,
         "as_of": evaluation.as_of,
-        "grade": evaluation.grade.slug,
     }
+    if evaluation.grade is not None:
+        out["grade"] = evaluation.grade.slug
+    _put(out, "not_rateable_reason", evaluation.not_rateable_reason)
     _put(out, "wording", evaluation.wording)
     _put(out, "narrative", evaluation.narrative)
     _put(out, "publication", evaluation.publication.key if evaluation.publication else None)

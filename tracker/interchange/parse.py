@@ -13,6 +13,7 @@ import yaml
 
 from tracker import rules
 from tracker.actors import LEGACY_ACTORS
+from tracker.interchange.responses import parse_responses
 from tracker.interchange.specs import (
     ACTOR_KEYS,
     AREA_KEYS,
@@ -203,6 +204,7 @@ def parse_file(path: str | Path, problems: Problems) -> FileSpec | None:
         if m is not None and (edition := _edition(m, problems))
     ]
     _unique_by(spec.editions, "slug", "edition slugs", problems)
+    spec.responses = parse_responses(top, problems)
     return spec
 
 
@@ -457,9 +459,23 @@ def _evaluation(m: Mapping, problems: Problems, unreadable: set) -> EvaluationSp
         "recommendation": _code(m, "recommendation"),
         "evaluator": m.slug("evaluator", what="the slug of an evaluator"),
         "as_of": m.date("as_of", required=True),
-        "grade": m.slug("grade", what="the slug of a grade"),
         "status": m.choice("status", Status.values, what="a status"),
     }
+    # A grade, or the reason the recommendation is not rateable: exactly one (tracker.rules).
+    grade = m.slug("grade", required=False, what="the slug of a grade")
+    not_rateable_reason = m.text("not_rateable_reason").strip()
+    if not m.has("grade") and not not_rateable_reason:
+        m.problem(
+            "grade",
+            "is required (the slug of a grade), unless “not_rateable_reason” says why the "
+            "recommendation cannot be graded",
+        )
+    elif m.has("grade") and not_rateable_reason:
+        m.problem(
+            "not_rateable_reason",
+            "an evaluation either grades the recommendation or says why it cannot be graded; "
+            "remove the grade or the not_rateable_reason",
+        )
     wording = m.text("wording", max_length=max_length(Evaluation, "wording"), single_line=True)
     narrative = m.text("narrative")
     publication = m.slug(
@@ -499,6 +515,8 @@ def _evaluation(m: Mapping, problems: Problems, unreadable: set) -> EvaluationSp
         )
         return None
     return EvaluationSpec(
+        grade=grade,
+        not_rateable_reason=not_rateable_reason,
         wording=wording,
         narrative=narrative,
         publication=publication,

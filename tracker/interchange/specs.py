@@ -27,6 +27,7 @@ TOP_KEYS = (
     "sources",
     "evaluations",
     "editions",
+    "responses",  # what the actor says (tracker.interchange.responses)
 )
 REPORT_KEYS = (
     "slug",
@@ -67,6 +68,7 @@ EVALUATION_KEYS = (
     "evaluator",
     "as_of",
     "grade",
+    "not_rateable_reason",
     "wording",
     "narrative",
     "publication",
@@ -208,7 +210,7 @@ class EvaluationSpec:
     recommendation: str
     evaluator: str
     as_of: datetime.date
-    grade: str
+    grade: str | None  # None: judged not rateable, with `not_rateable_reason`
     wording: str
     narrative: str
     publication: str | None
@@ -216,6 +218,7 @@ class EvaluationSpec:
     published_at: datetime.datetime | None
     evidence: list[EvidenceSpec]
     at: Places | None = field(default=None, compare=False, repr=False)
+    not_rateable_reason: str = ""
 
     @property
     def key(self) -> tuple[str, str, datetime.date]:
@@ -260,6 +263,7 @@ class FileSpec:
     sources: list[SourceSpec] = field(default_factory=list)
     evaluations: list[EvaluationSpec] = field(default_factory=list)
     editions: list[EditionSpec] = field(default_factory=list)
+    responses: list = field(default_factory=list)  # of tracker.interchange.responses
     # Named in the file but unreadable (their problems are reported already): references to
     # them are not reported again as references to nothing.
     unreadable: set = field(default_factory=set)

@@ -15,6 +15,7 @@ from django.db.models import F, Model
 from django.utils import timezone
 
 from tracker import queries
+from tracker.interchange.responses import write_responses
 from tracker.interchange.snapshot import Plan
 from tracker.interchange.specs import EditionSpec, EvaluationSpec, FileSpec
 from tracker.interchange.yamlread import Problem, quoted
@@ -113,6 +114,8 @@ class Writer:
         for f in self.plan.files:
             self.write_links(f)
         self.write_evaluations()
+        for f in self.plan.files:
+            write_responses(self, f, noon_utc)
         for f in self.plan.files:
             for spec in f.editions:
                 self.write_edition(f, spec)
@@ -396,7 +399,10 @@ class Writer:
             if published_at is None:
                 published_at = noon_utc(spec.as_of)
         return {
-            "grade_id": self.grades[(f.report.grade_scale, spec.grade)].pk,
+            "grade_id": self.grades[(f.report.grade_scale, spec.grade)].pk
+            if spec.grade is not None
+            else None,
+            "not_rateable_reason": spec.not_rateable_reason,
             "wording": spec.wording,
             "narrative": spec.narrative,
             "publication_id": self.sources[spec.publication].pk if spec.publication else None,

@@ -8,7 +8,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -17,454 +16,1103 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='Area',
+            name="Area",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('slug', models.SlugField()),
-                ('name', models.CharField(max_length=200)),
-                ('position', models.PositiveSmallIntegerField()),
-                ('intro', models.TextField(blank=True, help_text="The area's introductory quote, verbatim.")),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("slug", models.SlugField()),
+                ("name", models.CharField(max_length=200)),
+                ("position", models.PositiveSmallIntegerField()),
+                (
+                    "intro",
+                    models.TextField(
+                        blank=True, help_text="The area's introductory quote, verbatim."
+                    ),
+                ),
             ],
             options={
-                'ordering': ['report', 'position'],
+                "ordering": ["report", "position"],
             },
         ),
         migrations.CreateModel(
-            name='Edition',
+            name="Edition",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('slug', models.SlugField(unique=True)),
-                ('name', models.CharField(max_length=200)),
-                ('description', models.TextField(blank=True)),
-                ('as_of', models.DateField(help_text='The date whose grades the edition freezes.')),
-                ('status', models.CharField(choices=[('draft', 'Draft'), ('published', 'Published')], default='draft', max_length=20)),
-                ('published_at', models.DateTimeField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("slug", models.SlugField(unique=True)),
+                ("name", models.CharField(max_length=200)),
+                ("description", models.TextField(blank=True)),
+                ("as_of", models.DateField(help_text="The date whose grades the edition freezes.")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("draft", "Draft"), ("published", "Published")],
+                        default="draft",
+                        max_length=20,
+                    ),
+                ),
+                ("published_at", models.DateTimeField(blank=True, null=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
             ],
             options={
-                'ordering': ['report', 'as_of', 'published_at'],
+                "ordering": ["report", "as_of", "published_at"],
             },
         ),
         migrations.CreateModel(
-            name='Evaluator',
+            name="Evaluator",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('slug', models.SlugField(unique=True)),
-                ('name', models.CharField(max_length=200)),
-                ('kind', models.CharField(choices=[('person', 'Person'), ('organization', 'Organization')], default='organization', max_length=20)),
-                ('affiliation', models.CharField(blank=True, max_length=200)),
-                ('url', models.URLField(blank=True, max_length=500)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("slug", models.SlugField(unique=True)),
+                ("name", models.CharField(max_length=200)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("person", "Person"), ("organization", "Organization")],
+                        default="organization",
+                        max_length=20,
+                    ),
+                ),
+                ("affiliation", models.CharField(blank=True, max_length=200)),
+                ("url", models.URLField(blank=True, max_length=500)),
             ],
             options={
-                'ordering': ['name'],
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='GradeScale',
+            name="GradeScale",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('slug', models.SlugField(unique=True)),
-                ('name', models.CharField(max_length=200)),
-                ('description', models.TextField(blank=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("slug", models.SlugField(unique=True)),
+                ("name", models.CharField(max_length=200)),
+                ("description", models.TextField(blank=True)),
             ],
             options={
-                'ordering': ['name'],
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='Topic',
+            name="Topic",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('slug', models.SlugField(unique=True)),
-                ('name', models.CharField(max_length=100)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("slug", models.SlugField(unique=True)),
+                ("name", models.CharField(max_length=100)),
             ],
             options={
-                'ordering': ['name'],
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='Grade',
+            name="Grade",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('slug', models.SlugField()),
-                ('label', models.CharField(max_length=100)),
-                ('score', models.PositiveSmallIntegerField(help_text='Orders the levels; higher is better.')),
-                ('colour', models.CharField(max_length=7, validators=[django.core.validators.RegexValidator('^#[0-9a-fA-F]{6}$', 'Enter a colour as #RRGGBB.')])),
-                ('description', models.TextField(blank=True)),
-                ('scale', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='grades', to='tracker.gradescale')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("slug", models.SlugField()),
+                ("label", models.CharField(max_length=100)),
+                (
+                    "score",
+                    models.PositiveSmallIntegerField(
+                        help_text="Orders the levels; higher is better."
+                    ),
+                ),
+                (
+                    "colour",
+                    models.CharField(
+                        max_length=7,
+                        validators=[
+                            django.core.validators.RegexValidator(
+                                "^#[0-9a-fA-F]{6}$", "Enter a colour as #RRGGBB."
+                            )
+                        ],
+                    ),
+                ),
+                ("description", models.TextField(blank=True)),
+                (
+                    "scale",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="grades",
+                        to="tracker.gradescale",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['scale', '-score'],
+                "ordering": ["scale", "-score"],
             },
         ),
         migrations.CreateModel(
-            name='HistoricalSource',
+            name="HistoricalSource",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('key', models.SlugField(help_text='A short stable name.', max_length=100)),
-                ('title', models.CharField(max_length=500)),
-                ('author', models.CharField(blank=True, max_length=300)),
-                ('publisher', models.CharField(blank=True, max_length=300)),
-                ('published_on', models.DateField(blank=True, null=True)),
-                ('url', models.URLField(blank=True, max_length=1000)),
-                ('archived_url', models.URLField(blank=True, max_length=1000)),
-                ('kind', models.CharField(choices=[('report', 'Report'), ('article', 'Article'), ('news', 'News'), ('government', 'Government document'), ('book', 'Book'), ('dataset', 'Dataset'), ('other', 'Other')], default='other', max_length=20)),
-                ('citation', models.TextField(blank=True, help_text='The full citation, as printed.')),
-                ('created_at', models.DateTimeField(blank=True, editable=False)),
-                ('updated_at', models.DateTimeField(blank=True, editable=False)),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                ("key", models.SlugField(help_text="A short stable name.", max_length=100)),
+                ("title", models.CharField(max_length=500)),
+                ("author", models.CharField(blank=True, max_length=300)),
+                ("publisher", models.CharField(blank=True, max_length=300)),
+                ("published_on", models.DateField(blank=True, null=True)),
+                ("url", models.URLField(blank=True, max_length=1000)),
+                ("archived_url", models.URLField(blank=True, max_length=1000)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("report", "Report"),
+                            ("article", "Article"),
+                            ("news", "News"),
+                            ("government", "Government document"),
+                            ("book", "Book"),
+                            ("dataset", "Dataset"),
+                            ("other", "Other"),
+                        ],
+                        default="other",
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "citation",
+                    models.TextField(blank=True, help_text="The full citation, as printed."),
+                ),
+                ("created_at", models.DateTimeField(blank=True, editable=False)),
+                ("updated_at", models.DateTimeField(blank=True, editable=False)),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical source',
-                'verbose_name_plural': 'historical sources',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical source",
+                "verbose_name_plural": "historical sources",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='Recommendation',
+            name="Recommendation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(max_length=20, validators=[django.core.validators.RegexValidator('^[A-Z][A-Z0-9]*-[0-9]+$', 'Use a code like SEC-2.')])),
-                ('position', models.PositiveIntegerField(help_text='Order within the report.')),
-                ('title', models.CharField(max_length=200)),
-                ('text', models.TextField(help_text='The recommendation, verbatim.')),
-                ('actor', models.CharField(choices=[('united-states', 'United States'), ('japan', 'Japan'), ('both', 'United States and Japan'), ('unspecified', 'Not specified')], default='unspecified', max_length=20)),
-                ('area', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='recommendations', to='tracker.area')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "code",
+                    models.CharField(
+                        max_length=20,
+                        validators=[
+                            django.core.validators.RegexValidator(
+                                "^[A-Z][A-Z0-9]*-[0-9]+$", "Use a code like SEC-2."
+                            )
+                        ],
+                    ),
+                ),
+                ("position", models.PositiveIntegerField(help_text="Order within the report.")),
+                ("title", models.CharField(max_length=200)),
+                ("text", models.TextField(help_text="The recommendation, verbatim.")),
+                (
+                    "actor",
+                    models.CharField(
+                        choices=[
+                            ("united-states", "United States"),
+                            ("japan", "Japan"),
+                            ("both", "United States and Japan"),
+                            ("unspecified", "Not specified"),
+                        ],
+                        default="unspecified",
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "area",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="recommendations",
+                        to="tracker.area",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['report', 'position'],
+                "ordering": ["report", "position"],
             },
         ),
         migrations.CreateModel(
-            name='Evaluation',
+            name="Evaluation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('wording', models.CharField(blank=True, help_text="The evaluator's own grade wording, verbatim.", max_length=500)),
-                ('narrative', models.TextField(blank=True, help_text='Markdown.')),
-                ('as_of', models.DateField(help_text='The date this judgment speaks for.')),
-                ('status', models.CharField(choices=[('draft', 'Draft'), ('published', 'Published')], default='draft', max_length=20)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True, db_index=True)),
-                ('published_at', models.DateTimeField(blank=True, null=True)),
-                ('version', models.PositiveIntegerField(default=1)),
-                ('author', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='evaluations', to=settings.AUTH_USER_MODEL)),
-                ('evaluator', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='evaluations', to='tracker.evaluator')),
-                ('grade', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='evaluations', to='tracker.grade')),
-                ('recommendation', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='evaluations', to='tracker.recommendation')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "wording",
+                    models.CharField(
+                        blank=True,
+                        help_text="The evaluator's own grade wording, verbatim.",
+                        max_length=500,
+                    ),
+                ),
+                ("narrative", models.TextField(blank=True, help_text="Markdown.")),
+                ("as_of", models.DateField(help_text="The date this judgment speaks for.")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("draft", "Draft"), ("published", "Published")],
+                        default="draft",
+                        max_length=20,
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True, db_index=True)),
+                ("published_at", models.DateTimeField(blank=True, null=True)),
+                ("version", models.PositiveIntegerField(default=1)),
+                (
+                    "author",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="evaluations",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "evaluator",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="evaluations",
+                        to="tracker.evaluator",
+                    ),
+                ),
+                (
+                    "grade",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="evaluations",
+                        to="tracker.grade",
+                    ),
+                ),
+                (
+                    "recommendation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="evaluations",
+                        to="tracker.recommendation",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['recommendation', 'as_of', 'published_at', 'id'],
+                "ordering": ["recommendation", "as_of", "published_at", "id"],
             },
         ),
         migrations.CreateModel(
-            name='EditionEntry',
+            name="EditionEntry",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('edition', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='entries', to='tracker.edition')),
-                ('evaluation', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='edition_entries', to='tracker.evaluation')),
-                ('recommendation', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='edition_entries', to='tracker.recommendation')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "edition",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="entries",
+                        to="tracker.edition",
+                    ),
+                ),
+                (
+                    "evaluation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="edition_entries",
+                        to="tracker.evaluation",
+                    ),
+                ),
+                (
+                    "recommendation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="edition_entries",
+                        to="tracker.recommendation",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['edition', 'recommendation__position'],
+                "ordering": ["edition", "recommendation__position"],
             },
         ),
         migrations.CreateModel(
-            name='RecommendationLink',
+            name="RecommendationLink",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('reiterates', 'reiterates'), ('supersedes', 'supersedes'), ('related', 'is related to')], max_length=20)),
-                ('note', models.CharField(blank=True, max_length=500)),
-                ('source', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='links_out', to='tracker.recommendation')),
-                ('target', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='links_in', to='tracker.recommendation')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("reiterates", "reiterates"),
+                            ("supersedes", "supersedes"),
+                            ("related", "is related to"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("note", models.CharField(blank=True, max_length=500)),
+                (
+                    "source",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="links_out",
+                        to="tracker.recommendation",
+                    ),
+                ),
+                (
+                    "target",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="links_in",
+                        to="tracker.recommendation",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['source', 'target'],
+                "ordering": ["source", "target"],
             },
         ),
         migrations.CreateModel(
-            name='Report',
+            name="Report",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('slug', models.SlugField(unique=True)),
-                ('short_name', models.CharField(max_length=100)),
-                ('title', models.CharField(max_length=300)),
-                ('authors', models.CharField(blank=True, max_length=300)),
-                ('institution', models.CharField(blank=True, max_length=300)),
-                ('published_on', models.DateField()),
-                ('url', models.URLField(blank=True, max_length=500)),
-                ('citation', models.CharField(blank=True, max_length=500)),
-                ('description', models.TextField(blank=True, help_text='Markdown.')),
-                ('grade_scale', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='reports', to='tracker.gradescale')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("slug", models.SlugField(unique=True)),
+                ("short_name", models.CharField(max_length=100)),
+                ("title", models.CharField(max_length=300)),
+                ("authors", models.CharField(blank=True, max_length=300)),
+                ("institution", models.CharField(blank=True, max_length=300)),
+                ("published_on", models.DateField()),
+                ("url", models.URLField(blank=True, max_length=500)),
+                ("citation", models.CharField(blank=True, max_length=500)),
+                ("description", models.TextField(blank=True, help_text="Markdown.")),
+                (
+                    "grade_scale",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="reports",
+                        to="tracker.gradescale",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['published_on', 'slug'],
+                "ordering": ["published_on", "slug"],
             },
         ),
         migrations.AddField(
-            model_name='recommendation',
-            name='report',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='recommendations', to='tracker.report'),
+            model_name="recommendation",
+            name="report",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="recommendations",
+                to="tracker.report",
+            ),
         ),
         migrations.CreateModel(
-            name='HistoricalRecommendation',
+            name="HistoricalRecommendation",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('code', models.CharField(max_length=20, validators=[django.core.validators.RegexValidator('^[A-Z][A-Z0-9]*-[0-9]+$', 'Use a code like SEC-2.')])),
-                ('position', models.PositiveIntegerField(help_text='Order within the report.')),
-                ('title', models.CharField(max_length=200)),
-                ('text', models.TextField(help_text='The recommendation, verbatim.')),
-                ('actor', models.CharField(choices=[('united-states', 'United States'), ('japan', 'Japan'), ('both', 'United States and Japan'), ('unspecified', 'Not specified')], default='unspecified', max_length=20)),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('area', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='tracker.area')),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('report', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='tracker.report')),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "code",
+                    models.CharField(
+                        max_length=20,
+                        validators=[
+                            django.core.validators.RegexValidator(
+                                "^[A-Z][A-Z0-9]*-[0-9]+$", "Use a code like SEC-2."
+                            )
+                        ],
+                    ),
+                ),
+                ("position", models.PositiveIntegerField(help_text="Order within the report.")),
+                ("title", models.CharField(max_length=200)),
+                ("text", models.TextField(help_text="The recommendation, verbatim.")),
+                (
+                    "actor",
+                    models.CharField(
+                        choices=[
+                            ("united-states", "United States"),
+                            ("japan", "Japan"),
+                            ("both", "United States and Japan"),
+                            ("unspecified", "Not specified"),
+                        ],
+                        default="unspecified",
+                        max_length=20,
+                    ),
+                ),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "area",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="tracker.area",
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "report",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="tracker.report",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical recommendation',
-                'verbose_name_plural': 'historical recommendations',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical recommendation",
+                "verbose_name_plural": "historical recommendations",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='HistoricalEdition',
+            name="HistoricalEdition",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('slug', models.SlugField()),
-                ('name', models.CharField(max_length=200)),
-                ('description', models.TextField(blank=True)),
-                ('as_of', models.DateField(help_text='The date whose grades the edition freezes.')),
-                ('status', models.CharField(choices=[('draft', 'Draft'), ('published', 'Published')], default='draft', max_length=20)),
-                ('published_at', models.DateTimeField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(blank=True, editable=False)),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('report', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='tracker.report')),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                ("slug", models.SlugField()),
+                ("name", models.CharField(max_length=200)),
+                ("description", models.TextField(blank=True)),
+                ("as_of", models.DateField(help_text="The date whose grades the edition freezes.")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("draft", "Draft"), ("published", "Published")],
+                        default="draft",
+                        max_length=20,
+                    ),
+                ),
+                ("published_at", models.DateTimeField(blank=True, null=True)),
+                ("created_at", models.DateTimeField(blank=True, editable=False)),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "report",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="tracker.report",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical edition',
-                'verbose_name_plural': 'historical editions',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical edition",
+                "verbose_name_plural": "historical editions",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.AddField(
-            model_name='edition',
-            name='report',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='editions', to='tracker.report'),
+            model_name="edition",
+            name="report",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="editions",
+                to="tracker.report",
+            ),
         ),
         migrations.AddField(
-            model_name='area',
-            name='report',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='areas', to='tracker.report'),
+            model_name="area",
+            name="report",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="areas",
+                to="tracker.report",
+            ),
         ),
         migrations.CreateModel(
-            name='Source',
+            name="Source",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('key', models.SlugField(help_text='A short stable name.', max_length=100, unique=True)),
-                ('title', models.CharField(max_length=500)),
-                ('author', models.CharField(blank=True, max_length=300)),
-                ('publisher', models.CharField(blank=True, max_length=300)),
-                ('published_on', models.DateField(blank=True, null=True)),
-                ('url', models.URLField(blank=True, max_length=1000)),
-                ('archived_url', models.URLField(blank=True, max_length=1000)),
-                ('kind', models.CharField(choices=[('report', 'Report'), ('article', 'Article'), ('news', 'News'), ('government', 'Government document'), ('book', 'Book'), ('dataset', 'Dataset'), ('other', 'Other')], default='other', max_length=20)),
-                ('citation', models.TextField(blank=True, help_text='The full citation, as printed.')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "key",
+                    models.SlugField(help_text="A short stable name.", max_length=100, unique=True),
+                ),
+                ("title", models.CharField(max_length=500)),
+                ("author", models.CharField(blank=True, max_length=300)),
+                ("publisher", models.CharField(blank=True, max_length=300)),
+                ("published_on", models.DateField(blank=True, null=True)),
+                ("url", models.URLField(blank=True, max_length=1000)),
+                ("archived_url", models.URLField(blank=True, max_length=1000)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("report", "Report"),
+                            ("article", "Article"),
+                            ("news", "News"),
+                            ("government", "Government document"),
+                            ("book", "Book"),
+                            ("dataset", "Dataset"),
+                            ("other", "Other"),
+                        ],
+                        default="other",
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "citation",
+                    models.TextField(blank=True, help_text="The full citation, as printed."),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
             ],
             options={
-                'ordering': ['title'],
-                'indexes': [models.Index(fields=['url'], name='source_url_idx')],
+                "ordering": ["title"],
+                "indexes": [models.Index(fields=["url"], name="source_url_idx")],
             },
         ),
         migrations.CreateModel(
-            name='HistoricalEvidenceLink',
+            name="HistoricalEvidenceLink",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('stance', models.CharField(choices=[('supports', 'Supports'), ('contradicts', 'Contradicts'), ('context', 'Context')], default='supports', max_length=20)),
-                ('quote', models.TextField(blank=True, help_text='The passage relied on.')),
-                ('page', models.CharField(blank=True, max_length=50)),
-                ('position', models.PositiveSmallIntegerField(default=0)),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('evaluation', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='tracker.evaluation')),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('source', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='tracker.source')),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "stance",
+                    models.CharField(
+                        choices=[
+                            ("supports", "Supports"),
+                            ("contradicts", "Contradicts"),
+                            ("context", "Context"),
+                        ],
+                        default="supports",
+                        max_length=20,
+                    ),
+                ),
+                ("quote", models.TextField(blank=True, help_text="The passage relied on.")),
+                ("page", models.CharField(blank=True, max_length=50)),
+                ("position", models.PositiveSmallIntegerField(default=0)),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "evaluation",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="tracker.evaluation",
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "source",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="tracker.source",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical evidence link',
-                'verbose_name_plural': 'historical evidence links',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical evidence link",
+                "verbose_name_plural": "historical evidence links",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='HistoricalEvaluation',
+            name="HistoricalEvaluation",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('wording', models.CharField(blank=True, help_text="The evaluator's own grade wording, verbatim.", max_length=500)),
-                ('narrative', models.TextField(blank=True, help_text='Markdown.')),
-                ('as_of', models.DateField(help_text='The date this judgment speaks for.')),
-                ('status', models.CharField(choices=[('draft', 'Draft'), ('published', 'Published')], default='draft', max_length=20)),
-                ('created_at', models.DateTimeField(blank=True, editable=False)),
-                ('updated_at', models.DateTimeField(blank=True, db_index=True, editable=False)),
-                ('published_at', models.DateTimeField(blank=True, null=True)),
-                ('version', models.PositiveIntegerField(default=1)),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('author', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('evaluator', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='tracker.evaluator')),
-                ('grade', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='tracker.grade')),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('recommendation', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='tracker.recommendation')),
-                ('publication', models.ForeignKey(blank=True, db_constraint=False, help_text='The publication this evaluation appeared in, if any.', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='tracker.source')),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "wording",
+                    models.CharField(
+                        blank=True,
+                        help_text="The evaluator's own grade wording, verbatim.",
+                        max_length=500,
+                    ),
+                ),
+                ("narrative", models.TextField(blank=True, help_text="Markdown.")),
+                ("as_of", models.DateField(help_text="The date this judgment speaks for.")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("draft", "Draft"), ("published", "Published")],
+                        default="draft",
+                        max_length=20,
+                    ),
+                ),
+                ("created_at", models.DateTimeField(blank=True, editable=False)),
+                ("updated_at", models.DateTimeField(blank=True, db_index=True, editable=False)),
+                ("published_at", models.DateTimeField(blank=True, null=True)),
+                ("version", models.PositiveIntegerField(default=1)),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "author",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "evaluator",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="tracker.evaluator",
+                    ),
+                ),
+                (
+                    "grade",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="tracker.grade",
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "recommendation",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="tracker.recommendation",
+                    ),
+                ),
+                (
+                    "publication",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        help_text="The publication this evaluation appeared in, if any.",
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="tracker.source",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical evaluation',
-                'verbose_name_plural': 'historical evaluations',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical evaluation",
+                "verbose_name_plural": "historical evaluations",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='EvidenceLink',
+            name="EvidenceLink",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('stance', models.CharField(choices=[('supports', 'Supports'), ('contradicts', 'Contradicts'), ('context', 'Context')], default='supports', max_length=20)),
-                ('quote', models.TextField(blank=True, help_text='The passage relied on.')),
-                ('page', models.CharField(blank=True, max_length=50)),
-                ('position', models.PositiveSmallIntegerField(default=0)),
-                ('evaluation', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='evidence', to='tracker.evaluation')),
-                ('source', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='evidence', to='tracker.source')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "stance",
+                    models.CharField(
+                        choices=[
+                            ("supports", "Supports"),
+                            ("contradicts", "Contradicts"),
+                            ("context", "Context"),
+                        ],
+                        default="supports",
+                        max_length=20,
+                    ),
+                ),
+                ("quote", models.TextField(blank=True, help_text="The passage relied on.")),
+                ("page", models.CharField(blank=True, max_length=50)),
+                ("position", models.PositiveSmallIntegerField(default=0)),
+                (
+                    "evaluation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="evidence",
+                        to="tracker.evaluation",
+                    ),
+                ),
+                (
+                    "source",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="evidence",
+                        to="tracker.source",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['evaluation', 'position', 'id'],
+                "ordering": ["evaluation", "position", "id"],
             },
         ),
         migrations.AddField(
-            model_name='evaluation',
-            name='publication',
-            field=models.ForeignKey(blank=True, help_text='The publication this evaluation appeared in, if any.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='published_evaluations', to='tracker.source'),
+            model_name="evaluation",
+            name="publication",
+            field=models.ForeignKey(
+                blank=True,
+                help_text="The publication this evaluation appeared in, if any.",
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="published_evaluations",
+                to="tracker.source",
+            ),
         ),
         migrations.AddField(
-            model_name='recommendation',
-            name='topics',
-            field=models.ManyToManyField(blank=True, related_name='recommendations', to='tracker.topic'),
+            model_name="recommendation",
+            name="topics",
+            field=models.ManyToManyField(
+                blank=True, related_name="recommendations", to="tracker.topic"
+            ),
         ),
         migrations.CreateModel(
-            name='HistoricalRecommendation_topics',
+            name="HistoricalRecommendation_topics",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('m2m_history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, to='tracker.historicalrecommendation')),
-                ('recommendation', models.ForeignKey(blank=True, db_constraint=False, db_tablespace='', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='tracker.recommendation')),
-                ('topic', models.ForeignKey(blank=True, db_constraint=False, db_tablespace='', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='tracker.topic')),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                ("m2m_history_id", models.AutoField(primary_key=True, serialize=False)),
+                (
+                    "history",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        to="tracker.historicalrecommendation",
+                    ),
+                ),
+                (
+                    "recommendation",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        db_tablespace="",
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="tracker.recommendation",
+                    ),
+                ),
+                (
+                    "topic",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        db_tablespace="",
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="tracker.topic",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'HistoricalRecommendation_topics',
+                "verbose_name": "HistoricalRecommendation_topics",
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.AddConstraint(
-            model_name='grade',
-            constraint=models.UniqueConstraint(fields=('scale', 'slug'), name='grade_unique_slug_per_scale'),
+            model_name="grade",
+            constraint=models.UniqueConstraint(
+                fields=("scale", "slug"), name="grade_unique_slug_per_scale"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='grade',
-            constraint=models.UniqueConstraint(fields=('scale', 'score'), name='grade_unique_score_per_scale'),
+            model_name="grade",
+            constraint=models.UniqueConstraint(
+                fields=("scale", "score"), name="grade_unique_score_per_scale"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='editionentry',
-            constraint=models.UniqueConstraint(fields=('edition', 'recommendation'), name='edition_entry_unique_recommendation'),
+            model_name="editionentry",
+            constraint=models.UniqueConstraint(
+                fields=("edition", "recommendation"), name="edition_entry_unique_recommendation"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='recommendationlink',
-            constraint=models.UniqueConstraint(fields=('source', 'target', 'kind'), name='link_unique_per_kind'),
+            model_name="recommendationlink",
+            constraint=models.UniqueConstraint(
+                fields=("source", "target", "kind"), name="link_unique_per_kind"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='recommendationlink',
-            constraint=models.CheckConstraint(condition=models.Q(('source', models.F('target')), _negated=True), name='link_not_to_itself'),
+            model_name="recommendationlink",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("source", models.F("target")), _negated=True),
+                name="link_not_to_itself",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='recommendationlink',
-            constraint=models.CheckConstraint(condition=models.Q(('kind__in', ['reiterates', 'supersedes', 'related'])), name='link_kind_valid'),
+            model_name="recommendationlink",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("kind__in", ["reiterates", "supersedes", "related"])),
+                name="link_kind_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='edition',
-            constraint=models.CheckConstraint(condition=models.Q(('status__in', ['draft', 'published'])), name='edition_status_valid'),
+            model_name="edition",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("status__in", ["draft", "published"])),
+                name="edition_status_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='edition',
-            constraint=models.CheckConstraint(condition=models.Q(('status', 'draft'), ('published_at__isnull', False), _connector='OR'), name='edition_published_has_date'),
+            model_name="edition",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("status", "draft"), ("published_at__isnull", False), _connector="OR"
+                ),
+                name="edition_published_has_date",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='area',
-            constraint=models.UniqueConstraint(fields=('report', 'slug'), name='area_unique_slug_per_report'),
+            model_name="area",
+            constraint=models.UniqueConstraint(
+                fields=("report", "slug"), name="area_unique_slug_per_report"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='area',
-            constraint=models.UniqueConstraint(fields=('report', 'position'), name='area_unique_position_per_report'),
+            model_name="area",
+            constraint=models.UniqueConstraint(
+                fields=("report", "position"), name="area_unique_position_per_report"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='evidencelink',
-            constraint=models.UniqueConstraint(fields=('evaluation', 'source'), name='evidence_unique_source'),
+            model_name="evidencelink",
+            constraint=models.UniqueConstraint(
+                fields=("evaluation", "source"), name="evidence_unique_source"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='evidencelink',
-            constraint=models.CheckConstraint(condition=models.Q(('stance__in', ['supports', 'contradicts', 'context'])), name='evidence_stance_valid'),
+            model_name="evidencelink",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("stance__in", ["supports", "contradicts", "context"])),
+                name="evidence_stance_valid",
+            ),
         ),
         migrations.AddIndex(
-            model_name='evaluation',
-            index=models.Index(fields=['recommendation', 'status', 'as_of', 'published_at'], name='evaluation_current_idx'),
+            model_name="evaluation",
+            index=models.Index(
+                fields=["recommendation", "status", "as_of", "published_at"],
+                name="evaluation_current_idx",
+            ),
         ),
         migrations.AddIndex(
-            model_name='evaluation',
-            index=models.Index(fields=['updated_at', 'id'], name='evaluation_feed_idx'),
+            model_name="evaluation",
+            index=models.Index(fields=["updated_at", "id"], name="evaluation_feed_idx"),
         ),
         migrations.AddConstraint(
-            model_name='evaluation',
-            constraint=models.UniqueConstraint(fields=('recommendation', 'evaluator', 'as_of'), name='evaluation_unique_per_evaluator_and_date'),
+            model_name="evaluation",
+            constraint=models.UniqueConstraint(
+                fields=("recommendation", "evaluator", "as_of"),
+                name="evaluation_unique_per_evaluator_and_date",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='evaluation',
-            constraint=models.CheckConstraint(condition=models.Q(('status__in', ['draft', 'published'])), name='evaluation_status_valid'),
+            model_name="evaluation",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("status__in", ["draft", "published"])),
+                name="evaluation_status_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='evaluation',
-            constraint=models.CheckConstraint(condition=models.Q(('status', 'draft'), ('published_at__isnull', False), _connector='OR'), name='evaluation_published_has_date'),
+            model_name="evaluation",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("status", "draft"), ("published_at__isnull", False), _connector="OR"
+                ),
+                name="evaluation_published_has_date",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='evaluation',
-            constraint=models.CheckConstraint(condition=models.Q(('version__gte', 1)), name='evaluation_version_positive'),
+            model_name="evaluation",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("version__gte", 1)), name="evaluation_version_positive"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='recommendation',
-            constraint=models.UniqueConstraint(fields=('report', 'code'), name='recommendation_unique_code_per_report'),
+            model_name="recommendation",
+            constraint=models.UniqueConstraint(
+                fields=("report", "code"), name="recommendation_unique_code_per_report"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='recommendation',
-            constraint=models.CheckConstraint(condition=models.Q(('actor__in', ['united-states', 'japan', 'both', 'unspecified'])), name='recommendation_actor_valid'),
+            model_name="recommendation",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("actor__in", ["united-states", "japan", "both", "unspecified"])
+                ),
+                name="recommendation_actor_valid",
+            ),
         ),
     ]

@@ -5,19 +5,21 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('tracker', '0003_roles'),
+        ("tracker", "0003_roles"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.RemoveIndex(
-            model_name='evaluation',
-            name='evaluation_current_idx',
+            model_name="evaluation",
+            name="evaluation_current_idx",
         ),
         migrations.AddIndex(
-            model_name='evaluation',
-            index=models.Index(fields=['recommendation', 'status', 'as_of', 'published_at', 'id'], name='evaluation_latest_idx'),
+            model_name="evaluation",
+            index=models.Index(
+                fields=["recommendation", "status", "as_of", "published_at", "id"],
+                name="evaluation_latest_idx",
+            ),
         ),
     ]

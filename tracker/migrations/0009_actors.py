@@ -84,7 +84,7 @@ def grant_actor_permissions(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("tracker", "0007_freshness"),
+        ("tracker", "0008_grade_guidance"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

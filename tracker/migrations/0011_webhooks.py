@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('tracker', '0007_freshness'),
+        ('tracker', '0010_not_rateable_responses'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
