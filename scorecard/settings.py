@@ -80,6 +80,8 @@ INSTALLED_APPS = [
     "simple_history",
     "csp",
     "axes",
+    "django_tasks",
+    "django_tasks_db",
     "tracker",
     "scorecard",
 ]
@@ -319,3 +321,30 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("DJANGO_LOG_LEVEL", "WARNING")},
 }
+
+# Background work (webhooks, e-mails): Django's tasks framework through the django-tasks
+# backport, with its database backend, so the queue lives in the project's database on
+# SQLite and PostgreSQL alike.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+# E-mail to readers who follow grades (tracker/subscriptions.py), sent by the worker.
+# Without EMAIL_HOST in debug mode (`make run`), e-mails are printed to the terminal.
+_EMAIL_HOST_SET = bool(env_str("EMAIL_HOST", ""))
+EMAIL_HOST = env_str("EMAIL_HOST", "") or "localhost"
+EMAIL_PORT = env_int("EMAIL_PORT", 25, minimum=1)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "") or ""
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "") or ""
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", default=False)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", default=False)
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT_SECONDS", 10, minimum=1)
+DEFAULT_FROM_EMAIL = env_str("DJANGO_DEFAULT_FROM_EMAIL", "") or "scorecard@localhost"
+if EMAIL_USE_TLS and EMAIL_USE_SSL:
+    raise ImproperlyConfigured("Set EMAIL_USE_TLS or EMAIL_USE_SSL, not both.")
+EMAIL_BACKEND = (
+    "django.core.mail.backends.console.EmailBackend"
+    if DEBUG and not _EMAIL_HOST_SET
+    else "django.core.mail.backends.smtp.EmailBackend"
+)
+# Follow requests, per client address and per e-mail address (scorecard/follow_views.py).
+FOLLOW_RATE_CLIENT = env_rate("FOLLOW_RATE_CLIENT", "20/hour")
+FOLLOW_RATE_ADDRESS = env_rate("FOLLOW_RATE_ADDRESS", "5/hour")

@@ -19,7 +19,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.text import slugify
 
-from tracker import interchange, queries, rules
+from tracker import interchange, queries, rules, subscriptions
 from tracker.models import (
     Edition,
     EditionEntry,
@@ -175,6 +175,7 @@ def update_evaluation(
     ):
         if asked:
             rules.check(user, operation, candidate)
+    grade_before = candidate.grade_id  # followers are told when a public grade changes
     for name, value in changes.items():
         setattr(candidate, name, value)
     _check_evaluation_fields(candidate.recommendation, candidate.grade, candidate.as_of)
@@ -200,6 +201,8 @@ def update_evaluation(
     if evaluation.is_published:
         _check_still_publishable(evaluation)
     _record_history(evaluation, user, date=now)
+    if evaluation.is_published and evaluation.grade_id != grade_before:
+        transaction.on_commit(lambda: subscriptions.corrected(evaluation, grade_before))
     return evaluation
 
 
@@ -302,6 +305,7 @@ def publish_evaluation(
         raise StaleVersionError(current, expected_version)
     evaluation.refresh_from_db()
     _record_history(evaluation, user, "Published")
+    transaction.on_commit(lambda: subscriptions.released(evaluation))  # e-mail to followers
     return evaluation
 
 

@@ -11,15 +11,23 @@ topics) comes from the scorecard files (`import_scorecard`) and is read-only her
     recommendations  recommendations, with their evaluations listed
     evaluations      evaluations and their evidence, publishing, conflicts
     editions         evidence links (read-only), editions and freezing them
+    subscriptions    readers' e-mail subscriptions (superusers only)
     lockout          the page after too many failed logins (django-axes' AXES_LOCKOUT_CALLABLE)
 """
 
 from django.contrib import admin
 
-from tracker.admin import editions, evaluations, recommendations, reference, sources
+from tracker.admin import editions, evaluations, recommendations, reference, sources, subscriptions
 
 admin.site.site_header = "Alliance Scorecard — editors"
 admin.site.site_title = "Alliance Scorecard editors"
 admin.site.index_title = "The record"
 
-__all__ = ["editions", "evaluations", "recommendations", "reference", "sources"]
+__all__ = [
+    "editions",
+    "evaluations",
+    "recommendations",
+    "reference",
+    "sources",
+    "subscriptions",
+]
