@@ -17,9 +17,12 @@ from io import StringIO
 import pytest
 from django.core import mail, signing
 from django.core.management import call_command
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from django_tasks import task_backends
+from django_tasks_db.models import DBTaskResult
 
 from tests import factories
 from tracker import services, subscriptions
@@ -425,3 +428,29 @@ def test_addresses_appear_in_no_export_or_api_response(client, graded, url):
     body = b"".join(response.streaming_content) if response.streaming else response.content
     assert b"private@example.org" not in body
     assert b"subscription" not in body.lower()
+
+
+def test_publishing_costs_the_same_queries_with_a_thousand_followers(
+    recommendation, settings, django_capture_on_commit_callbacks
+):
+    """Publishing only enqueues (one row in the worker's queue): the followers are the
+    worker's business, not the publisher's request's."""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+    def queries_to_publish(as_of: datetime.date) -> list[str]:
+        evaluation = draft(recommendation, as_of=as_of)
+        with (
+            CaptureQueriesContext(connection) as queries,
+            django_capture_on_commit_callbacks(execute=True),
+        ):
+            services.publish_evaluation(evaluation=evaluation)
+        return [query["sql"] for query in queries]
+
+    with_none = queries_to_publish(datetime.date(2010, 1, 1))
+    Subscription.objects.bulk_create(
+        Subscription(email=f"reader{n}@example.org", confirmed_at=timezone.now())
+        for n in range(1000)
+    )
+    with_a_thousand = queries_to_publish(datetime.date(2011, 1, 1))
+    assert len(with_a_thousand) == len(with_none)
+    assert DBTaskResult.objects.filter(task_path="tracker.mail_tasks.send_round").count() == 2
