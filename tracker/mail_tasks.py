@@ -16,8 +16,18 @@ from tracker.models import Frequency
 
 
 @task()
-def send_confirmation(email: str) -> int:
-    """The one confirmation e-mail for an address's pending subscriptions."""
+def send_confirmation(subscription_id: int) -> int:
+    """The one confirmation e-mail for the pending subscriptions of this one's address.
+
+    Takes an id, not the address: the queue's rows are kept, and hold no addresses.
+    """
+    email = (
+        subscriptions.Subscription.objects.filter(pk=subscription_id, confirmed_at__isnull=True)
+        .values_list("email", flat=True)
+        .first()
+    )
+    if email is None:
+        return 0
     pending = list(subscriptions.pending_subscriptions(email).order_by("pk"))
     if not pending:
         return 0

@@ -225,7 +225,7 @@ def request_subscription(
     if recently.exists():
         return
     pending_subscriptions(email).update(confirmation_sent_at=now)
-    transaction.on_commit(lambda: mail_tasks.send_confirmation.enqueue(email))
+    transaction.on_commit(lambda: mail_tasks.send_confirmation.enqueue(subscription.pk))
 
 
 @transaction.atomic
