@@ -403,3 +403,25 @@ WEBHOOKS_TIMEOUT_SECONDS = env_int("WEBHOOKS_TIMEOUT_SECONDS", 10, minimum=1)
 WEBHOOKS_RETRY_FIRST_SECONDS = env_int("WEBHOOKS_RETRY_FIRST_SECONDS", 10, minimum=1)
 WEBHOOKS_RETRY_FOR_SECONDS = env_int("WEBHOOKS_RETRY_FOR_SECONDS", 24 * 3600, minimum=1)
 WEBHOOKS_ALLOW_LOOPBACK = env_bool("WEBHOOKS_ALLOW_LOOPBACK", default=DEBUG)
+
+# E-mail to readers who follow grades (tracker/subscriptions.py), sent by the worker.
+# Without EMAIL_HOST in debug mode (`make run`), e-mails are printed to the terminal.
+_EMAIL_HOST_SET = bool(env_str("EMAIL_HOST", ""))
+EMAIL_HOST = env_str("EMAIL_HOST", "") or "localhost"
+EMAIL_PORT = env_int("EMAIL_PORT", 25, minimum=1)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "") or ""
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "") or ""
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", default=False)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", default=False)
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT_SECONDS", 10, minimum=1)
+DEFAULT_FROM_EMAIL = env_str("DJANGO_DEFAULT_FROM_EMAIL", "") or "scorecard@localhost"
+if EMAIL_USE_TLS and EMAIL_USE_SSL:
+    raise ImproperlyConfigured("Set EMAIL_USE_TLS or EMAIL_USE_SSL, not both.")
+EMAIL_BACKEND = (
+    "django.core.mail.backends.console.EmailBackend"
+    if DEBUG and not _EMAIL_HOST_SET
+    else "django.core.mail.backends.smtp.EmailBackend"
+)
+# Follow requests, per client address and per e-mail address (scorecard/follow_views.py).
+FOLLOW_RATE_CLIENT = env_rate("FOLLOW_RATE_CLIENT", "20/hour")
+FOLLOW_RATE_ADDRESS = env_rate("FOLLOW_RATE_ADDRESS", "5/hour")

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from scorecard import actor_views, exports, views
+from scorecard import actor_views, exports, follow_views, views
 from scorecard.feeds import GradeChangesFeed
 
 # Public URLs are a contract (docs: DESIGN.md, README "Public site"): extend, never rename.
@@ -34,6 +34,11 @@ urlpatterns = [
         views.recommendation_badge,
         name="recommendation-badge",
     ),
+    # Following grades by e-mail (scorecard/follow_views.py).
+    path("follow/", follow_views.follow, name="follow"),
+    path("follow/confirm/<str:token>/", follow_views.confirm, name="follow-confirm"),
+    path("follow/manage/<str:token>/", follow_views.manage, name="follow-manage"),
+    path("follow/unsubscribe/<str:token>/", follow_views.unsubscribe, name="follow-unsubscribe"),
     path("admin/", admin.site.urls),
     path("api/", include("scorecard.api.urls")),
 ]

@@ -1,12 +1,26 @@
-"""Drafts never reach the public: not in pages, filters, counts, feeds, exports or badges."""
+"""Drafts never reach the public: not in pages, filters, counts, feeds, exports, badges or
+e-mails to followers."""
 
 import datetime
 import json
 
 import pytest
+from django.core import mail
+from django.utils import timezone
+from django_tasks import task_backends
 
 from tests import factories
-from tracker.models import Edition, EvidenceLink, Grade, Recommendation, Source, Status
+from tracker import mail_tasks, services
+from tracker.models import (
+    Edition,
+    Evaluator,
+    EvidenceLink,
+    Grade,
+    Recommendation,
+    Source,
+    Status,
+    Subscription,
+)
 
 SECRET = "UNPUBLISHED-DRAFT-NARRATIVE"
 URLS = [
@@ -84,3 +98,39 @@ def test_a_draft_edition_is_not_public(drafts, client):
     assert client.get("/editions/2004-report-card/compare/draft-edition/").status_code == 404
     response = client.get("/reports/armitage-nye-2000/export.csv?edition=draft-edition")
     assert response.status_code == 400
+
+
+def test_a_draft_causes_no_email(drafts, settings, django_capture_on_commit_callbacks):
+    """Followers of everything, of the report and of the recommendation: saving, correcting
+    and citing evidence on drafts enqueues no e-mail; publishing one does."""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+    recommendation = drafts.recommendation
+    for scope in ({}, {"report": recommendation.report}, {"recommendation": recommendation}):
+        Subscription.objects.create(
+            email="follower@example.org", confirmed_at=timezone.now(), **scope
+        )
+    setback = Grade.objects.get(scale=recommendation.report.grade_scale, slug="setback")
+    with django_capture_on_commit_callbacks(execute=True):
+        new = services.record_evaluation(
+            recommendation=recommendation,
+            evaluator=Evaluator.objects.first(),
+            grade=setback,
+            as_of=datetime.date(2010, 1, 1),
+            narrative=SECRET,
+        )
+        services.update_evaluation(
+            evaluation=new, expected_version=new.version, changes={"narrative": "Changed."}
+        )
+        drafts.refresh_from_db()
+        services.update_evaluation(
+            evaluation=drafts,
+            expected_version=drafts.version,
+            changes={"grade": Grade.objects.get(scale=setback.scale, slug="ongoing-progress")},
+        )
+        services.add_evidence(evaluation=new, evidence=[{"source": Source.objects.first()}])
+    backend = task_backends["default"]
+    assert backend.results == []
+    assert mail.outbox == []
+    with django_capture_on_commit_callbacks(execute=True):
+        services.publish_evaluation(evaluation=new)
+    assert [result.task.name for result in backend.results] == [mail_tasks.send_round.name]

@@ -833,6 +833,13 @@ class ResponseSource(models.Model):
 
 
 # Partners' webhooks (issue 16): their own module, part of this app's models.
+# Readers' e-mail subscriptions (issue 16): their own module, part of this app's models.
+from tracker.subscription_models import (  # noqa: E402, F401 -- re-exported, after the models
+    Frequency,
+    GradeNotice,
+    NoticeKind,
+    Subscription,
+)
 from tracker.webhook_models import (  # noqa: E402, F401 -- re-exported, after the models
     DeliveryStatus,
     EventType,

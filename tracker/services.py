@@ -19,7 +19,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.text import slugify
 
-from tracker import events, interchange, queries, rules
+from tracker import events, interchange, queries, rules, subscriptions
 from tracker.models import (
     Actor,
     Edition,
@@ -189,6 +189,7 @@ def update_evaluation(
     ):
         if asked:
             rules.check(user, operation, candidate)
+    grade_before = candidate.grade_id  # followers are told when a public grade changes
     for name, value in changes.items():
         setattr(candidate, name, value.strip() if name == "not_rateable_reason" else value)
     _check_evaluation_fields(
@@ -217,6 +218,8 @@ def update_evaluation(
         _check_still_publishable(evaluation)
         events.evaluation_changed(evaluation)
     _record_history(evaluation, user, date=now)
+    if evaluation.is_published and evaluation.grade_id != grade_before:
+        transaction.on_commit(lambda: subscriptions.corrected(evaluation, grade_before))
     return evaluation
 
 
@@ -322,6 +325,7 @@ def publish_evaluation(
     evaluation.refresh_from_db()
     _record_history(evaluation, user, "Published")
     events.evaluation_published(evaluation)
+    transaction.on_commit(lambda: subscriptions.released(evaluation))  # e-mail to followers
     return evaluation
 
 

@@ -13,6 +13,7 @@ topics) comes from the scorecard files (`import_scorecard`) and is read-only her
     evaluations      evaluations and their evidence, publishing, conflicts
     editions         evidence links (read-only), editions and freezing them
     responses        responses (what the actor says) and where each was said
+    subscriptions    readers' e-mail subscriptions (superusers only)
     lockout          the page after too many failed logins (django-axes' AXES_LOCKOUT_CALLABLE)
     webhooks         partners' webhook endpoints and deliveries, read-only (administrators)
 """
@@ -27,6 +28,7 @@ from tracker.admin import (
     reference,
     responses,
     sources,
+    subscriptions,
     webhooks,
 )
 
@@ -42,5 +44,6 @@ __all__ = [
     "reference",
     "responses",
     "sources",
+    "subscriptions",
     "webhooks",
 ]

@@ -1,0 +1,20 @@
+"""Send the daily and weekly e-mail digests that are due. Run it from cron every hour:
+
+    0 * * * *  cd /srv/scorecard && .venv/bin/python manage.py send_digests
+
+A digest is due a day (or a week) after the last one; one that nothing new would fill is
+not sent. Also deletes subscriptions left unconfirmed for a week.
+"""
+
+from django.core.management.base import BaseCommand
+
+from tracker import mail_tasks, subscriptions
+
+
+class Command(BaseCommand):
+    help = "Send the e-mail digests that are due and delete week-old unconfirmed subscriptions."
+
+    def handle(self, *args, **options) -> None:
+        sent = mail_tasks.send_due_digests()
+        deleted = subscriptions.delete_unconfirmed()
+        self.stdout.write(f"Sent {sent} digest(s); deleted {deleted} unconfirmed subscription(s).")

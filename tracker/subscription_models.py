@@ -1,0 +1,100 @@
+"""Readers following grades by e-mail (issue 16; tracker/subscriptions.py reads and writes
+them, tracker/mail_tasks.py sends). Part of this app's models, re-exported by tracker.models.
+"""
+
+from django.db import models
+from django.db.models import Q
+
+
+class Frequency(models.TextChoices):
+    EACH_ROUND = "each", "As grades are published"
+    DAILY = "daily", "Daily digest"
+    WEEKLY = "weekly", "Weekly digest"
+
+
+class Subscription(models.Model):
+    """A reader's wish to be told by e-mail when grades change: of every report (neither
+    `report` nor `recommendation`), of one report, or of one recommendation.
+
+    No account: the address is the reader, proven by the signed link sent to it. Until
+    `confirmed_at` nothing but that one confirmation is sent. Addresses are personal data:
+    no export, API response or editor's list shows them (only superusers, in the admin).
+    """
+
+    email = models.EmailField(max_length=254)
+    report = models.ForeignKey(
+        "tracker.Report", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    recommendation = models.ForeignKey(
+        "tracker.Recommendation", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    frequency = models.CharField(
+        max_length=10, choices=Frequency.choices, default=Frequency.EACH_ROUND
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    # The last confirmation e-mail sent for this address (at most one an hour).
+    confirmation_sent_at = models.DateTimeField(null=True, blank=True)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    # Digests tell of what was released after this (or after confirmation).
+    last_digest_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["email"], name="subscription_email")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(report__isnull=True) | Q(recommendation__isnull=True),
+                name="subscription_one_scope",
+            ),
+            models.UniqueConstraint(
+                fields=["email"],
+                condition=Q(report__isnull=True, recommendation__isnull=True),
+                name="subscription_unique_everything",
+            ),
+            models.UniqueConstraint(
+                fields=["email", "report"],
+                condition=Q(report__isnull=False),
+                name="subscription_unique_report",
+            ),
+            models.UniqueConstraint(
+                fields=["email", "recommendation"],
+                condition=Q(recommendation__isnull=False),
+                name="subscription_unique_recommendation",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.email} follows {self.scope_name}"
+
+    @property
+    def scope_name(self) -> str:
+        if self.recommendation_id:
+            return f"{self.recommendation.code} {self.recommendation.title}"
+        if self.report_id:
+            return f"the {self.report.short_name} scorecard"
+        return "every scorecard"
+
+
+class NoticeKind(models.TextChoices):
+    PUBLISHED = "published", "Published"
+    CHANGED = "changed", "Corrected"
+
+
+class GradeNotice(models.Model):
+    """A grade released to the public in one publishing round, as followers are told of it.
+
+    Written by the worker when it handles the round; digests are made from these rows.
+    """
+
+    round = models.UUIDField(db_index=True)
+    kind = models.CharField(max_length=10, choices=NoticeKind.choices)
+    evaluation = models.ForeignKey("tracker.Evaluation", on_delete=models.CASCADE, related_name="+")
+    previous_grade = models.ForeignKey(
+        "tracker.Grade", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    released_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        ordering = ["released_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} evaluation {self.evaluation_id} (round {self.round})"

@@ -1,0 +1,376 @@
+"""Readers who follow grades by e-mail: their subscriptions, the signed links that stand in
+for an account, and what each publishing round tells whom.
+
+Writes are keyword-only functions, one transaction each; every e-mail is sent by the worker
+(tracker/mail_tasks.py), enqueued in `transaction.on_commit`, so a request never waits for
+a mail server and a rolled-back write sends nothing.
+
+- `request_subscription` records a wish to follow (pending until confirmed) and enqueues at
+  most one confirmation e-mail per address per hour. It says nothing back: the caller gives
+  the same answer whether or not the address was known.
+- The confirmation link (valid for `CONFIRMATION_MAX_AGE`) confirms the subscriptions it
+  was sent for; the manage and unsubscribe links carry the signed address and never expire.
+- `released` is what the publishing services call (in on_commit) for each grade they make
+  public; `publishing_round()` groups what one action releases into one e-mail.
+"""
+
+import contextlib
+import contextvars
+import datetime
+import uuid
+from collections.abc import Iterable, Iterator
+
+from django.core import signing
+from django.db import IntegrityError, transaction
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from tracker.models import (
+    Evaluation,
+    Frequency,
+    GradeNotice,
+    NoticeKind,
+    Recommendation,
+    Report,
+    Status,
+    Subscription,
+)
+
+CONFIRMATION_MAX_AGE = datetime.timedelta(days=7)
+CONFIRMATION_INTERVAL = datetime.timedelta(hours=1)
+DIGEST_PERIODS = {
+    Frequency.DAILY: datetime.timedelta(days=1),
+    Frequency.WEEKLY: datetime.timedelta(days=7),
+}
+
+_CONFIRM_SALT = "tracker.subscriptions.confirm"
+_MANAGE_SALT = "tracker.subscriptions.manage"
+_UNSUBSCRIBE_SALT = "tracker.subscriptions.unsubscribe"
+
+
+def normalize_address(email: str) -> str:
+    """One spelling per address, so that case cannot make two subscribers of one."""
+    return email.strip().lower()
+
+
+# --- Signed links ---------------------------------------------------------------------------
+
+
+def confirmation_token(email: str, subscription_ids: Iterable[int]) -> str:
+    return signing.dumps({"e": email, "s": sorted(subscription_ids)}, salt=_CONFIRM_SALT)
+
+
+def read_confirmation_token(token: str) -> tuple[str, list[int]] | None:
+    """(address, subscription ids), or None if the token is forged or older than a week."""
+    try:
+        data = signing.loads(
+            token, salt=_CONFIRM_SALT, max_age=CONFIRMATION_MAX_AGE.total_seconds()
+        )
+    except signing.BadSignature:
+        return None
+    return data["e"], [int(pk) for pk in data["s"]]
+
+
+def manage_token(email: str) -> str:
+    return signing.dumps(email, salt=_MANAGE_SALT)
+
+
+def unsubscribe_token(email: str) -> str:
+    return signing.dumps(email, salt=_UNSUBSCRIBE_SALT)
+
+
+def _read_address(token: str, salt: str) -> str | None:
+    try:
+        return signing.loads(token, salt=salt)
+    except signing.BadSignature:
+        return None
+
+
+def read_manage_token(token: str) -> str | None:
+    return _read_address(token, _MANAGE_SALT)
+
+
+def read_unsubscribe_token(token: str) -> str | None:
+    return _read_address(token, _UNSUBSCRIBE_SALT)
+
+
+# --- Reads ----------------------------------------------------------------------------------
+
+
+def subscriptions_of(email: str) -> QuerySet[Subscription]:
+    """An address's confirmed subscriptions, everything first, then by report and code."""
+    return (
+        Subscription.objects.filter(email=email, confirmed_at__isnull=False)
+        .select_related("report", "recommendation__report")
+        .order_by("report__slug", "recommendation__report__slug", "recommendation__code")
+    )
+
+
+def pending_subscriptions(email: str) -> QuerySet[Subscription]:
+    return Subscription.objects.filter(email=email, confirmed_at__isnull=True).select_related(
+        "report", "recommendation__report"
+    )
+
+
+def _follows(recommendations: Iterable[Recommendation]) -> Q:
+    """Subscriptions that follow any of these recommendations."""
+    recommendations = list(recommendations)
+    return (
+        Q(report__isnull=True, recommendation__isnull=True)
+        | Q(report_id__in={r.report_id for r in recommendations})
+        | Q(recommendation_id__in={r.pk for r in recommendations})
+    )
+
+
+def follows(subscription: Subscription, recommendation: Recommendation) -> bool:
+    if subscription.recommendation_id:
+        return subscription.recommendation_id == recommendation.pk
+    if subscription.report_id:
+        return subscription.report_id == recommendation.report_id
+    return True
+
+
+def notices_by_address(
+    notices: list[GradeNotice], subscriptions: QuerySet[Subscription]
+) -> dict[str, list[GradeNotice]]:
+    """For each address among `subscriptions`, the notices any of its subscriptions follows,
+    each once, in the order given."""
+    recommendations = [notice.evaluation.recommendation for notice in notices]
+    wanted: dict[str, set[int]] = {}
+    for subscription in subscriptions.filter(_follows(recommendations)):
+        for notice in notices:
+            if follows(subscription, notice.evaluation.recommendation):
+                wanted.setdefault(subscription.email, set()).add(notice.pk)
+    return {
+        email: [notice for notice in notices if notice.pk in ids] for email, ids in wanted.items()
+    }
+
+
+def _notices() -> QuerySet[GradeNotice]:
+    # A notice whose evaluation was withdrawn since is not told: drafts are never mailed.
+    return GradeNotice.objects.filter(evaluation__status=Status.PUBLISHED).select_related(
+        "evaluation__grade",
+        "evaluation__evaluator",
+        "evaluation__recommendation__report",
+        "previous_grade",
+    )
+
+
+def round_notices(round_id: uuid.UUID) -> list[GradeNotice]:
+    return list(_notices().filter(round=round_id))
+
+
+def due_digests(now: datetime.datetime) -> dict[str, list[tuple[Subscription, list]]]:
+    """Confirmed digest subscriptions whose period is over, by address, with the notices
+    released since each one's last digest (possibly none)."""
+    due = Q()
+    for frequency, period in DIGEST_PERIODS.items():
+        cutoff = now - period
+        due |= Q(frequency=frequency) & (
+            Q(last_digest_at__lte=cutoff) | Q(last_digest_at__isnull=True, confirmed_at__lte=cutoff)
+        )
+    subscriptions = list(
+        Subscription.objects.filter(due, confirmed_at__isnull=False).select_related(
+            "report", "recommendation"
+        )
+    )
+    if not subscriptions:
+        return {}
+    since = min(s.last_digest_at or s.confirmed_at for s in subscriptions)
+    notices = list(_notices().filter(released_at__gt=since, released_at__lte=now))
+    result: dict[str, list[tuple[Subscription, list]]] = {}
+    for subscription in subscriptions:
+        start = subscription.last_digest_at or subscription.confirmed_at
+        told = [
+            notice
+            for notice in notices
+            if notice.released_at > start
+            and follows(subscription, notice.evaluation.recommendation)
+        ]
+        result.setdefault(subscription.email, []).append((subscription, told))
+    return result
+
+
+# --- Writes ---------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def request_subscription(
+    *,
+    email: str,
+    report: Report | None = None,
+    recommendation: Recommendation | None = None,
+    now: datetime.datetime | None = None,
+) -> None:
+    """Ask to follow `recommendation`, `report`, or (neither) every report.
+
+    A pending subscription is kept; a confirmation e-mail is enqueued unless this address
+    was sent one in the last hour. An address that already follows this is sent nothing.
+    """
+    from tracker import mail_tasks  # the tasks module imports this one
+
+    now = now or timezone.now()
+    email = normalize_address(email)
+    scope = {"email": email, "report": report, "recommendation": recommendation}
+    try:
+        with transaction.atomic():
+            subscription, _ = Subscription.objects.get_or_create(**scope)
+    except IntegrityError:  # the same request, twice at once: the other one made it
+        subscription = Subscription.objects.get(**scope)
+    if subscription.confirmed_at is not None:
+        return
+    recently = Subscription.objects.filter(
+        email=email, confirmation_sent_at__gt=now - CONFIRMATION_INTERVAL
+    )
+    if recently.exists():
+        return
+    pending_subscriptions(email).update(confirmation_sent_at=now)
+    transaction.on_commit(lambda: mail_tasks.send_confirmation.enqueue(subscription.pk))
+
+
+@transaction.atomic
+def confirm_subscriptions(
+    *, email: str, subscription_ids: Iterable[int], now: datetime.datetime | None = None
+) -> int:
+    """Confirm the subscriptions a confirmation e-mail was sent for; how many were pending."""
+    return (
+        pending_subscriptions(email)
+        .filter(pk__in=list(subscription_ids))
+        .update(confirmed_at=now or timezone.now())
+    )
+
+
+@transaction.atomic
+def change_frequency(*, email: str, subscription_id: int, frequency: str) -> bool:
+    if frequency not in Frequency.values:
+        raise ValueError(f"Unknown frequency {frequency!r}.")
+    # From now on: a digest starts with what is released after the change.
+    return bool(
+        subscriptions_of(email)
+        .filter(pk=subscription_id)
+        .update(frequency=frequency, last_digest_at=timezone.now())
+    )
+
+
+@transaction.atomic
+def unsubscribe(*, email: str, subscription_id: int | None = None) -> int:
+    """Delete one subscription of this address, or (no id) all of them, pending ones too.
+
+    Deleted, not marked: an address nobody wants mail at is not kept.
+    """
+    subscriptions = Subscription.objects.filter(email=email)
+    if subscription_id is not None:
+        subscriptions = subscriptions.filter(pk=subscription_id)
+    deleted, _ = subscriptions.delete()
+    return deleted
+
+
+@transaction.atomic
+def delete_unconfirmed(*, now: datetime.datetime | None = None) -> int:
+    """Delete subscriptions left unconfirmed for longer than their last link is valid."""
+    cutoff = (now or timezone.now()) - CONFIRMATION_MAX_AGE
+    stale = Q(confirmation_sent_at__lt=cutoff) | Q(
+        confirmation_sent_at__isnull=True, created_at__lt=cutoff
+    )
+    deleted, _ = Subscription.objects.filter(stale, confirmed_at__isnull=True).delete()
+    return deleted
+
+
+@transaction.atomic
+def mark_digest_sent(*, subscription_ids: Iterable[int], now: datetime.datetime) -> None:
+    Subscription.objects.filter(pk__in=list(subscription_ids)).update(last_digest_at=now)
+
+
+@transaction.atomic
+def record_round(
+    *, round_id: uuid.UUID, releases: list[tuple[int, str, int | None]]
+) -> list[GradeNotice]:
+    """The notices of a round (written once: a round handled again finds them written).
+
+    `releases`: (evaluation id, kind, previous grade id or None). For a newly published
+    grade, the previous grade is the one it follows in the recommendation's timeline,
+    leaving out the other grades of the same round.
+    """
+    if not GradeNotice.objects.filter(round=round_id).exists():
+        released_at = timezone.now()
+        ids = [evaluation_id for evaluation_id, _, _ in releases]
+        evaluations = Evaluation.objects.in_bulk(ids)
+        notices = []
+        for evaluation_id, kind, previous_grade_id in releases:
+            evaluation = evaluations.get(evaluation_id)
+            if evaluation is None or evaluation.status != Status.PUBLISHED:
+                continue
+            if kind == NoticeKind.PUBLISHED:
+                previous_grade_id = _grade_before(evaluation, exclude=ids)
+            notices.append(
+                GradeNotice(
+                    round=round_id,
+                    kind=kind,
+                    evaluation=evaluation,
+                    previous_grade_id=previous_grade_id,
+                    released_at=released_at,
+                )
+            )
+        GradeNotice.objects.bulk_create(notices)
+    return round_notices(round_id)
+
+
+def _grade_before(evaluation: Evaluation, *, exclude: list[int]) -> int | None:
+    earlier = (
+        Evaluation.objects.filter(
+            recommendation_id=evaluation.recommendation_id, status=Status.PUBLISHED
+        )
+        .exclude(pk__in=exclude)
+        .filter(
+            Q(as_of__lt=evaluation.as_of)
+            | Q(as_of=evaluation.as_of, published_at__lt=evaluation.published_at)
+        )
+        .order_by("-as_of", "-published_at")
+        .values_list("grade_id", flat=True)
+    )
+    return earlier.first()
+
+
+# --- Publishing rounds ----------------------------------------------------------------------
+
+_round: contextvars.ContextVar[list | None] = contextvars.ContextVar("mail_round", default=None)
+
+
+@contextlib.contextmanager
+def publishing_round() -> Iterator[None]:
+    """Group the grades released inside (several publishing transactions, as the admin's
+    "publish selected") into one round: one e-mail per follower for all of them."""
+    if _round.get() is not None:  # already inside one
+        yield
+        return
+    releases: list = []
+    marker = _round.set(releases)
+    try:
+        yield
+    finally:
+        _round.reset(marker)
+        if releases:
+            _enqueue_round(releases)
+
+
+def released(
+    evaluation: Evaluation, *, kind: str = NoticeKind.PUBLISHED, previous_grade_id=None
+) -> None:
+    """A grade became public (or a public grade changed). Call in `transaction.on_commit`."""
+    release = (evaluation.pk, str(kind), previous_grade_id)
+    releases = _round.get()
+    if releases is not None:
+        releases.append(release)
+    else:
+        _enqueue_round([release])
+
+
+def corrected(evaluation: Evaluation, previous_grade_id: int) -> None:
+    """A published grade was corrected from `previous_grade_id`. Call in on_commit."""
+    released(evaluation, kind=NoticeKind.CHANGED, previous_grade_id=previous_grade_id)
+
+
+def _enqueue_round(releases: list) -> None:
+    from tracker import mail_tasks  # the tasks module imports this one
+
+    mail_tasks.send_round.enqueue(str(uuid.uuid4()), [list(release) for release in releases])
