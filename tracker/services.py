@@ -19,7 +19,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.text import slugify
 
-from tracker import interchange, queries, rules
+from tracker import interchange, queries, rules, search
 from tracker.models import (
     Edition,
     EditionEntry,
@@ -141,6 +141,7 @@ def record_evaluation(
     except IntegrityError:
         raise duplicate from None
     _add_evidence(evaluation, evidence, author)
+    search.index(evaluations=[evaluation.pk])
     return evaluation
 
 
@@ -200,6 +201,7 @@ def update_evaluation(
     if evaluation.is_published:
         _check_still_publishable(evaluation)
     _record_history(evaluation, user, date=now)
+    search.index(evaluations=[evaluation.pk])
     return evaluation
 
 
@@ -265,6 +267,7 @@ def add_evidence(
     Evaluation.objects.filter(pk=evaluation.pk).update(version=F("version") + 1, updated_at=now)
     evaluation.refresh_from_db()
     _record_history(evaluation, user, "Evidence added", date=now)
+    search.index(evaluations=[evaluation.pk])
     return evaluation
 
 
@@ -302,6 +305,7 @@ def publish_evaluation(
         raise StaleVersionError(current, expected_version)
     evaluation.refresh_from_db()
     _record_history(evaluation, user, "Published")
+    search.index(evaluations=[evaluation.pk])
     return evaluation
 
 
@@ -320,6 +324,7 @@ def unpublish_evaluation(*, evaluation: Evaluation, user=None) -> Evaluation:
         raise ValidationError({"status": "This evaluation is not published."})
     evaluation.refresh_from_db()
     _record_history(evaluation, user, "Withdrawn to draft")
+    search.index(evaluations=[evaluation.pk])
     return evaluation
 
 
@@ -501,6 +506,7 @@ def update_source(
     if changed:
         source._history_user = user
         _save_source(source, update_fields=[*changed, "updated_at"])
+        search.index(sources=[source.pk])
     return source
 
 
@@ -539,6 +545,7 @@ def update_recommendation(
     recommendation._history_user = user
     if changed:
         recommendation.save(update_fields=[*changed, "updated_at"])
+        search.index(recommendations=[recommendation.pk])
     if topics is not None and set(topics) != set(recommendation.topics.all()):
         recommendation.topics.set(topics)
     return recommendation
