@@ -4,7 +4,7 @@ from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
-from scorecard.api import errors, views
+from scorecard.api import errors, search, views
 from scorecard.api.schema import SchemaView
 
 app_name = "api"
@@ -23,6 +23,7 @@ router.register("evaluations", views.EvaluationViewSet, basename="evaluation")
 router.register("evaluators", views.EvaluatorViewSet, basename="evaluator")
 router.register("sources", views.SourceViewSet, basename="source")
 router.register("editions", views.EditionViewSet, basename="edition")
+router.register("search", search.SearchViewSet, basename="search")
 
 urlpatterns = [
     path("v1/", include(router.urls)),
