@@ -54,6 +54,7 @@ def test_every_endpoint_is_in_the_schema(schema):
         "/api/v1/reports/",
         "/api/v1/reports/{slug}/",
         "/api/v1/reports/{slug}/recommendations/{code}/",
+        "/api/v1/search/",
         "/api/v1/sources/",
         "/api/v1/sources/{key}/",
     }

@@ -6,6 +6,8 @@ import json
 import pytest
 
 from tests import factories
+from tests.api_support import client_as
+from tracker import search
 from tracker.models import Edition, EvidenceLink, Grade, Recommendation, Source, Status
 
 SECRET = "UNPUBLISHED-DRAFT-NARRATIVE"
@@ -25,6 +27,8 @@ URLS = [
     "/reports/armitage-nye-2000/export.json",
     "/reports/armitage-nye-2000/evaluations.csv",
     "/reports/armitage-nye-2000/evidence.csv",
+    "/search/?q=draft",
+    f"/search/?q={SECRET}",
 ]
 
 
@@ -84,3 +88,18 @@ def test_a_draft_edition_is_not_public(drafts, client):
     assert client.get("/editions/2004-report-card/compare/draft-edition/").status_code == 404
     response = client.get("/reports/armitage-nye-2000/export.csv?edition=draft-edition")
     assert response.status_code == 400
+
+
+MARKERS = (SECRET, "DRAFT-WORDING", "DRAFT-ONLY-SOURCE", "DRAFT-QUOTE")
+
+
+def test_a_drafts_words_find_nothing_for_those_who_may_not_see_it(drafts, client):
+    search.rebuild()  # the draft is in the search's index: only not for them
+    anonymous, partner, editor = (client_as(role) for role in ("anonymous", "partner", "editor"))
+    for word in MARKERS:
+        page = _text(client.get(f"/search/?q={word}"))
+        assert f"Nothing matches “{word}”" in page
+        for api in (anonymous, partner):
+            assert api.get(f"/api/v1/search/?q={word}").json()["count"] == 0, word
+        # Those who may see drafts find it: the word is there to be found.
+        assert editor.get(f"/api/v1/search/?q={word}").json()["count"] >= 1, word

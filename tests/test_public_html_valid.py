@@ -37,6 +37,10 @@ PAGES = {
     "compare-with-itself": "/editions/2004-report-card/compare/2004-report-card/",
     "not-found": "/reports/armitage-nye-2000/no-such-code/",
     "api-docs": "/api/docs/",
+    "search-form": "/search/",
+    "search-results": "/search/?q=missile+defense",
+    "search-results-paged": "/search/?q=e&page=2",
+    "search-no-match": "/search/?q=nothing-matches-this",
 }
 
 
