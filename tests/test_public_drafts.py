@@ -28,7 +28,6 @@ URLS = [
     "/reports/armitage-nye-2000/evaluations.csv",
     "/reports/armitage-nye-2000/evidence.csv",
     "/search/?q=draft",
-    f"/search/?q={SECRET}",
 ]
 
 
