@@ -155,6 +155,7 @@ _PG_RANK = f'ts_rank("{TABLE}"."search_vector", to_tsquery(\'simple\', %s))'
 _SQLITE_LIKE = f"{_TEXT} LIKE %s ESCAPE '\\'"
 _FTS_JOIN = f'{FTS_TABLE}.rowid = "{TABLE}"."id"'
 _FTS_SCORE = f"-bm25({FTS_TABLE}, 10.0, 1.0)"
+_PG_ANALYZE = f'ANALYZE "{TABLE}"'
 
 
 def _fts_delete(cursor, ids: list[int]) -> None:
@@ -222,6 +223,11 @@ def rebuild() -> int:
     """Write every document again (the `rebuild_search_index` command); how many."""
     every = Q(pk__isnull=False)
     _write(None, _documents(every, every, every))
+    if connection.vendor == "postgresql":
+        # The table was replaced whole: the planner learns its new size now, not when
+        # autovacuum next passes (a plan for an empty table scans a large one badly).
+        with connection.cursor() as cursor:
+            cursor.execute(_PG_ANALYZE)
     return SearchDocument.objects.count()
 
 
