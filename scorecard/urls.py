@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from scorecard import actor_views, exports, follow_views, views
+from scorecard import actor_views, exports, follow_views, search_views, views
 from scorecard.feeds import GradeChangesFeed
 
 # Public URLs are a contract (docs: DESIGN.md, README "Public site"): extend, never rename.
@@ -9,6 +9,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("grades.css", views.grade_stylesheet, name="grade-stylesheet"),
     path("feed/", views.public(GradeChangesFeed()), name="feed"),
+    path("search/", search_views.search_page, name="search"),
     path("editions/", views.editions_index, name="editions"),
     path("editions/<slug:edition>/", views.edition_page, name="edition"),
     path(

@@ -18,8 +18,9 @@ from scorecard.api import shapes
 from scorecard.api.renderers import JSONRenderer
 from tests import factories
 from tests.api_support import client_as, make_draft, publish_new
-from tracker import actor_records, comparisons, queries, services, webhooks
+from tracker import actor_records, comparisons, queries, search, services, webhooks
 from tracker import responses as actor_responses
+from tracker.filters import parse_filters
 from tracker.models import (
     Actor,
     Area,
@@ -203,6 +204,8 @@ def _reads(world: dict) -> list[Call]:
             Call(role, "get", "/api/v1/editions/"),
             Call(role, "get", "/api/v1/responses/"),
             Call(role, "get", "/api/v1/responses/{id}/", {"id": world["response"].pk}),
+            Call(role, "get", "/api/v1/search/", query="q=missile+defense&page_size=200"),
+            Call(role, "get", "/api/v1/search/", query=f"q=progress&report={report.slug}"),
             Call(role, "get", "/api/v1/editions/{slug}/", {"slug": before}),
             Call(
                 role,
@@ -215,6 +218,8 @@ def _reads(world: dict) -> list[Call]:
     calls += [
         Call("anonymous", "get", "/api/v1/recommendations/", query="grade=nonexistent", status=400),
         Call("anonymous", "get", "/api/v1/recommendations/", query="page=", status=400),
+        Call("anonymous", "get", "/api/v1/search/", query="grade=nonexistent", status=400),
+        Call("anonymous", "get", "/api/v1/search/", query="q=progress&page=9999", status=404),
         Call("anonymous", "get", "/api/v1/recommendations/", query="page=9999", status=404),
         Call("anonymous", "get", "/api/v1/evaluations/", query="cursor=nonsense", status=400),
         Call("anonymous", "get", "/api/v1/reports/{slug}/", {"slug": "nothing"}, status=404),
@@ -577,6 +582,10 @@ def _instances(report: Report) -> dict[type[shapes.Shape], list]:
         shapes.WebhookDeliveryShape: list(
             shapes.WebhookDeliveryShape.fetch(WebhookDelivery.objects.all())
         ),
+        # Every kind of result (the word `e` is in nearly everything).
+        shapes.SearchResultShape: search.page(
+            parse_filters({"q": "e"}, accepted=("q",)), drafts_visible=True, limit=200, offset=0
+        )[1],
     }
 
 

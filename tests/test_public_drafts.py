@@ -10,7 +10,8 @@ from django.utils import timezone
 from django_tasks import task_backends
 
 from tests import factories
-from tracker import mail_tasks, services
+from tests.api_support import client_as
+from tracker import mail_tasks, search, services
 from tracker.models import (
     Edition,
     Evaluator,
@@ -39,6 +40,7 @@ URLS = [
     "/reports/armitage-nye-2000/export.json",
     "/reports/armitage-nye-2000/evaluations.csv",
     "/reports/armitage-nye-2000/evidence.csv",
+    "/search/?q=draft",
 ]
 
 
@@ -134,3 +136,18 @@ def test_a_draft_causes_no_email(drafts, settings, django_capture_on_commit_call
     with django_capture_on_commit_callbacks(execute=True):
         services.publish_evaluation(evaluation=new)
     assert [result.task.name for result in backend.results] == [mail_tasks.send_round.name]
+
+
+MARKERS = (SECRET, "DRAFT-WORDING", "DRAFT-ONLY-SOURCE", "DRAFT-QUOTE")
+
+
+def test_a_drafts_words_find_nothing_for_those_who_may_not_see_it(drafts, client):
+    search.rebuild()  # the draft is in the search's index: only not for them
+    anonymous, partner, editor = (client_as(role) for role in ("anonymous", "partner", "editor"))
+    for word in MARKERS:
+        page = _text(client.get(f"/search/?q={word}"))
+        assert f"Nothing matches “{word}”" in page
+        for api in (anonymous, partner):
+            assert api.get(f"/api/v1/search/?q={word}").json()["count"] == 0, word
+        # Those who may see drafts find it: the word is there to be found.
+        assert editor.get(f"/api/v1/search/?q={word}").json()["count"] >= 1, word

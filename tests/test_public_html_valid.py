@@ -45,6 +45,10 @@ PAGES = {
     "actors": "/actors/",
     "actor": "/actors/united-states/",
     "actor-within": "/actors/bush-administration/",
+    "search-form": "/search/",
+    "search-results": "/search/?q=missile+defense",
+    "search-results-paged": "/search/?q=e&page=2",
+    "search-no-match": "/search/?q=nothing-matches-this",
 }
 
 

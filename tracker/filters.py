@@ -39,6 +39,9 @@ PARAMETERS = (
 # What the report page and the exports read: their report is in the path, and their rows
 # come in report order.
 SCORECARD_PARAMETERS = ("code", "area", "grade", "actor", "topic", "due", "q", "as_of")
+# What the search (/search/, /api/v1/search/) reads: the words, and the filters narrowing
+# the recommendations whose documents it finds (tracker/search.py).
+SEARCH_PARAMETERS = ("q", "report", "code", "area", "grade", "actor", "topic", "due", "as_of")
 
 UNGRADED = "ungraded"  # the `grade` of recommendations without a published evaluation
 # The `grade` of recommendations whose current evaluation judged them not rateable: neither
@@ -267,6 +270,14 @@ class RecommendationFilters:
             condition &= (
                 Q(code__icontains=word) | Q(title__icontains=word) | Q(text__icontains=word)
             )
+        return condition
+
+    def slug_condition(self) -> Q:
+        """`condition()` without the words: what the search (tracker/search.py) narrows its
+        documents' recommendations by, searching the words itself."""
+        condition = Q()
+        for name, slug in self.slugs.items():
+            condition &= SLUG_FILTERS[name].condition(slug)
         return condition
 
     def order_by(self) -> list[OrderBy]:

@@ -834,6 +834,8 @@ class ResponseSource(models.Model):
 
 # Partners' webhooks (issue 16): their own module, part of this app's models.
 # Readers' e-mail subscriptions (issue 16): their own module, part of this app's models.
+# The search's documents (issue 18): their own module, part of this app's models.
+from tracker.search_models import SearchDocument, SearchKind  # noqa: E402, F401 -- re-exported
 from tracker.subscription_models import (  # noqa: E402, F401 -- re-exported, after the models
     Frequency,
     GradeNotice,

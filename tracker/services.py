@@ -19,7 +19,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.text import slugify
 
-from tracker import events, interchange, queries, rules, subscriptions
+from tracker import events, interchange, queries, rules, search, subscriptions
 from tracker.models import (
     Actor,
     Edition,
@@ -155,6 +155,7 @@ def record_evaluation(
     except IntegrityError:
         raise duplicate from None
     _add_evidence(evaluation, evidence, author)
+    search.index(evaluations=[evaluation.pk])
     return evaluation
 
 
@@ -218,6 +219,7 @@ def update_evaluation(
         _check_still_publishable(evaluation)
         events.evaluation_changed(evaluation)
     _record_history(evaluation, user, date=now)
+    search.index(evaluations=[evaluation.pk])
     if evaluation.is_published and evaluation.grade_id != grade_before:
         transaction.on_commit(lambda: subscriptions.corrected(evaluation, grade_before))
     return evaluation
@@ -285,6 +287,7 @@ def add_evidence(
     Evaluation.objects.filter(pk=evaluation.pk).update(version=F("version") + 1, updated_at=now)
     evaluation.refresh_from_db()
     _record_history(evaluation, user, "Evidence added", date=now)
+    search.index(evaluations=[evaluation.pk])
     if evaluation.is_published:
         events.evaluation_changed(evaluation)
     return evaluation
@@ -324,6 +327,7 @@ def publish_evaluation(
         raise StaleVersionError(current, expected_version)
     evaluation.refresh_from_db()
     _record_history(evaluation, user, "Published")
+    search.index(evaluations=[evaluation.pk])
     events.evaluation_published(evaluation)
     transaction.on_commit(lambda: subscriptions.released(evaluation))  # e-mail to followers
     return evaluation
@@ -344,6 +348,7 @@ def unpublish_evaluation(*, evaluation: Evaluation, user=None) -> Evaluation:
         raise ValidationError({"status": "This evaluation is not published."})
     evaluation.refresh_from_db()
     _record_history(evaluation, user, "Withdrawn to draft")
+    search.index(evaluations=[evaluation.pk])
     events.evaluation_withdrawn(evaluation)
     return evaluation
 
@@ -529,6 +534,7 @@ def update_source(
     if changed:
         source._history_user = user
         _save_source(source, update_fields=[*changed, "updated_at"])
+        search.index(sources=[source.pk])
     return source
 
 
@@ -585,6 +591,7 @@ def update_recommendation(
     if changed or actors_changed:
         # Who it names moves the data state with the recommendation (tracker.freshness).
         recommendation.save(update_fields=[*changed, "updated_at"])
+        search.index(recommendations=[recommendation.pk])
     if topics is not None and set(topics) != set(recommendation.topics.all()):
         recommendation.topics.set(topics)
     if actors_changed:

@@ -44,6 +44,7 @@ from tracker.models import (
     Report,
     ResponsePosition,
     ResponseSource,
+    SearchKind,
     Source,
     SourceKind,
     Stance,
@@ -536,6 +537,36 @@ class WebhookDeliveryShape(Shape):
     created_at = DateTime()
 
 
+# --- Search (tracker/search.py) ---------------------------------------------------------
+
+
+class SearchResultShape(Shape):
+    """One result of the search: a recommendation, an evaluation or a piece of evidence
+    (a quote and its source), with the words searched for marked."""
+
+    # Of `tracker.search.Hit`.
+    kind = Choice(SearchKind.choices, "What was found.")
+    id = Integer("The id of the recommendation, evaluation or evidence link.", source="object_id")
+    recommendation = Nested(RecommendationRefShape, "The recommendation it is, or is about.")
+    evaluation = Integer(
+        "The evaluation it is or belongs to (see /evaluations/{id}/); null for a recommendation.",
+        source="evaluation_id",
+        nullable=True,
+    )
+    title = Text(
+        "HTML: the title (a recommendation's code and title, an evaluation's grade wording, "
+        "a source's title), escaped, with each matching word in `<mark>`.",
+        source="title_html",
+    )
+    snippet = Text(
+        "HTML: the text around the first match (verbatim text, narrative, or quote and "
+        "source details), escaped, with each matching word in `<mark>`; `…` where text is "
+        "left out.",
+        source="snippet_html",
+    )
+    url = Text("The public page's path, with the evaluation's anchor.", source="url")
+
+
 # Every resource the API answers with, for the tests that hold each to its component.
 RESOURCES: tuple[type[Shape], ...] = (
     ActorSummaryShape,
@@ -575,6 +606,7 @@ RESOURCES: tuple[type[Shape], ...] = (
     ActorRefShape,
     ResponseSourceShape,
     ResponseShape,
+    SearchResultShape,
 )
 
 

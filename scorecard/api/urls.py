@@ -4,7 +4,7 @@ from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
-from scorecard.api import actor_views, errors, views, webhooks
+from scorecard.api import actor_views, errors, search, views, webhooks
 from scorecard.api.responses import ResponseViewSet
 from scorecard.api.schema import SchemaView
 
@@ -29,6 +29,7 @@ router.register("actors", actor_views.ActorViewSet, basename="actor")
 router.register("webhooks", webhooks.WebhookEndpointViewSet, basename="webhook")
 # What the actor says (issue 17).
 router.register("responses", ResponseViewSet, basename="response")
+router.register("search", search.SearchViewSet, basename="search")
 
 urlpatterns = [
     path("v1/", include(router.urls)),

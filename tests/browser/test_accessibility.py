@@ -27,6 +27,8 @@ PAGE_TYPES = {
     "compare": "/editions/2004-report-card/compare/2008-evidence-review/",
     "not-found": "/reports/armitage-nye-2000/no-such-code/",
     "api-docs": "/api/docs/",
+    "search": "/search/?q=missile+defense",
+    "search-paged": "/search/?q=e&page=2",
 }
 VIEWPORTS = {"desktop": (1280, 900), "phone": (360, 780)}
 

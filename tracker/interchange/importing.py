@@ -10,10 +10,12 @@ from os import PathLike
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError, IntegrityError, connection, transaction
 
+from tracker import search
 from tracker.interchange.checks import check
 from tracker.interchange.parse import parse_file
 from tracker.interchange.write import KINDS, Counts, LateProblems, Progress, Writer
 from tracker.interchange.yamlread import Problem, Problems
+from tracker.models import Report, Source
 
 # One import at a time: each reads the database, then writes what differs from it. A second
 # one waits for the first to commit and then finds its rows there (PostgreSQL: this advisory
@@ -143,11 +145,23 @@ def _import(*, files, user, progress, dry_run) -> ImportResult:
                 # A row the checks found free was taken meanwhile by a writer that does not
                 # take the import's lock (an editor in the admin, the API).
                 raise ImportConflict(_first_line(error)) from None
+            _index_for_search(specs)
             if dry_run:
                 raise _DryRun
     except _DryRun:
         pass
     return result
+
+
+def _index_for_search(specs: list) -> None:
+    """The search's documents of the imported reports, and of evidence elsewhere citing
+    the sources the files describe (tracker.search), in the import's transaction."""
+    slugs = [spec.report.slug for spec in specs]
+    keys = [source.key for spec in specs for source in spec.sources]
+    search.index(
+        reports=Report.objects.filter(slug__in=slugs).values_list("pk", flat=True),
+        sources=Source.objects.filter(key__in=keys).values_list("pk", flat=True),
+    )
 
 
 def _wait_for_other_imports() -> None:

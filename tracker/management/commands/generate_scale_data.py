@@ -19,6 +19,7 @@ from django.core.management.color import no_style
 from django.db import connection, transaction
 from django.utils import timezone
 
+from tracker import search
 from tracker.models import (
     Actor,
     Area,
@@ -122,6 +123,12 @@ class Command(BaseCommand):
         started = time.monotonic()
         with transaction.atomic():
             totals = generate(count=count, per=per, seed=seed, prefix=prefix, stream=stream)
+            # Written in bulk, around the services: the search's documents too (tracker/search.py).
+            search.index(
+                reports=Report.objects.filter(slug__startswith=f"{prefix}-").values_list(
+                    "pk", flat=True
+                )
+            )
         self.stdout.write(
             f"Generated {totals['recommendations']:,} recommendations in {totals['reports']} "
             f"reports, {totals['evaluations']:,} evaluations ({totals['drafts']:,} drafts), "
