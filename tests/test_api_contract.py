@@ -499,7 +499,8 @@ def test_a_nullable_reference_is_one_of_the_reference_and_null(schema):
 
 def test_the_recommendation_shape_fetches_what_the_list_interface_promises():
     # tracker.queries.recommendation_page returns recommendations with report and area
-    # joined and topics prefetched into `topics_fetched` (a list): what the shape reads.
+    # joined and topics prefetched: what the shape reads (its own fetch puts topics in a
+    # list, `topics_fetched`; its reader takes the prefetched manager too).
     plan = shapes.RecommendationShape.fetch_plan()
     assert set(plan.select_related) == {"report", "area"}
     assert [(prefetch.prefetch_through, prefetch.to_attr) for prefetch in plan.prefetch] == [

@@ -184,10 +184,8 @@ def feed_page(
 
 
 def _with_topics(recommendations: QuerySet[Recommendation]) -> QuerySet[Recommendation]:
-    # A list in `topics_fetched`, where the API's shapes look first (scorecard.api.shape
-    # `fetched`): held in each row's manager, it costs a queryset per row.
     return recommendations.prefetch_related(
-        Prefetch("topics", queryset=Topic.objects.order_by("name", "id"), to_attr="topics_fetched")
+        Prefetch("topics", queryset=Topic.objects.order_by("name", "id"))
     )
 
 
