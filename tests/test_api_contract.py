@@ -637,10 +637,14 @@ def test_a_nullable_reference_is_one_of_the_reference_and_null(schema):
 
 def test_the_recommendation_shape_fetches_what_the_list_interface_promises():
     # tracker.queries.recommendation_page returns recommendations with report and area
-    # joined and topics prefetched: what the shape reads.
+    # joined and topics prefetched: what the shape reads (its own fetch puts topics in a
+    # list, `topics_fetched`; its reader takes the prefetched manager too).
     plan = shapes.RecommendationShape.fetch_plan()
     assert set(plan.select_related) == {"report", "area"}
-    assert [prefetch.prefetch_to for prefetch in plan.prefetch] == ["actors", "topics"]
+    assert [(prefetch.prefetch_through, prefetch.to_attr) for prefetch in plan.prefetch] == [
+        ("actors", "actors_fetched"),
+        ("topics", "topics_fetched"),
+    ]
 
 
 def test_a_date_in_a_body_is_written_as_iso_8601(world):

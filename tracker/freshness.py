@@ -28,7 +28,7 @@ from dataclasses import dataclass
 
 from django.apps import apps
 from django.db import connections, router
-from django.db.models import Max, Model, QuerySet, Value
+from django.db.models import Model, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -77,19 +77,21 @@ class DataState:
 
 
 def _latest(model: type[Model], field_name: str) -> QuerySet:
-    # A constant grouping key keeps this a bare `SELECT MAX(col)`, which both databases
-    # answer from the column's index without reading the table.
-    return model.objects.order_by().values(k=Value(1)).annotate(t=Max(field_name)).values("t")
+    # The newest value by a backward step through the column's index. `MAX(col)` reads the
+    # same index, but PostgreSQL plans each MAX twice (as an aggregate and as this), which
+    # made planning the eighteen of them three times as long as running them. (The columns
+    # are NOT NULL, so the first row is the MAX: PostgreSQL sorts NULLs first when DESC.)
+    return model.objects.order_by(f"-{field_name}").values(field_name)[:1]
 
 
-def _state_query() -> QuerySet:
+def _parts() -> list[QuerySet]:
     model = apps.get_model
     parts = [_latest(model("tracker", name), "updated_at") for name in SHOWN_MODELS]
     # (The registry, not `Model.history`, which builds a manager class on every access.)
     parts += [
         _latest(model("tracker", f"Historical{name}"), "history_date") for name in HISTORIED_MODELS
     ]
-    return parts[0].union(*parts[1:], all=True)
+    return parts
 
 
 # The query's SQL, compiled once per database: building and compiling a union of twenty-four
@@ -98,8 +100,12 @@ _SQL: dict[str, tuple[str, tuple]] = {}
 
 
 def _sql(alias: str) -> tuple[str, tuple]:
+    """One row of scalar subqueries, in the order of SHOWN_MODELS then HISTORIED_MODELS
+    (each NULL while its table is empty)."""
     if alias not in _SQL:
-        _SQL[alias] = _state_query().query.get_compiler(alias).as_sql()
+        compiled = [part.query.get_compiler(alias).as_sql() for part in _parts()]
+        sql = "SELECT " + ", ".join(f"({part_sql})" for part_sql, _ in compiled)
+        _SQL[alias] = (sql, tuple(param for _, params in compiled for param in params))
     return _SQL[alias]
 
 
@@ -118,7 +124,7 @@ def data_state() -> DataState:
     sql, params = _sql(alias)
     with connections[alias].cursor() as cursor:
         cursor.execute(sql, params)
-        moments = [_aware(row[0]) for row in cursor.fetchall()]
+        moments = [_aware(value) for value in cursor.fetchone()]
     known = [moment for moment in moments if moment is not None]
     token = hashlib.sha256(
         "|".join(moment.isoformat() if moment else "-" for moment in moments).encode()

@@ -278,6 +278,7 @@ class Recommendation(models.Model):
         evaluation = getattr(self, "current_evaluation", None)
         return due_state(self.due_on, evaluation.grade if evaluation else None)
 
+    @property
     def current_judgment(self) -> str:
         """ "graded", "not-rateable" or "ungraded": of `current_evaluation`, which
         `tracker.queries.attach_current_evaluations` sets (the values of the `grade` filter)."""

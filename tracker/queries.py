@@ -215,9 +215,15 @@ def recommendation_page(
         check_known(filters)
     if offset >= count:
         return count, []
+    # The page's ids in a subquery, then their rows: with LIMIT and OFFSET on the matching
+    # rows themselves, the database works out every row's current grade up to the page's end
+    # (the offset's rows too, five times the page on page 5: 20 ms of 22 on PostgreSQL).
+    # The outer query keeps the filters, so that it reads the matching rows by their index
+    # rather than the whole table; the order is total (it ends in report and position).
+    page_ids = matching.values("pk")[offset : offset + limit]
+    page = matching.filter(pk__in=page_ids)
     # The rows, then topics, then actors.
-    page = list(with_actors(_with_topics(matching[offset : offset + limit])))
-    return count, attach_current_evaluations(page)
+    return count, attach_current_evaluations(list(with_actors(_with_topics(page))))
 
 
 def with_edition_grade(

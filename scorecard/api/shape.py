@@ -107,8 +107,8 @@ class Slugs(Key):
         )
 
     def reader(self, name: str) -> Callable[[Any], Any]:
-        read = _reader(self.source or name)
-        return lambda instance: [item.slug for item in read(instance).all()]
+        read = _many_reader(self.source or name)
+        return lambda instance: [item.slug for item in read(instance)]
 
 
 def SlugList(help_text: str = "", **options: Any) -> Key:
@@ -139,17 +139,11 @@ class Nested:
         return self.shape.serializer(**options)
 
     def reader(self, name: str) -> Callable[[Any], Any]:
-        read = _reader(self.source or name)
         build = self.shape.build
         if self.many:
-
-            def many(instance: Any) -> list[dict[str, Any]]:
-                items = read(instance)
-                if hasattr(items, "all"):  # a related manager (prefetched by `fetch`)
-                    items = items.all()
-                return [build(item) for item in items]
-
-            return many
+            read_many = _many_reader(self.source or name)
+            return lambda instance: [build(item) for item in read_many(instance)]
+        read = _reader(self.source or name)
 
         def one(instance: Any) -> dict[str, Any] | None:
             value = read(instance)
@@ -172,6 +166,32 @@ def _reader(path: str) -> Callable[[Any], Any]:
                 return None
             instance = getattr(instance, step)
         return instance
+
+    return read
+
+
+def fetched(relation: str) -> str:
+    """The attribute `fetch` puts a to-many relation's rows in (a list, `Prefetch.to_attr`):
+    prefetched into the relation's manager instead, Django makes a queryset per instance
+    to hold them (100 clones for a page of 100, a third of building the page)."""
+    return f"{relation}_fetched"
+
+
+def _many_reader(path: str) -> Callable[[Any], Any]:
+    """The items at a to-many path: the list `fetch` read (`fetched`), or else what the
+    relation's manager (or a list the instance holds) gives."""
+    *parent, last = path.split(".")
+    read_parent = _reader(".".join(parent)) if parent else (lambda instance: instance)
+    attribute = fetched(last)
+
+    def read(instance: Any) -> Any:
+        owner = read_parent(instance)
+        items = getattr(owner, attribute, None)
+        if items is None:
+            items = getattr(owner, last)
+            if hasattr(items, "all"):  # a related manager
+                items = items.all()
+        return items
 
     return read
 
@@ -314,7 +334,8 @@ def _prefetch(key: Key | Nested, field: Any, path: str, last: bool) -> Prefetch:
         # A reverse foreign key's rows are matched to their owners by its column.
         owner = (field.field.attname,) if field.one_to_many else ()
         queryset = key.shape.fetch(related._default_manager.order_by(*key.order_by), also=owner)
-        return Prefetch(path, queryset=queryset)
+        return Prefetch(path, queryset=queryset, to_attr=fetched(path.rsplit("__", 1)[-1]))
     if isinstance(key, Slugs):
-        return Prefetch(path, queryset=related._default_manager.only("pk", "slug"))
+        queryset = related._default_manager.only("pk", "slug")
+        return Prefetch(path, queryset=queryset, to_attr=fetched(path.rsplit("__", 1)[-1]))
     return Prefetch(path)
