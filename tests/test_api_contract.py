@@ -554,7 +554,6 @@ def _instances(report: Report) -> dict[type[shapes.Shape], list]:
                 shapes.RecommendationShape.fetch(Recommendation.objects.all())
             )
         ),
-        shapes.ActorRefShape: list(shapes.ActorRefShape.fetch(Actor.objects.all())),
         shapes.ResponseSourceShape: list(
             shapes.ResponseSourceShape.fetch(ResponseSource.objects.all())
         ),

@@ -17,6 +17,8 @@ from pathlib import Path
 import pytest
 from django.contrib.auth.models import User
 from django.core.cache import caches
+from django.core.cache.backends.base import DEFAULT_TIMEOUT
+from django.core.cache.backends.locmem import LocMemCache
 from django.db import connection
 
 from scorecard.api import throttling
@@ -264,3 +266,20 @@ def test_the_limit_holds_across_two_processes(tmp_path):
     assert all(0 < int(wait) <= DAY for code, wait in answers if code == 429)
     if connection.vendor == "postgresql":
         caches["default"].clear()
+
+
+class ForgetfulCache(LocMemCache):
+    """A shared cache that loses every count between `add` and `incr`, as Redis does when it
+    restarts at that instant: the count is gone when the request increments it."""
+
+    def add(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
+        return True
+
+
+def test_a_count_lost_between_add_and_incr_starts_again_instead_of_a_500(db, settings):
+    settings.CACHES = {
+        **settings.CACHES,
+        "default": {"BACKEND": f"{__name__}.ForgetfulCache", "LOCATION": "forgetful"},
+    }
+    client = client_as("anonymous")
+    assert statuses(client, 3) == [200, 200, 200]

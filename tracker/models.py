@@ -553,297 +553,31 @@ class EvidenceLink(models.Model):
         return f"{self.source} ({self.stance})"
 
 
-class Edition(models.Model):
-    """A named, dated snapshot of a report's published grades; frozen once published."""
-
-    report = models.ForeignKey(Report, on_delete=models.PROTECT, related_name="editions")
-    slug = models.SlugField(unique=True)
-    name = models.CharField(max_length=200)
-    description = models.TextField(blank=True)
-    as_of = models.DateField(help_text="The date whose grades the edition freezes.")
-    status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT)
-    published_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    # Every response reads the latest change of every model it shows (tracker.freshness).
-    updated_at = models.DateTimeField(auto_now=True, db_index=True)
-    history = HistoricalRecords()
-
-    class Meta:
-        ordering = ["report", "as_of", "published_at"]
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(status__in=Status.values), name="edition_status_valid"
-            ),
-            models.CheckConstraint(
-                condition=Q(status=Status.DRAFT) | Q(published_at__isnull=False),
-                name="edition_published_has_date",
-            ),
-            # Readers tell a report's editions apart by name ("2004 card → 2008 review").
-            models.UniqueConstraint(
-                fields=["report", "name"], name="edition_unique_name_per_report"
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return self.name
-
-    @property
-    def is_published(self) -> bool:
-        return self.status == Status.PUBLISHED
-
-
-# What an edition shows of an evaluator, copied onto each entry when the edition is frozen.
-EVALUATOR_SNAPSHOT_FIELDS = ("slug", "name", "kind", "affiliation", "url")
-# What an edition shows of a grade and of a recommendation, copied the same way: relabelling
-# a grade or retitling a recommendation later changes the live pages, never an edition.
-GRADE_SNAPSHOT_FIELDS = ("slug", "label", "score", "colour")
-RECOMMENDATION_SNAPSHOT_FIELDS = ("code", "title")
-
-
-class EditionEntryQuerySet(models.QuerySet):
-    def snapshot_shown(self) -> int:
-        """Copy each entry's evaluator, grade and recommendation as they are now onto the
-        entry (one UPDATE).
-
-        Called when entries are frozen: from then on the edition shows these copies, so
-        renaming an evaluator, relabelling a grade or retitling a recommendation later
-        changes the live pages, never what an edition said.
-        """
-        evaluation = Evaluation.objects.filter(pk=models.OuterRef("evaluation_id"))
-        recommendation = Recommendation.objects.filter(pk=models.OuterRef("recommendation_id"))
-        copies = {
-            **{f"evaluator_{name}": f"evaluator__{name}" for name in EVALUATOR_SNAPSHOT_FIELDS},
-            **{f"grade_{name}": f"grade__{name}" for name in GRADE_SNAPSHOT_FIELDS},
-        }
-        return self.update(
-            **{
-                field: models.Subquery(evaluation.values(path)[:1])
-                for field, path in copies.items()
-            },
-            **{
-                f"recommendation_{name}": models.Subquery(recommendation.values(name)[:1])
-                for name in RECOMMENDATION_SNAPSHOT_FIELDS
-            },
-        )
-
-
-class EditionEntry(models.Model):
-    """The grade a recommendation had in an edition: the evaluation that was current, and
-    its evaluator, grade and recommendation as they were when the edition was frozen."""
-
-    edition = models.ForeignKey(Edition, on_delete=models.CASCADE, related_name="entries")
-    recommendation = models.ForeignKey(
-        Recommendation, on_delete=models.PROTECT, related_name="edition_entries"
-    )
-    evaluation = models.ForeignKey(
-        Evaluation, on_delete=models.PROTECT, related_name="edition_entries"
-    )
-    evaluator_slug = models.SlugField(blank=True)
-    evaluator_name = models.CharField(max_length=200, blank=True)
-    evaluator_kind = models.CharField(max_length=20, choices=EvaluatorKind.choices, blank=True)
-    evaluator_affiliation = models.CharField(max_length=200, blank=True)
-    evaluator_url = models.URLField(max_length=500, blank=True)
-    # The grade and the recommendation as they were when the edition was frozen
-    # (GRADE_SNAPSHOT_FIELDS, RECOMMENDATION_SNAPSHOT_FIELDS).
-    grade_slug = models.SlugField(blank=True)
-    grade_label = models.CharField(max_length=100, blank=True)
-    grade_score = models.PositiveSmallIntegerField(null=True, blank=True)
-    grade_colour = models.CharField(max_length=7, blank=True)
-    recommendation_code = models.CharField(max_length=20, blank=True)
-    recommendation_title = models.CharField(max_length=200, blank=True)
-    updated_at = models.DateTimeField(auto_now=True, db_index=True)
-
-    objects = EditionEntryQuerySet.as_manager()
-
-    class Meta:
-        ordering = ["edition", "recommendation__position"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["edition", "recommendation"], name="edition_entry_unique_recommendation"
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.edition}: {self.recommendation.code}"
-
-    @classmethod
-    def freezing(cls, *, edition: Edition, evaluation: Evaluation) -> "EditionEntry":
-        """A new entry freezing `evaluation` (with its evaluator fetched) into `edition`,
-        with the copy of the evaluator the edition will show."""
-        evaluator = evaluation.evaluator
-        return cls(
-            edition=edition,
-            recommendation_id=evaluation.recommendation_id,
-            evaluation=evaluation,
-            **{f"evaluator_{name}": getattr(evaluator, name) for name in EVALUATOR_SNAPSHOT_FIELDS},
-        )
-
-    @property
-    def shown_evaluation(self) -> Evaluation:
-        return self.frozen_evaluation()
-
-    @property
-    def shown_grade(self) -> Grade:
-        return self.frozen_evaluation().grade
-
-    @property
-    def shown_recommendation(self) -> Recommendation:
-        """The entry's recommendation with the code and title it had when the edition was
-        frozen (an unsaved copy of its id and report; needs `recommendation` fetched)."""
-        recommendation = self.recommendation
-        if not self.recommendation_code:
-            return recommendation
-        return self.show_recommendation_on(
-            Recommendation(pk=recommendation.pk, report=recommendation.report)
-        )
-
-    def show_recommendation_on(self, recommendation: Recommendation) -> Recommendation:
-        """`recommendation` (this entry's, not saved afterwards) showing the code and title
-        the edition froze."""
-        if self.recommendation_code:
-            recommendation.code = self.recommendation_code
-            recommendation.title = self.recommendation_title
-        return recommendation
-
-    def frozen_evaluation(self) -> Evaluation:
-        """The entry's evaluation as the edition shows it: with the evaluator and the grade
-        they were when the edition was frozen (unsaved copies), not as they are now.
-
-        Needs `evaluation` (with its grade) fetched; the evaluator need not be.
-        """
-        evaluation = self.evaluation
-        if self.evaluator_slug:
-            evaluation.evaluator = Evaluator(
-                pk=evaluation.evaluator_id,
-                **{name: getattr(self, f"evaluator_{name}") for name in EVALUATOR_SNAPSHOT_FIELDS},
-            )
-        if self.grade_label:
-            grade = Grade(
-                pk=evaluation.grade_id,
-                **{name: getattr(self, f"grade_{name}") for name in GRADE_SNAPSHOT_FIELDS},
-            )
-            grade.frozen_css_class = frozen_grade_css_class(grade.pk, grade.colour)
-            evaluation.grade = grade
-        return evaluation
-
-
-# --- What the actor says (issue 17) -------------------------------------------------------
-
-
-class ResponsePosition(models.TextChoices):
-    """Where the responsible party says it stands on a recommendation (as UPR Info records
-    a state's response): its own claim, never a grade."""
-
-    ACCEPTED = "accepted", "Accepted"
-    PARTLY_ACCEPTED = "partly-accepted", "Partly accepted"
-    NOTED = "noted", "Noted"
-    REJECTED = "rejected", "Rejected"
-
-
-class ResponseQuerySet(models.QuerySet):
-    def published(self) -> "ResponseQuerySet":
-        return self.filter(status=Status.PUBLISHED)
-
-
-class Response(models.Model):
-    """A responsible party's own statement about a recommendation: its position, what it
-    says it did, when, and where it said so (its sources). Kept apart from evaluations:
-    it is a claim to set beside the evaluators' judgment, never a grade."""
-
-    recommendation = models.ForeignKey(
-        Recommendation, on_delete=models.PROTECT, related_name="responses"
-    )
-    actor = models.ForeignKey(Actor, on_delete=models.PROTECT, related_name="responses")
-    position = models.CharField(max_length=20, choices=ResponsePosition.choices)
-    statement = models.TextField(
-        blank=True, help_text="What it says it did, in Markdown; quote it verbatim."
-    )
-    said_on = models.DateField(help_text="The date it said so.")
-    status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT)
-    author = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="responses",
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
-    # Every response reads the latest change of every model it shows (tracker.freshness).
-    updated_at = models.DateTimeField(auto_now=True, db_index=True)
-    published_at = models.DateTimeField(null=True, blank=True)
-    # Bumped by every write and checked in the same UPDATE, as for evaluations.
-    version = models.PositiveIntegerField(default=1)
-    history = HistoricalRecords()
-
-    objects = ResponseQuerySet.as_manager()
-
-    class Meta:
-        ordering = ["recommendation", "said_on", "published_at", "id"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["recommendation", "actor", "said_on"],
-                name="response_unique_per_actor_and_date",
-            ),
-            models.CheckConstraint(
-                condition=Q(status__in=Status.values), name="response_status_valid"
-            ),
-            models.CheckConstraint(
-                condition=Q(position__in=ResponsePosition.values), name="response_position_valid"
-            ),
-            models.CheckConstraint(
-                condition=Q(status=Status.DRAFT) | Q(published_at__isnull=False),
-                name="response_published_has_date",
-            ),
-            models.CheckConstraint(condition=Q(version__gte=1), name="response_version_positive"),
-        ]
-        indexes = [
-            models.Index(
-                fields=["recommendation", "status", "said_on", "id"], name="response_timeline_idx"
-            ),
-        ]
-
-    def __str__(self) -> str:
-        position = self.get_position_display()
-        return f"{self.recommendation.code}: {self.actor} {position}, {self.said_on}"
-
-    @property
-    def is_published(self) -> bool:
-        return self.status == Status.PUBLISHED
-
-
-class ResponseSource(models.Model):
-    """Where a response was said: a source, with the passage (the evidence pattern)."""
-
-    response = models.ForeignKey(Response, on_delete=models.CASCADE, related_name="sources")
-    source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="response_citations")
-    quote = models.TextField(blank=True, help_text="The passage, verbatim.")
-    page = models.CharField(max_length=50, blank=True)
-    position = models.PositiveSmallIntegerField(default=0)
-    # Every response reads the latest change of every model it shows (tracker.freshness).
-    updated_at = models.DateTimeField(auto_now=True, db_index=True)
-    history = HistoricalRecords()
-
-    class Meta:
-        ordering = ["response", "position", "id"]
-        constraints = [
-            models.UniqueConstraint(fields=["response", "source"], name="response_source_unique"),
-        ]
-
-    def __str__(self) -> str:
-        return str(self.source)
-
-
-# Partners' webhooks (issue 16): their own module, part of this app's models.
-# Readers' e-mail subscriptions (issue 16): their own module, part of this app's models.
-# The search's documents (issue 18): their own module, part of this app's models.
-from tracker.search_models import SearchDocument, SearchKind  # noqa: E402, F401 -- re-exported
-from tracker.subscription_models import (  # noqa: E402, F401 -- re-exported, after the models
+# Models of their own modules, part of this app's models and re-exported here (imported
+# after the models above, which they refer to): editions, what the actor says (issue 17), readers'
+# e-mail subscriptions and partners' webhooks (issue 16), the search's documents (issue 18).
+from tracker.edition_models import (  # noqa: E402, F401
+    EVALUATOR_SNAPSHOT_FIELDS,
+    GRADE_SNAPSHOT_FIELDS,
+    RECOMMENDATION_SNAPSHOT_FIELDS,
+    Edition,
+    EditionEntry,
+    EditionEntryQuerySet,
+)
+from tracker.response_models import (  # noqa: E402, F401
+    Response,
+    ResponsePosition,
+    ResponseQuerySet,
+    ResponseSource,
+)
+from tracker.search_models import SearchDocument, SearchKind  # noqa: E402, F401
+from tracker.subscription_models import (  # noqa: E402, F401
     Frequency,
     GradeNotice,
     NoticeKind,
     Subscription,
 )
-from tracker.webhook_models import (  # noqa: E402, F401 -- re-exported, after the models
+from tracker.webhook_models import (  # noqa: E402, F401
     DeliveryStatus,
     EventType,
     WebhookDelivery,

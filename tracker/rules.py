@@ -46,7 +46,7 @@ from tracker.models import (
     Status,
 )
 
-Actor = User | AnonymousUser | None  # None: the operator (shell, management commands)
+Someone = User | AnonymousUser | None  # None: the operator (shell, management commands)
 
 
 class Role(enum.IntEnum):
@@ -63,7 +63,7 @@ class Role(enum.IntEnum):
         return self.name.lower()
 
 
-def role_of(user: Actor) -> Role:
+def role_of(user: Someone) -> Role:
     if user is None:
         return Role.OPERATOR
     if roles.is_publisher(user):
@@ -418,7 +418,7 @@ def state_of(obj: Model | None, *, fresh: bool = False) -> State:
 
 
 def refusal(
-    user: Actor,
+    user: Someone,
     operation: Operation,
     obj: Model | None = None,
     *,
@@ -445,18 +445,18 @@ def _fill(reason: str, obj: Model | None) -> str:
     return reason.format(edition=edition.name if edition else "", name=name)
 
 
-def allows(user: Actor, operation: Operation, obj: Model | None = None, **kwargs) -> bool:
+def allows(user: Someone, operation: Operation, obj: Model | None = None, **kwargs) -> bool:
     return refusal(user, operation, obj, **kwargs) is None
 
 
-def check(user: Actor, operation: Operation, obj: Model | None = None, **kwargs) -> None:
+def check(user: Someone, operation: Operation, obj: Model | None = None, **kwargs) -> None:
     """Raise the refusal (PermissionDenied or ValidationError) unless `user` may."""
     refused = refusal(user, operation, obj, **kwargs)
     if refused is not None:
         raise refused.error()
 
 
-def may(user: Actor, operation: Operation, obj: Model | None = None) -> bool:
+def may(user: Someone, operation: Operation, obj: Model | None = None) -> bool:
     """With an object, `allows`; without one, whether the role may in some state (as the
     admin asks `has_change_permission(request, obj=None)`, to show a list or a button)."""
     if obj is None and State.NEW not in MATRIX[operation]:
@@ -464,13 +464,13 @@ def may(user: Actor, operation: Operation, obj: Model | None = None) -> bool:
     return allows(user, operation, obj)
 
 
-def role_may_ever(user: Actor, operation: Operation) -> bool:
+def role_may_ever(user: Someone, operation: Operation) -> bool:
     """Whether the user's role may do this in some state (a button worth showing)."""
     role = role_of(user)
     return any(least is not None and role >= least for least in MATRIX[operation].values())
 
 
-def check_fields(user: Actor, operation: Operation, obj: Model, changed: Iterable[str]) -> None:
+def check_fields(user: Someone, operation: Operation, obj: Model, changed: Iterable[str]) -> None:
     """Refuse a change to fields the object's published edition freezes, naming each one."""
     check(user, operation, obj, fresh=True)
     edition = frozen_in(obj)
@@ -764,16 +764,16 @@ WEBHOOK_ROLE_REASON = "Only partners, editors and publishers can manage webhooks
 WEBHOOK_NOT_YOURS = "There is no webhook endpoint {pk} of yours."
 
 
-def may_manage_webhooks(user: Actor) -> bool:
+def may_manage_webhooks(user: Someone) -> bool:
     return role_of(user) >= Role.PARTNER
 
 
-def check_manage_webhooks(user: Actor) -> None:
+def check_manage_webhooks(user: Someone) -> None:
     if not may_manage_webhooks(user):
         raise PermissionDenied(WEBHOOK_ROLE_REASON)
 
 
-def webhook_endpoint_visible(user: Actor, endpoint: Model) -> bool:
+def webhook_endpoint_visible(user: Someone, endpoint: Model) -> bool:
     """Whether `user` may see and manage `endpoint` (a WebhookEndpoint)."""
     return user is None or (may_manage_webhooks(user) and endpoint.owner_id == user.pk)
 

@@ -343,12 +343,6 @@ class RecommendationShape(Shape):
 # --- What the actor says (issue 17) ----------------------------------------------------------
 
 
-class ActorRefShape(Shape):
-    model = Actor
-    slug = Slug()
-    name = Text()
-
-
 class ResponseSourceShape(Shape):
     model = ResponseSource
     source = Nested(SourceShape)
@@ -363,7 +357,7 @@ class ResponseShape(Shape):
     model = ActorResponse
     id = Integer()
     recommendation = Nested(RecommendationRefShape)
-    actor = Nested(ActorRefShape, "Who said it.")
+    actor = Nested(ActorSummaryShape, "Who said it.")
     position = Choice(ResponsePosition.choices, "Where it says it stands.")
     statement = Text("What it says it did, in Markdown, verbatim.")
     said_on = Date("The date it said so.")
@@ -603,7 +597,6 @@ RESOURCES: tuple[type[Shape], ...] = (
     WebhookEndpointShape,
     WebhookEndpointWithSecretShape,
     WebhookDeliveryShape,
-    ActorRefShape,
     ResponseSourceShape,
     ResponseShape,
     SearchResultShape,

@@ -144,7 +144,13 @@ class RoleRateThrottle(BaseThrottle):
         key = f"api-throttle:{_digest(scope, who, period, window)}"
         timeout = period + 1
         cache.add(key, 0, timeout)
-        return cache.incr(key) <= limit
+        try:
+            return cache.incr(key) <= limit
+        except ValueError:
+            # The count vanished between the two calls (the shared cache restarted, or the
+            # key expired at that instant): this request starts it again.
+            cache.add(key, 1, timeout)
+            return True
 
     def wait(self) -> float:
         return self.wait_seconds
