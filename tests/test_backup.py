@@ -24,9 +24,15 @@ def fingerprint(cursor, tables: list[str]) -> dict[str, tuple[int, str]]:
     result = {}
     for table in tables:
         cursor.execute(f'SELECT * FROM "{table}"')  # noqa: S608 -- names from introspection
-        rows = sorted(repr(tuple(str(value) for value in row)) for row in cursor.fetchall())
+        rows = sorted(repr(tuple(_text(value) for value in row)) for row in cursor.fetchall())
         result[table] = (len(rows), hashlib.sha256("\n".join(rows).encode()).hexdigest())
     return result
+
+
+def _text(value) -> str:
+    # Django's SQLite connection reads `bool` columns as True/False, a plain connection as
+    # 1/0: the same stored value.
+    return str(int(value)) if isinstance(value, bool) else str(value)
 
 
 def populate():

@@ -52,7 +52,7 @@ BATCH = 5000
 # editing would, instead of stamping every row "now".
 EVALUATION_COLUMNS = [
     "id", "recommendation_id", "evaluator_id", "grade_id", "wording", "narrative", "as_of",
-    "status", "created_at", "updated_at", "published_at", "version",
+    "status", "created_at", "updated_at", "published_at", "version", "not_rateable_reason",
 ]  # fmt: skip
 LINK_COLUMNS = [
     "id", "evaluation_id", "source_id", "stance", "quote", "page", "position", "updated_at",
@@ -274,6 +274,7 @@ def generate(*, count: int, per: int, seed: int, prefix: str, stream) -> dict[st
                     published_at or now,
                     published_at,
                     1,
+                    "",  # every generated evaluation grades its recommendation
                 )
             )
             link_rows.append(
