@@ -1,6 +1,6 @@
 """What partners hear about: events written to an outbox in the publishing transaction.
 
-The publishing services (tracker/services.py) call these inside their own transaction, so
+The publishing services (tracker/services/) call these inside their own transaction, so
 an event exists exactly when its change was committed: a rolled-back publish leaves none,
 and a draft (which no one outside sees) never makes one. Once the transaction commits,
 `transaction.on_commit` asks the worker to send it (tracker/webhook_delivery.py); if that
