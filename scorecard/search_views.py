@@ -13,8 +13,9 @@ from django.shortcuts import redirect, render
 
 from scorecard.public import BadParameter, NotFound, public
 from tracker import search
+from tracker.actors import UNSPECIFIED, ActorTree
 from tracker.filters import SEARCH_PARAMETERS, parse_filters
-from tracker.models import Actor, Report
+from tracker.models import Report
 
 PAGE_SIZE = 20
 MAX_PAGE = 10_000
@@ -49,7 +50,11 @@ def search_page(request: HttpRequest) -> HttpResponse:
     if permalink is not None:
         return redirect(permalink)
     reports = list(Report.objects.order_by("published_on", "slug").only("slug", "short_name"))
-    context = {"reports": reports, "actors": Actor.choices, "hits": [], "searched": False}
+    # The actor filter's choices, as on the report page: each actor, its bodies within it.
+    actor_choices = [
+        (actor.slug, "— " * depth + actor.name) for actor, depth in ActorTree.read().in_order()
+    ] + [(UNSPECIFIED, "Not specified")]
+    context = {"reports": reports, "actors": actor_choices, "hits": [], "searched": False}
     if "q" not in request.GET:
         context["filters"] = parse_filters({}, accepted=())
         return render(request, "scorecard/search.html", context)

@@ -194,9 +194,10 @@ def test_publishing_an_edition_that_fails_half_way_leaves_nothing(db, table):
 def test_publishing_an_edition_that_fails_at_any_write_leaves_nothing(db):
     services.import_scorecard(files=DEMO_FILES)
     total = count_writes(freeze)
-    # The edition, its history row, its entries (one statement), and the partners' event
-    # (the webhook outbox, tracker/events.py): a failure at any of them leaves none.
-    assert total == 4
+    # The edition, its history row, its entries (one statement), the copies of what they
+    # show (one UPDATE), and the partners' event (the webhook outbox, tracker/events.py): a
+    # failure at any of them leaves none.
+    assert total == 5
     before = database_state()
     for number in range(1, total + 1):
         with fail_on_write(number), pytest.raises(InjectedFault):

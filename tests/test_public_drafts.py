@@ -11,7 +11,7 @@ from django_tasks import task_backends
 
 from tests import factories
 from tests.api_support import client_as
-from tracker import mail_tasks, search, services
+from tracker import mail_tasks, search, services, webhook_delivery
 from tracker.models import (
     Edition,
     Evaluator,
@@ -135,7 +135,11 @@ def test_a_draft_causes_no_email(drafts, settings, django_capture_on_commit_call
     assert mail.outbox == []
     with django_capture_on_commit_callbacks(execute=True):
         services.publish_evaluation(evaluation=new)
-    assert [result.task.name for result in backend.results] == [mail_tasks.send_round.name]
+    # Publishing enqueues the webhooks' delivery and the followers' e-mail, nothing before.
+    assert [result.task.name for result in backend.results] == [
+        webhook_delivery.send_due.name,
+        mail_tasks.send_round.name,
+    ]
 
 
 MARKERS = (SECRET, "DRAFT-WORDING", "DRAFT-ONLY-SOURCE", "DRAFT-QUOTE")

@@ -16,7 +16,6 @@ from tests.conftest import DEMO_FILES
 from tracker import search, services
 from tracker.filters import SEARCH_PARAMETERS, parse_filters
 from tracker.models import (
-    Actor,
     Evaluation,
     EvidenceLink,
     Recommendation,
@@ -36,12 +35,14 @@ def corpus(db):
     other = factories.make_report("other-report", scale)
     area = factories.make_area(report)
     recs = {}
-    for code, title, text, actor in (
-        ("DEF-1", "Missile defense cooperation", "Deepen ballistic missile work.", Actor.BOTH),
-        ("JPN-1", "日本の防衛政策", "防衛省と自衛隊の役割を明確にする。", Actor.JAPAN),
-        ("ECO-2", "Trade talks", "The Défense ministry stays out; 50% tariffs_cut.", Actor.JAPAN),
-        ("ESC-1", "<b>Bold</b> claims & tricks", "Text with <script>alert(1)</script>.", ""),
-    ):
+    japan, united_states = factories.make_actor("japan"), factories.make_actor("united-states")
+    for code, title, text, actors in (
+        ("DEF-1", "Missile defense cooperation", "Deepen ballistic missile work.",
+         [japan, united_states]),
+        ("JPN-1", "日本の防衛政策", "防衛省と自衛隊の役割を明確にする。", [japan]),
+        ("ECO-2", "Trade talks", "The Défense ministry stays out; 50% tariffs_cut.", [japan]),
+        ("ESC-1", "<b>Bold</b> claims & tricks", "Text with <script>alert(1)</script>.", []),
+    ):  # fmt: skip
         recs[code] = Recommendation.objects.create(
             report=report,
             area=area,
@@ -49,8 +50,8 @@ def corpus(db):
             position=len(recs) + 1,
             title=title,
             text=text,
-            actor=actor or Actor.UNSPECIFIED,
         )
+        recs[code].actors.set(actors)
     recs["OTH-1"] = Recommendation.objects.create(
         report=other,
         area=factories.make_area(other),
@@ -182,7 +183,7 @@ def test_a_title_match_comes_before_a_text_match(corpus):
 def test_the_filters_mean_what_they_mean_elsewhere(corpus):
     recs, published, link = corpus["recs"], corpus["published"], corpus["link"]
     assert found("defense", report="other-report") == [("recommendation", recs["OTH-1"].pk)]
-    assert found("defense", actor="both") == [("recommendation", recs["DEF-1"].pk)]
+    assert found("defense", actor="united-states") == [("recommendation", recs["DEF-1"].pk)]
     # The grade filter keeps what is about recommendations whose current grade it is.
     assert found("defense", grade="partial") == [
         ("evidence", link.pk),
