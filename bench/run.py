@@ -12,7 +12,7 @@ in a fresh process; and finally gunicorn (2 workers) under load from wrk on loop
 Prints a table with PASS/FAIL per target and writes bench/results.json. See bench/README.md.
 
 The parts live beside this file: data.py (set-up and data), measure.py (timing, cold and
-warm), api.py, pages.py, export.py, load.py, table.py.
+warm), api.py, pages.py, notify.py, export.py, load.py, table.py.
 """
 
 import argparse
