@@ -164,3 +164,31 @@ def api_lines(site: Site, database, reps: int, change: Change, step) -> list[Lin
     deep[0].check("cache cold: ≤ 1.5× the first page", depth <= 1.5, f"{depth:.2f}×")
     lines += deep
     return lines
+
+
+def actor_due_api_lines(site: Site, reps: int, change: Change) -> list[Line]:
+    """The API's actor record (the actor most recommendations name, beside one naming the
+    demo's only) and the recommendations list filtered to the overdue ones, cold and warm.
+    No raw lower bound or stock DRF beside them."""
+    from bench import data
+    from bench.pages import measure_page
+
+    large, small = data.scale_actor(), data.ensure_demo_actor()
+    return [
+        *measure_page(
+            site,
+            "API actors/{slug} (the most named actor)",
+            f"/api/v1/actors/{small}/",
+            f"/api/v1/actors/{large}/",
+            reps,
+            change,
+        ),
+        *measure_page(
+            site,
+            f"API recommendations?due=overdue, page of {PAGE}",
+            f"/api/v1/recommendations/?report={DEMO_REPORT}&due=overdue&page_size={PAGE}",
+            f"/api/v1/recommendations/?report={SCALE_REPORT}&due=overdue&page_size={PAGE}",
+            reps,
+            change,
+        ),
+    ]

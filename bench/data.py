@@ -135,3 +135,54 @@ def feed_rows_after(since, rows_from_end: int):
     return published.order_by("-updated_at", "-id").values_list("updated_at", flat=True)[
         rows_from_end
     ]
+
+
+# The actor of the demo's recommendations only, beside the scale data's most named actor,
+# for the actor lines' same-query-count check (the scale data's actors, migrated from the
+# old field, name recommendations of the demo and of the scale reports alike).
+DEMO_ACTOR = "bench-demo-actor"
+DUE_PAST, DUE_FUTURE = "2015-06-30", "2035-06-30"
+
+
+def scale_actor() -> str:
+    """The slug of the actor that the most recommendations name."""
+    from django.db.models import Count
+
+    from tracker.models import Actor
+
+    named = Actor.objects.exclude(slug=DEMO_ACTOR).annotate(n=Count("recommendation_links"))
+    return named.order_by("-n", "slug").values_list("slug", flat=True)[0]
+
+
+def ensure_demo_actor() -> str:
+    """An actor named by every recommendation of the demo report (made once, untimed)."""
+    from tracker.models import Actor, Recommendation, RecommendationActor
+
+    actor, made = Actor.objects.get_or_create(
+        slug=DEMO_ACTOR, defaults={"name": "Benchmark demo actor"}
+    )
+    if made:
+        RecommendationActor.objects.bulk_create(
+            RecommendationActor(recommendation=recommendation, actor=actor)
+            for recommendation in Recommendation.objects.filter(report__slug=DEMO_REPORT)
+        )
+    return actor.slug
+
+
+def ensure_due_dates() -> None:
+    """The scale data and the demo predate due dates: give the scale report's and the demo
+    report's recommendations one (once, untimed, through the ORM), every other one past
+    (overdue unless done) and the others years ahead."""
+    from django.utils import timezone
+
+    from tracker.models import DueSetBy, Recommendation
+
+    for slug in (SCALE_REPORT, DEMO_REPORT):
+        rows = Recommendation.objects.filter(report__slug=slug)
+        if rows.filter(due_on__isnull=False).exists():
+            continue
+        ids = list(rows.order_by("pk").values_list("pk", flat=True))
+        for due_on, chosen in ((DUE_PAST, ids[::2]), (DUE_FUTURE, ids[1::2])):
+            Recommendation.objects.filter(pk__in=chosen).update(
+                due_on=due_on, due_set_by=DueSetBy.REPORT, updated_at=timezone.now()
+            )

@@ -172,6 +172,7 @@ class Line:
     rows_per_s: float | None = None
     rss_growth_mb: float | None = None
     requests_per_s: float | None = None
+    deliveries_per_s: float | None = None
     p99_ms: float | None = None
     errors: int | None = None
     checks: list[dict[str, Any]] = field(default_factory=list)
@@ -189,7 +190,7 @@ class Line:
         for key in ("median_ms", "p95_ms", "raw_median_ms", "stock_median_ms", "p99_ms"):
             if data[key] is not None:
                 data[key] = round(data[key], 2)
-        for key in ("rows_per_s", "requests_per_s", "rss_growth_mb"):
+        for key in ("rows_per_s", "requests_per_s", "deliveries_per_s", "rss_growth_mb"):
             if data[key] is not None:
                 data[key] = round(data[key], 1)
         return data

@@ -107,3 +107,27 @@ def conditional_lines(site: Site, reps: int) -> list[Line]:
             reps,
         ),
     ]
+
+
+def actor_due_page_lines(site: Site, reps: int, change: Change) -> list[Line]:
+    """The actor page of the actor most recommendations name (beside one naming the demo's
+    only), and the report page filtered to its overdue recommendations."""
+    large, small = data.scale_actor(), data.ensure_demo_actor()
+    return [
+        *measure_page(
+            site,
+            "actor page (the most named actor)",
+            f"/actors/{small}/",
+            f"/actors/{large}/",
+            reps,
+            change,
+        ),
+        *measure_page(
+            site,
+            "report page, due=overdue",
+            f"/reports/{DEMO_REPORT}/?due=overdue",
+            f"/reports/{SCALE_REPORT}/?due=overdue",
+            reps,
+            change,
+        ),
+    ]

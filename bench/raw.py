@@ -15,6 +15,7 @@ import psycopg2
 import psycopg2.extras
 
 JSON_OPTIONS = orjson.OPT_UTC_Z | orjson.OPT_NON_STR_KEYS
+DUE_SOON_DAYS = 90  # tracker.deadlines: "due soon" from this many days before the date
 
 
 def connect(database_url: str):
@@ -55,8 +56,10 @@ SELECT
         JOIN tracker_topic t ON t.id = rt.topic_id
         WHERE rt.recommendation_id = r.id ORDER BY t.name
     ),
-    g.slug, g.label, g.score, g.colour,
-    e.id, e.as_of, ev.slug, ev.name, e.wording, e.narrative, e.published_at
+    r.due_on, r.due_set_by,
+    g.slug, g.label, g.score, g.colour, g.counts_as_done,
+    e.id, e.as_of, ev.slug, ev.name, e.not_rateable_reason, e.wording, e.narrative,
+    e.published_at
 FROM page r
 JOIN tracker_report rep ON rep.id = r.report_id
 JOIN tracker_area a ON a.id = r.area_id
@@ -79,13 +82,23 @@ def recommendations(connection, *, base_url: str, report: str, page: int, size: 
             RECOMMENDATIONS_SQL, {"report": report, "limit": size, "offset": (page - 1) * size}
         )
         rows = cursor.fetchall()
+    today = datetime.datetime.now(datetime.UTC).date()  # TIME_ZONE is UTC
     count = rows[0][0] if rows else 0
     results = []
     for row in rows:
         (_, pk, report_slug, area_slug, area_name, code, position, title, text, actors, topics,
-         g_slug, g_label, g_score, g_colour,
-         e_id, e_as_of, ev_slug, ev_name, wording, narrative, published_at) = row  # fmt: skip
-        graded = e_id is not None
+         due_on, due_set_by, g_slug, g_label, g_score, g_colour, g_done,
+         e_id, e_as_of, ev_slug, ev_name, not_rateable_reason, wording, narrative,
+         published_at) = row  # fmt: skip
+        evaluated = e_id is not None
+        graded = evaluated and g_slug is not None
+        due_state = None
+        if due_on is not None and not g_done:
+            if due_on < today:
+                due_state = "overdue"
+            elif due_on <= today + datetime.timedelta(days=DUE_SOON_DAYS):
+                due_state = "soon"
+        judgment = "graded" if graded else "not-rateable" if evaluated else "ungraded"
         results.append(
             {
                 "id": pk,
@@ -97,6 +110,10 @@ def recommendations(connection, *, base_url: str, report: str, page: int, size: 
                 "text": text,
                 "actors": actors,
                 "topics": topics,
+                "due_on": due_on,
+                "due_set_by": due_set_by,
+                "due_state": due_state,
+                "current_judgment": judgment,
                 "current_grade": {
                     "slug": g_slug,
                     "label": g_label,
@@ -110,11 +127,12 @@ def recommendations(connection, *, base_url: str, report: str, page: int, size: 
                     "id": e_id,
                     "as_of": e_as_of,
                     "evaluator": {"slug": ev_slug, "name": ev_name},
+                    "not_rateable_reason": not_rateable_reason,
                     "wording": wording,
                     "narrative": narrative,
                     "published_at": published_at,
                 }
-                if graded
+                if evaluated
                 else None,
             }
         )
@@ -138,7 +156,7 @@ def recommendations(connection, *, base_url: str, report: str, page: int, size: 
 
 EVALUATION_COLUMNS = """
     e.id, r.id, rep.slug, r.code, r.title, ev.slug, ev.name,
-    g.slug, g.label, g.score, g.colour, e.wording, e.narrative, e.as_of,
+    g.slug, g.label, g.score, g.colour, e.not_rateable_reason, e.wording, e.narrative, e.as_of,
     pub.key, pub.title, pub.url, e.status, e.published_at, e.created_at, e.updated_at,
     e.version,
     COALESCE((
@@ -158,20 +176,23 @@ EVALUATION_JOINS = """
 JOIN tracker_recommendation r ON r.id = e.recommendation_id
 JOIN tracker_report rep ON rep.id = r.report_id
 JOIN tracker_evaluator ev ON ev.id = e.evaluator_id
-JOIN tracker_grade g ON g.id = e.grade_id
+LEFT JOIN tracker_grade g ON g.id = e.grade_id
 LEFT JOIN tracker_source pub ON pub.id = e.publication_id
 """
 
 
 def _evaluation(row: tuple) -> dict[str, Any]:
     (pk, r_id, report, code, title, ev_slug, ev_name, g_slug, g_label, g_score, g_colour,
-     wording, narrative, as_of, pub_key, pub_title, pub_url, status, published_at,
-     created_at, updated_at, version, evidence) = row  # fmt: skip
+     not_rateable_reason, wording, narrative, as_of, pub_key, pub_title, pub_url, status,
+     published_at, created_at, updated_at, version, evidence) = row  # fmt: skip
     return {
         "id": pk,
         "recommendation": {"id": r_id, "report": report, "code": code, "title": title},
         "evaluator": {"slug": ev_slug, "name": ev_name},
-        "grade": {"slug": g_slug, "label": g_label, "score": g_score, "colour": g_colour},
+        "grade": {"slug": g_slug, "label": g_label, "score": g_score, "colour": g_colour}
+        if g_slug is not None
+        else None,
+        "not_rateable_reason": not_rateable_reason,
         "wording": wording,
         "narrative": narrative,
         "as_of": as_of,
@@ -193,6 +214,35 @@ FROM tracker_evaluation e {EVALUATION_JOINS}
 WHERE e.recommendation_id = %(recommendation)s AND e.status = 'published'
 ORDER BY e.as_of, e.published_at, e.id
 """  # noqa: S608 -- constant SQL, values are parameters
+# What the actors say about it: published responses, oldest first, with their sources.
+RESPONSES_SQL = """
+SELECT json_build_object(
+    'id', x.id,
+    'recommendation', json_build_object(
+        'id', r.id, 'report', rep.slug, 'code', r.code, 'title', r.title),
+    'actor', json_build_object('slug', ac.slug, 'name', ac.name, 'kind', ac.kind),
+    'position', x.position, 'statement', x.statement, 'said_on', x.said_on,
+    'status', x.status, 'published_at', x.published_at, 'updated_at', x.updated_at,
+    'version', x.version,
+    'sources', COALESCE((
+        SELECT json_agg(json_build_object(
+            'source', json_build_object(
+                'key', s.key, 'title', s.title, 'author', s.author,
+                'publisher', s.publisher, 'published_on', s.published_on, 'url', s.url,
+                'archived_url', s.archived_url, 'kind', s.kind, 'citation', s.citation),
+            'quote', rs.quote, 'page', rs.page)
+            ORDER BY rs.position, rs.id)
+        FROM tracker_responsesource rs JOIN tracker_source s ON s.id = rs.source_id
+        WHERE rs.response_id = x.id
+    ), '[]'))
+FROM tracker_response x
+JOIN tracker_recommendation r ON r.id = x.recommendation_id
+JOIN tracker_report rep ON rep.id = r.report_id
+JOIN tracker_actor ac ON ac.id = x.actor_id
+WHERE x.recommendation_id = %(recommendation)s AND x.status = 'published'
+ORDER BY x.said_on, x.published_at, x.id
+"""
+
 # A recommendation without published evaluations still has a timeline: its reference.
 TIMELINE_REF_SQL = """
 SELECT r.id, rep.slug, r.code, r.title
@@ -212,9 +262,10 @@ def timeline(connection, *, recommendation: int) -> bytes:
             cursor.execute(TIMELINE_REF_SQL, {"recommendation": recommendation})
             r_id, report, code, title = cursor.fetchone()
             reference = {"id": r_id, "report": report, "code": code, "title": title}
-    return orjson.dumps(
-        {"recommendation": reference, "evaluations": evaluations}, option=JSON_OPTIONS
-    )
+        cursor.execute(RESPONSES_SQL, {"recommendation": recommendation})
+        responses = [row[0] for row in cursor.fetchall()]
+    body = {"recommendation": reference, "evaluations": evaluations, "responses": responses}
+    return orjson.dumps(body, option=JSON_OPTIONS)
 
 
 FEED_SQL = f"""

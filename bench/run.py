@@ -12,7 +12,7 @@ in a fresh process; and finally gunicorn (2 workers) under load from wrk on loop
 Prints a table with PASS/FAIL per target and writes bench/results.json. See bench/README.md.
 
 The parts live beside this file: data.py (set-up and data), measure.py (timing, cold and
-warm), api.py, pages.py, export.py, load.py, table.py.
+warm), api.py, pages.py, notify.py, export.py, load.py, table.py.
 """
 
 import argparse
@@ -29,7 +29,7 @@ if sys.path and Path(sys.path[0] or ".").resolve() == ROOT / "bench":
 else:
     sys.path.insert(0, str(ROOT))
 
-PARTS = ("api", "pages", "export", "304", "load")
+PARTS = ("api", "pages", "actors", "notify", "export", "304", "load")
 
 
 def main() -> int:
@@ -79,7 +79,7 @@ def main() -> int:
     def step(text: str) -> None:
         print(f"==> {text} ({time.monotonic() - started:.0f}s)", flush=True)
 
-    if parts & {"api", "pages"}:
+    if parts & {"api", "pages", "actors"}:
         change = Change()
         step("Cold requests: checking that the write before each moves the data's state")
         lines.append(
@@ -101,6 +101,19 @@ def main() -> int:
 
         step("Public pages")
         lines += page_lines(site, args.reps, change)
+    if "actors" in parts:
+        from bench.api import actor_due_api_lines
+        from bench.pages import actor_due_page_lines
+
+        step("Actors and due dates")
+        data.ensure_due_dates()
+        change()
+        lines += actor_due_page_lines(site, args.reps, change)
+        lines += actor_due_api_lines(site, args.reps, change)
+    if "notify" in parts:
+        from bench.notify import notify_lines
+
+        lines += notify_lines(args.reps, step)
     if "export" in parts:
         from bench.export import measure_export
 

@@ -19,6 +19,7 @@ from rest_framework.response import Response
 from rest_framework.routers import DefaultRouter
 
 from scorecard.api.pagination import FeedPagination
+from tracker.deadlines import due_state
 from tracker.models import (
     Actor,
     Area,
@@ -26,10 +27,13 @@ from tracker.models import (
     Evaluator,
     EvidenceLink,
     Grade,
+    Judgment,
     Recommendation,
     Source,
     Status,
 )
+from tracker.response_models import Response as ActorResponse
+from tracker.response_models import ResponseSource
 
 
 class GradeSerializer(serializers.ModelSerializer):
@@ -93,13 +97,21 @@ class EvaluationSummarySerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Evaluation
-        fields = ["id", "as_of", "evaluator", "wording", "narrative", "published_at"]
+        fields = [
+            "id",
+            "as_of",
+            "evaluator",
+            "not_rateable_reason",
+            "wording",
+            "narrative",
+            "published_at",
+        ]
 
 
 class EvaluationSerializer(serializers.ModelSerializer):
     recommendation = RecommendationRefSerializer()
     evaluator = EvaluatorSerializer()
-    grade = GradeSerializer()
+    grade = GradeSerializer(allow_null=True)
     publication = SourceSummarySerializer(allow_null=True)
     evidence = EvidenceSerializer(many=True)
 
@@ -110,6 +122,7 @@ class EvaluationSerializer(serializers.ModelSerializer):
             "recommendation",
             "evaluator",
             "grade",
+            "not_rateable_reason",
             "wording",
             "narrative",
             "as_of",
@@ -129,12 +142,44 @@ class ActorSerializer(serializers.ModelSerializer):
         fields = ["slug", "name", "kind"]
 
 
+class ResponseSourceSerializer(serializers.ModelSerializer):
+    source = SourceSerializer()
+
+    class Meta:
+        model = ResponseSource
+        fields = ["source", "quote", "page"]
+
+
+class ResponseSerializer(serializers.ModelSerializer):
+    recommendation = RecommendationRefSerializer()
+    actor = ActorSerializer()
+    sources = ResponseSourceSerializer(many=True)
+
+    class Meta:
+        model = ActorResponse
+        fields = [
+            "id",
+            "recommendation",
+            "actor",
+            "position",
+            "statement",
+            "said_on",
+            "status",
+            "published_at",
+            "updated_at",
+            "version",
+            "sources",
+        ]
+
+
 class RecommendationSerializer(serializers.ModelSerializer):
     report = serializers.SlugRelatedField(slug_field="slug", read_only=True)
     area = AreaSerializer()
     actors = ActorSerializer(many=True, read_only=True)
     topics = serializers.SlugRelatedField(slug_field="slug", many=True, read_only=True)
+    due_state = serializers.SerializerMethodField()
     current_grade = serializers.SerializerMethodField()
+    current_judgment = serializers.SerializerMethodField()
     current_grade_as_of = serializers.SerializerMethodField()
     current_evaluation = serializers.SerializerMethodField()
 
@@ -150,7 +195,11 @@ class RecommendationSerializer(serializers.ModelSerializer):
             "text",
             "actors",
             "topics",
+            "due_on",
+            "due_set_by",
+            "due_state",
             "current_grade",
+            "current_judgment",
             "current_grade_as_of",
             "current_evaluation",
         ]
@@ -161,9 +210,19 @@ class RecommendationSerializer(serializers.ModelSerializer):
         latest = recommendation.latest_published
         return latest[0] if latest else None
 
+    def get_due_state(self, recommendation: Recommendation) -> str | None:
+        current = self._current(recommendation)
+        return due_state(recommendation.due_on, current.grade if current else None)
+
     def get_current_grade(self, recommendation: Recommendation) -> dict | None:
         current = self._current(recommendation)
-        return GradeSerializer(current.grade).data if current else None
+        return GradeSerializer(current.grade).data if current and current.grade else None
+
+    def get_current_judgment(self, recommendation: Recommendation) -> str:
+        current = self._current(recommendation)
+        if current is None:
+            return Judgment.UNGRADED
+        return Judgment.NOT_RATEABLE if current.is_not_rateable else Judgment.GRADED
 
     def get_current_grade_as_of(self, recommendation: Recommendation):
         current = self._current(recommendation)
@@ -182,6 +241,17 @@ def published_evaluations():
         Evaluation.objects.filter(status=Status.PUBLISHED)
         .select_related("recommendation__report", "evaluator", "grade", "publication")
         .prefetch_related(Prefetch("evidence", queryset=evidence))
+    )
+
+
+def published_responses():
+    """Published responses, oldest first, with their actor, recommendation and sources."""
+    sources = ResponseSource.objects.select_related("source").order_by("position", "id")
+    return (
+        ActorResponse.objects.filter(status=Status.PUBLISHED)
+        .select_related("actor", "recommendation__report")
+        .prefetch_related(Prefetch("sources", queryset=sources))
+        .order_by("said_on", "published_at", "id")
     )
 
 
@@ -217,6 +287,9 @@ class RecommendationViewSet(viewsets.ReadOnlyModelViewSet):
                 "recommendation": RecommendationRefSerializer(recommendation).data,
                 "evaluations": EvaluationSerializer(
                     evaluations.order_by("as_of", "published_at", "id"), many=True
+                ).data,
+                "responses": ResponseSerializer(
+                    published_responses().filter(recommendation=recommendation), many=True
                 ).data,
             }
         )

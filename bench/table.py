@@ -47,6 +47,8 @@ def print_table(lines: list[Line]) -> None:
             print(
                 f"{'':<4}{line.rows_per_s:,.0f} rows/s, peak RSS growth {line.rss_growth_mb:.1f} MB"
             )
+        if line.deliveries_per_s is not None:
+            print(f"{'':<4}{line.deliveries_per_s:,.0f} deliveries/s, {line.errors} not delivered")
         if line.stock_queries is not None:
             print(f"{'':<4}stock DRF: {line.stock_queries} queries per request")
         for check in line.checks:
