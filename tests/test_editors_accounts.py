@@ -120,4 +120,6 @@ def test_roles_deleted_by_a_flush_come_back_with_the_next_migrate():
         "Partner",
         "Publisher",
     ]
-    assert Group.objects.get(name="Editor").permissions.count() == 36  # (+4: actors, +8: responses and their sources, issue 17)
+    assert (
+        Group.objects.get(name="Editor").permissions.count() == 36
+    )  # (+4: actors, +8: responses and their sources, issue 17)

@@ -18,9 +18,9 @@ PAGES = {
     "/reports/armitage-nye-2000/?as_of=2005-01-01&area=security": 12,
     # Recommendation pages and the JSON export: one more, the responses (issue 17; their
     # sources are a second only when there are some).
-    "/reports/armitage-nye-2000/sec-7/": 13,
+    "/reports/armitage-nye-2000/sec-7/": 14,
     "/reports/armitage-nye-2000/sec-7/badge.svg": 6,
-    "/reports/heritage-2004/her-1/": 12,
+    "/reports/heritage-2004/her-1/": 13,
     "/editions/2004-report-card/": 8,
     "/editions/2004-report-card/compare/2008-evidence-review/": 8,
     "/feed/": 5,
@@ -28,7 +28,7 @@ PAGES = {
     "/reports/armitage-nye-2000/export.csv": 7,
     "/reports/armitage-nye-2000/export.csv?as_of=2005-01-01": 7,
     "/reports/armitage-nye-2000/export.csv?edition=2008-evidence-review": 8,
-    "/reports/armitage-nye-2000/export.json": 10,
+    "/reports/armitage-nye-2000/export.json": 11,
     "/reports/armitage-nye-2000/evaluations.csv": 4,
     "/reports/armitage-nye-2000/evidence.csv": 4,
     "/grades.css": 1,

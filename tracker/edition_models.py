@@ -5,6 +5,7 @@ tracker.models.
 
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Coalesce
 from simple_history.models import HistoricalRecords
 
 # (Imported at the end of tracker.models, once these are defined there.)
@@ -82,9 +83,15 @@ class EditionEntryQuerySet(models.QuerySet):
             **{f"evaluator_{name}": f"evaluator__{name}" for name in EVALUATOR_SNAPSHOT_FIELDS},
             **{f"grade_{name}": f"grade__{name}" for name in GRADE_SNAPSHOT_FIELDS},
         }
+        # A not rateable evaluation has no grade: its entry keeps empty grade copies (the
+        # score may be null, the text columns may not).
         return self.update(
             **{
-                field: models.Subquery(evaluation.values(path)[:1])
+                field: (
+                    models.Subquery(evaluation.values(path)[:1])
+                    if field == "grade_score"
+                    else Coalesce(models.Subquery(evaluation.values(path)[:1]), models.Value(""))
+                )
                 for field, path in copies.items()
             },
             **{
