@@ -6,6 +6,8 @@ import datetime
 
 import feedparser
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from tests import factories
@@ -160,3 +162,55 @@ def test_the_feeds_query_counts_do_not_grow_with_overdue_recommendations(
         assert len(entries) == 50, url
         # After the two grades published just now (SEC-1's and SEC-2's).
         assert sum("/overdue/" in entry.id for entry in entries[2:]) == 48, url
+
+
+# --- Counts per report in the API, as on the report page ------------------------------------
+
+
+def test_the_report_resource_counts_overdue_and_due_soon_as_the_report_page(late, client):
+    other = factories.make_report()
+    factories.make_recommendation(other)
+
+    listed = {row["slug"]: row for row in client.get("/api/v1/reports/").json()["results"]}
+    one = client.get(f"/api/v1/reports/{late.report.slug}/").json()
+
+    assert (one["overdue"], one["due_soon"]) == (1, 1)
+    assert (listed[late.report.slug]["overdue"], listed[late.report.slug]["due_soon"]) == (1, 1)
+    assert (listed[other.slug]["overdue"], listed[other.slug]["due_soon"]) == (0, 0)
+    page = client.get(f"/reports/{late.report.slug}/").text
+    assert '<option value="overdue">Overdue (1)</option>' in page
+    assert f'<option value="soon">Due within {deadlines.DUE_SOON_DAYS} days (1)</option>' in page
+
+
+def test_the_report_counts_move_with_the_day(late, client, monkeypatch):
+    monkeypatch.setattr(deadlines, "current_date", lambda: TODAY + DAY)
+
+    one = client.get(f"/api/v1/reports/{late.report.slug}/").json()
+
+    # SEC-3, due today, is overdue tomorrow.
+    assert (one["overdue"], one["due_soon"]) == (2, 0)
+
+
+def test_the_report_resources_query_count_does_not_grow_with_the_data(
+    late, client, django_assert_num_queries
+):
+    urls = ("/api/v1/reports/", f"/api/v1/reports/{late.report.slug}/")
+    counts = {}
+    for url in urls:
+        with CaptureQueriesContext(connection) as small:
+            assert client.get(url).status_code == 200
+        counts[url] = len(small)
+
+    factories.make_many_recommendations(late.report, 200)
+    type(late).objects.filter(code__startswith="GEN-").update(
+        due_on=TODAY - 3 * DAY, due_set_by="report", updated_at=timezone.now()
+    )
+    for url in urls:
+        with django_assert_num_queries(counts[url], info=url):
+            body = client.get(url).json()
+    # Their latest grades (2008) that do not count as done, and SEC-1; SEC-3 still due soon.
+    not_done = Evaluation.objects.filter(
+        recommendation__code__startswith="GEN-", as_of="2008-01-15", grade__counts_as_done=False
+    ).count()
+    assert 0 < not_done < 200
+    assert (body["overdue"], body["due_soon"]) == (1 + not_done, 1)

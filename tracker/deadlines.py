@@ -13,10 +13,10 @@ pages do (and a test can move the day by replacing this one function).
 
 import datetime
 
-from django.db.models import Q
+from django.db.models import IntegerField, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
-from tracker.models import Grade
+from tracker.models import Grade, Recommendation, Report
 
 DUE_SOON_DAYS = 90
 SOON, OVERDUE = "soon", "overdue"
@@ -81,3 +81,24 @@ def due_counts(rows, today: datetime.date | None = None) -> dict[str, int]:
         if state:
             counts[state] += 1
     return counts
+
+
+class _Count(Subquery):
+    """How many rows a subquery gives, as a scalar (the subquery needs no GROUP BY)."""
+
+    template = "(SELECT COUNT(*) FROM (%(subquery)s) _due_rows)"
+    output_field = IntegerField()
+
+
+def with_due_counts(reports: QuerySet[Report], today: datetime.date | None = None) -> QuerySet:
+    """Annotate `overdue` and `due_soon`: how many of each report's recommendations are
+    overdue and due soon (the filter `due`'s conditions), in the reports' own query."""
+    from tracker.queries import with_current_grade  # (it reads this module)
+
+    today = today or current_date()
+
+    def count(value: str) -> _Count:
+        rows = with_current_grade(Recommendation.objects.filter(report=OuterRef("pk")))
+        return _Count(rows.filter(due_condition(value, today)).order_by().values("pk"))
+
+    return reports.annotate(overdue=count(OVERDUE), due_soon=count(SOON))
