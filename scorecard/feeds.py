@@ -1,10 +1,16 @@
-"""Atom feeds of published grades: one for everything, one per report.
+"""Atom feeds of published grades and overdue recommendations: one for everything, one per
+report.
 
 An entry is a published evaluation: the grade it gives, the grade before it, the
-evaluator, the narrative and the evidence, linked to the recommendation's page.
+evaluator, the narrative and the evidence, linked to the recommendation's page. Or it is a
+recommendation becoming overdue (issue 17: its due date passed while its current grade does
+not count as done), dated the day after its due date, a time of the data, not of the
+request; it stays while the recommendation is overdue (a grade that counts as done, or a
+later due date, takes it out).
 
-Ids are permanent (RFC 4287): `tag:` URIs that name the evaluation, never the host name a
-request came in under; links use the canonical site URL when one is configured.
+Ids are permanent (RFC 4287): `tag:` URIs that name the evaluation, or the recommendation
+and the due date it missed, never the host name a request came in under; links use the
+canonical site URL when one is configured.
 """
 
 import datetime
@@ -14,14 +20,17 @@ from django.db.models import Max, prefetch_related_objects
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
+from django.utils.html import format_html
 
 from scorecard.links import canonical, tag_uri
 from scorecard.views import describe_change, get_report
-from tracker import queries
+from tracker import deadlines, queries
 from tracker.markdown import render_markdown
-from tracker.models import NOT_RATEABLE_LABEL, Evaluation, Report
+from tracker.models import NOT_RATEABLE_LABEL, DueSetBy, Evaluation, Recommendation, Report
 
 FEED_LENGTH = 50
+# Who an overdue entry is by: no evaluator judged it, the calendar did.
+SCORECARD_AUTHOR = "Alliance Scorecard"
 # The site's feed before any evaluation exists has not changed since the epoch.
 NOTHING_YET = datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
 
@@ -58,7 +67,10 @@ class GradeChangesFeed(Feed):
 
     def subtitle(self, report: Report | None) -> str:
         what = report.title if report else "every report"
-        return f"Each grade published for {what}, newest first, with its evidence."
+        return (
+            f"Each grade published for {what}, with its evidence, and each recommendation"
+            " that became overdue, newest first."
+        )
 
     def link(self, report: Report | None) -> str:
         path = reverse("report", args=[report.slug]) if report else reverse("home")
@@ -68,7 +80,16 @@ class GradeChangesFeed(Feed):
         path = reverse("report-feed", args=[report.slug]) if report else reverse("feed")
         return canonical(path)
 
-    def items(self, report: Report | None) -> list[Evaluation]:
+    def items(self, report: Report | None) -> list[Evaluation | Recommendation]:
+        """The latest FEED_LENGTH events: published grades and recommendations that became
+        overdue, newest first."""
+        overdue = queries.overdue_recommendations(report=report, limit=FEED_LENGTH)
+        evaluations = self._grade_changes(report)
+        events = [*evaluations, *overdue]
+        events.sort(key=self.item_pubdate, reverse=True)
+        return events[:FEED_LENGTH]
+
+    def _grade_changes(self, report: Report | None) -> list[Evaluation]:
         evaluations = queries.grade_changes(report=report, limit=FEED_LENGTH)
         prefetch_related_objects(evaluations, queries.evidence_prefetch())
         for evaluation in evaluations:
@@ -79,7 +100,10 @@ class GradeChangesFeed(Feed):
             )
         return evaluations
 
-    def item_title(self, evaluation: Evaluation) -> str:
+    def item_title(self, evaluation: Evaluation | Recommendation) -> str:
+        if isinstance(evaluation, Recommendation):
+            due = evaluation.due_on.isoformat()
+            return f"{evaluation.code} overdue (due {due}, not done)"
         code = evaluation.recommendation.code
         grade = evaluation.judgment_label
         previous = evaluation.previous_grade_label or NOT_RATEABLE_LABEL
@@ -94,7 +118,9 @@ class GradeChangesFeed(Feed):
             return f"{code} still {grade} ({when})"
         return f"{code} {evaluation.change} to {grade} from {previous} ({when})"
 
-    def item_description(self, evaluation: Evaluation) -> str:
+    def item_description(self, evaluation: Evaluation | Recommendation) -> str:
+        if isinstance(evaluation, Recommendation):
+            return _overdue_description(evaluation)
         return render_to_string(
             "scorecard/feed_entry.html",
             {
@@ -103,27 +129,62 @@ class GradeChangesFeed(Feed):
             },
         )
 
-    def item_link(self, evaluation: Evaluation) -> str:
+    def item_link(self, evaluation: Evaluation | Recommendation) -> str:
+        if isinstance(evaluation, Recommendation):
+            path = reverse("recommendation", args=[evaluation.report.slug, evaluation.slug])
+            return canonical(path)
         recommendation = evaluation.recommendation
         path = reverse("recommendation", args=[recommendation.report.slug, recommendation.slug])
         return canonical(f"{path}#evaluation-{evaluation.pk}")
 
-    def item_guid(self, evaluation: Evaluation) -> str:
+    def item_guid(self, evaluation: Evaluation | Recommendation) -> str:
+        if isinstance(evaluation, Recommendation):
+            # The due date is part of the event: a new date missed is a new entry.
+            return tag_uri(f"recommendation/{evaluation.pk}/overdue/{evaluation.due_on}")
         return tag_uri(f"evaluation/{evaluation.pk}")
 
     item_guid_is_permalink = False
 
-    def item_pubdate(self, evaluation: Evaluation) -> datetime.datetime:
+    def item_pubdate(self, evaluation: Evaluation | Recommendation) -> datetime.datetime:
+        if isinstance(evaluation, Recommendation):
+            return deadlines.overdue_since(evaluation.due_on)
         return evaluation.published_at
 
-    def item_updateddate(self, evaluation: Evaluation) -> datetime.datetime:
+    def item_updateddate(self, evaluation: Evaluation | Recommendation) -> datetime.datetime:
+        if isinstance(evaluation, Recommendation):
+            return deadlines.overdue_since(evaluation.due_on)
         return max(evaluation.updated_at, evaluation.published_at)
 
-    def item_author_name(self, evaluation: Evaluation) -> str:
+    def item_author_name(self, evaluation: Evaluation | Recommendation) -> str:
+        if isinstance(evaluation, Recommendation):
+            return SCORECARD_AUTHOR
         return evaluation.evaluator.name
 
-    def item_categories(self, evaluation: Evaluation) -> list[str]:
+    def item_categories(self, evaluation: Evaluation | Recommendation) -> list[str]:
+        if isinstance(evaluation, Recommendation):
+            return ["overdue", evaluation.report.short_name]
         return [evaluation.judgment_label, evaluation.recommendation.report.short_name]
+
+
+def _overdue_description(recommendation: Recommendation) -> str:
+    whose = (
+        "the report's date"
+        if recommendation.due_set_by == DueSetBy.REPORT
+        else "set by the editors"
+    )
+    grade = recommendation.current_grade_label
+    standing = (
+        f"its current grade, {grade}, does not count as done"
+        if grade
+        else "it has no grade that counts as done"
+    )
+    return format_html(
+        "<p>{title}</p><p>Due on {due} ({whose}); {standing}.</p>",
+        title=recommendation.title,
+        due=recommendation.due_on.strftime("%B %-d, %Y"),
+        whose=whose,
+        standing=standing,
+    )
 
 
 def _last_change(report: Report | None) -> datetime.datetime:

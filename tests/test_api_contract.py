@@ -18,7 +18,7 @@ from scorecard.api import shapes
 from scorecard.api.renderers import JSONRenderer
 from tests import factories
 from tests.api_support import client_as, make_draft, publish_new
-from tracker import actor_records, comparisons, queries, search, services, webhooks
+from tracker import actor_records, comparisons, deadlines, queries, search, services, webhooks
 from tracker import responses as actor_responses
 from tracker.filters import parse_filters
 from tracker.models import (
@@ -523,7 +523,9 @@ def _instances(report: Report) -> dict[type[shapes.Shape], list]:
         shapes.GradeScaleShape: list(shapes.GradeScaleShape.fetch(GradeScale.objects.all())),
         shapes.ReportShape: list(
             shapes.ReportShape.fetch(
-                Report.objects.annotate(recommendation_count=Count("recommendations"))
+                deadlines.with_due_counts(
+                    Report.objects.annotate(recommendation_count=Count("recommendations"))
+                )
             )
         ),
         shapes.AreaShape: list(shapes.AreaShape.fetch(Area.objects.all())),

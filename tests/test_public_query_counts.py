@@ -23,8 +23,9 @@ PAGES = {
     "/reports/heritage-2004/her-1/": 13,
     "/editions/2004-report-card/": 8,
     "/editions/2004-report-card/compare/2008-evidence-review/": 8,
-    "/feed/": 5,
-    "/reports/armitage-nye-2000/feed/": 6,
+    # Feeds: one more, the overdue recommendations (issue 17).
+    "/feed/": 6,
+    "/reports/armitage-nye-2000/feed/": 7,
     "/reports/armitage-nye-2000/export.csv": 7,
     "/reports/armitage-nye-2000/export.csv?as_of=2005-01-01": 7,
     "/reports/armitage-nye-2000/export.csv?edition=2008-evidence-review": 8,

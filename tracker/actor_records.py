@@ -15,8 +15,6 @@ import datetime
 from collections import Counter
 from dataclasses import dataclass, field
 
-from django.utils import timezone
-
 from tracker import deadlines
 from tracker.actors import ActorTree, addressed_to, counts_within, recommendation_actors
 from tracker.models import Actor, Evaluation, Grade, Recommendation, Status
@@ -111,7 +109,7 @@ def actor_record(
     actor_slug: str, *, years: int = DEFAULT_YEARS, today: datetime.date | None = None
 ) -> ActorRecord | None:
     """The record of the actor `actor_slug`, or None when there is no such actor."""
-    today = today or timezone.localdate()
+    today = today or deadlines.current_date()
     tree = ActorTree.read()
     actor = next((a for a in tree.actors.values() if a.slug == actor_slug), None)
     if actor is None:

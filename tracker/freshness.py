@@ -17,6 +17,12 @@ What moves the state:
   (reference data is read-only in the admin and the import deletes nothing); an edition's
   entries are only replaced in a draft, which touches the edition.
 
+- the passing of days moves it where a due state changes (issue 17): a recommendation turns
+  "due soon" and then "overdue" on a day no write happens. The state carries the latest
+  such moment up to today (tracker.deadlines: the latest due date already passed, and the
+  latest that is already within the "due soon" window), two more index look-ups; a day that
+  changes nobody's due state changes nothing, so caches keep their 304s.
+
 Drafts move the state too: a needless revalidation, never a stale answer. A state read
 before a response is made can only be older than the data the response shows, never newer,
 so a response stored under it is at worst served once more than needed, never stale.
@@ -31,7 +37,9 @@ from django.db import connections, router
 from django.db.models import Model, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
+from django.utils.dateparse import parse_date, parse_datetime
+
+from tracker import deadlines
 
 # Every model a response shows (the order is the token's; add new ones at the end).
 SHOWN_MODELS = (
@@ -101,12 +109,41 @@ _SQL: dict[str, tuple[str, tuple]] = {}
 
 def _sql(alias: str) -> tuple[str, tuple]:
     """One row of scalar subqueries, in the order of SHOWN_MODELS then HISTORIED_MODELS
-    (each NULL while its table is empty)."""
+    (each NULL while its table is empty), then the two due dates (`_due_parts`, whose two
+    parameters, the day, come last and are not included)."""
     if alias not in _SQL:
         compiled = [part.query.get_compiler(alias).as_sql() for part in _parts()]
-        sql = "SELECT " + ", ".join(f"({part_sql})" for part_sql, _ in compiled)
+        due = [part.query.get_compiler(alias).as_sql()[0] for part in _due_parts()]
+        sql = "SELECT " + ", ".join(
+            f"({part_sql})" for part_sql in [*(c for c, _ in compiled), *due]
+        )
         _SQL[alias] = (sql, tuple(param for _, params in compiled for param in params))
     return _SQL[alias]
+
+
+def _due_parts() -> list[QuerySet]:
+    # The latest due date already passed, and the latest already due soon: placeholders
+    # for the day, given on each call (see `_due_params`).
+    recommendations = apps.get_model("tracker", "Recommendation").objects
+    day = datetime.date.min
+    return [
+        recommendations.filter(due_on__lt=day).order_by("-due_on").values("due_on")[:1],
+        recommendations.filter(due_on__lte=day).order_by("-due_on").values("due_on")[:1],
+    ]
+
+
+def _due_params(alias: str, today: datetime.date) -> tuple:
+    adapt = connections[alias].ops.adapt_datefield_value
+    return (adapt(today), adapt(today + datetime.timedelta(days=deadlines.DUE_SOON_DAYS)))
+
+
+def _due_moments(values: list) -> list[datetime.datetime | None]:
+    """When, by the two due dates read, a due state last changed."""
+    passed, soon = (parse_date(v) if isinstance(v, str) else v for v in values)
+    return [
+        deadlines.overdue_since(passed) if passed else None,
+        deadlines.soon_since(soon) if soon else None,
+    ]
 
 
 def _aware(value: datetime.datetime | str | None) -> datetime.datetime | None:
@@ -123,8 +160,9 @@ def data_state() -> DataState:
     alias = router.db_for_read(apps.get_model("tracker", "Evaluation"))
     sql, params = _sql(alias)
     with connections[alias].cursor() as cursor:
-        cursor.execute(sql, params)
-        moments = [_aware(value) for value in cursor.fetchone()]
+        cursor.execute(sql, params + _due_params(alias, deadlines.current_date()))
+        row = list(cursor.fetchone())
+    moments = [_aware(value) for value in row[:-2]] + _due_moments(row[-2:])
     known = [moment for moment in moments if moment is not None]
     token = hashlib.sha256(
         "|".join(moment.isoformat() if moment else "-" for moment in moments).encode()

@@ -261,6 +261,9 @@ class Recommendation(models.Model):
                 name="recommendation_due_date_has_setter",
             ),
         ]
+        # The data's state reads the latest due date before a day (tracker.freshness) on
+        # every request, and the feeds the overdue ones: an index look-up, not a scan.
+        indexes = [models.Index(fields=["due_on"], name="recommendation_due_on_idx")]
 
     def __str__(self) -> str:
         return f"{self.code} {self.title}"

@@ -25,6 +25,7 @@ from django.db.models import (
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
+from tracker import deadlines
 from tracker.actors import with_actors
 from tracker.filters import NOT_RATEABLE, RecommendationFilters, check_known
 from tracker.models import (
@@ -491,6 +492,21 @@ def grade_changes(*, report: Report | None = None, limit: int = 50) -> list[Eval
     if report is not None:
         evaluations = evaluations.filter(recommendation__report=report)
     return list(evaluations.order_by("-published_at", "-id")[:limit])
+
+
+def overdue_recommendations(*, report: Report | None = None, limit: int = 50) -> list:
+    """Recommendations overdue today (tracker.deadlines), the latest to become so first, in one
+    query. Each carries `current_grade_label` (None when ungraded or not rateable)."""
+    latest = _latest_published(None)
+    overdue = (
+        with_current_grade(Recommendation.objects.all())
+        .annotate(current_grade_label=Subquery(latest.values("grade__label")[:1]))
+        .filter(deadlines.due_condition(deadlines.OVERDUE))
+        .select_related("report")
+    )
+    if report is not None:
+        overdue = overdue.filter(report=report)
+    return list(overdue.order_by("-due_on", "-id")[:limit])
 
 
 EVALUATION_EXPORT_FIELDS = {

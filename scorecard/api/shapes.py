@@ -103,6 +103,9 @@ class ReportShape(Shape):
     description = Text("Markdown.")
     grade_scale = Slug("Slug of the scale its recommendations use.", source="grade_scale.slug")
     recommendation_count = Integer()  # annotated by the view
+    # Annotated by tracker.deadlines.with_due_counts (issue 17), as the report page counts.
+    overdue = Integer("Its recommendations overdue (see `due` on /recommendations/).")
+    due_soon = Integer("Its recommendations due soon (see `due` on /recommendations/).")
 
 
 class AreaShape(Shape):

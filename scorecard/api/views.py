@@ -33,7 +33,7 @@ from scorecard.api.pagination import FeedPagination
 from scorecard.api.permissions import Publish, ReadOrEdit, ReadOrEditSources
 from scorecard.api.renderers import JSONRenderer
 from scorecard.api.shape import Shape
-from tracker import comparisons, queries, roles, services
+from tracker import comparisons, deadlines, queries, roles, services
 from tracker.models import (
     Area,
     Edition,
@@ -172,9 +172,8 @@ class ReportViewSet(ReadOnlyViewSet):
     filter_backends: list = []
 
     def get_queryset(self) -> QuerySet[Report]:
-        return Report.objects.annotate(recommendation_count=Count("recommendations")).order_by(
-            "published_on", "slug"
-        )
+        reports = Report.objects.annotate(recommendation_count=Count("recommendations"))
+        return deadlines.with_due_counts(reports).order_by("published_on", "slug")
 
     @action(
         detail=True,
