@@ -161,7 +161,7 @@ def test_the_api_lists_published_responses_and_drafts_to_editors(recommendation,
     assert [row["id"] for row in body["results"]] == [published.pk]
     row = body["results"][0]
     assert (row["actor"], row["position"], row["said_on"], row["statement"]) == (
-        {"slug": "japan", "name": "Japan"},
+        {"slug": "japan", "name": "Japan", "kind": "government"},
         "accepted",
         "2001-06-30",
         STATEMENT,
