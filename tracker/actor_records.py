@@ -8,13 +8,16 @@ scale). N defaults to `DEFAULT_YEARS` and is asked for as `years`.
 
 A record costs the same few queries however many recommendations and evaluations there are:
 the actor tree, the recommendations (with their current grades), the grades of their
-scales, and their published evaluations (for the years).
+scales, and one aggregate over their published evaluations (for the years).
 """
 
 import datetime
 from collections import Counter
 from dataclasses import dataclass, field
 
+from django.db import connection
+from django.db.models import Case, F, QuerySet, Value, When, Window
+from django.db.models.functions import ExtractYear, Lag
 from django.utils import timezone
 
 from tracker import deadlines
@@ -116,10 +119,11 @@ def actor_record(
     actor = next((a for a in tree.actors.values() if a.slug == actor_slug), None)
     if actor is None:
         return None
+    addressed = Recommendation.objects.filter(addressed_to(actor.slug))
     recommendations = list(
-        with_current_grade(
-            Recommendation.objects.filter(addressed_to(actor.slug)).select_related("report", "area")
-        ).order_by("report__published_on", "report_id", "position")
+        with_current_grade(addressed.select_related("report", "area")).order_by(
+            "report__published_on", "report_id", "position"
+        )
     )
     scales = {rec.report.grade_scale_id for rec in recommendations}
     grades = {
@@ -148,42 +152,62 @@ def actor_record(
         children=tree.children(actor),
         recommendations=recommendations,
         distribution=distribution,
-        years=_over_the_years(recommendations, grades, today),
+        years=_over_the_years(
+            addressed, Counter(rec.report.published_on.year for rec in recommendations), today
+        ),
         implementation=implementation,
         due=deadlines.due_counts(recommendations, today),
     )
 
 
 def _over_the_years(
-    recommendations: list[Recommendation], grades: dict[int, Grade], today: datetime.date
+    addressed: QuerySet[Recommendation], made_in: Counter, today: datetime.date
 ) -> list[YearCount]:
     """Year by year, from the first report's year to this one: how many were made, graded,
     and graded as done by the end of it (the grade current then, as the current-grade rule
-    reads it: the latest published evaluation by date, then publication)."""
-    if not recommendations:
+    reads it: the latest published evaluation by date, then publication).
+
+    `made_in` counts the recommendations by their report's year. The graded and done counts
+    are one aggregate query: each published evaluation, in the order the current-grade rule
+    reads them, changes its recommendation's state from the one before it (the first makes it
+    graded; each may make it done or undone), so the changes summed by year (counted from the
+    year the recommendation was made when evaluated earlier) add up to each year's figures.
+    """
+    if not made_in:
         return []
-    published = (
-        Evaluation.objects.filter(
-            status=Status.PUBLISHED, recommendation__in=[rec.pk for rec in recommendations]
-        )
-        .order_by("recommendation_id", "as_of", "published_at", "id")
-        .values_list("recommendation_id", "as_of", "grade_id")
+    evaluations = Evaluation.objects.filter(
+        status=Status.PUBLISHED, recommendation__in=addressed.values("pk")
+    ).annotate(
+        as_of_year=ExtractYear("as_of"),
+        made_year=ExtractYear("recommendation__report__published_on"),
+        done=Case(When(grade__counts_as_done=True, then=Value(1)), default=Value(0)),
+        done_before=Window(
+            Lag("done"),
+            partition_by=[F("recommendation_id")],
+            order_by=[F("as_of").asc(), F("published_at").asc(), F("id").asc()],
+        ),
     )
-    history: dict[int, list[tuple[datetime.date, int]]] = {}
-    for rec_id, as_of, grade_id in published:
-        history.setdefault(rec_id, []).append((as_of, grade_id))
-    first = min(rec.report.published_on.year for rec in recommendations)
+    # Unordered (they are summed): no sort by the model's default order.
+    inner = evaluations.values("as_of_year", "made_year", "done", "done_before").order_by()
+    inner_sql, params = inner.query.sql_with_params()
+    changes = f"""
+        SELECT CASE WHEN e.as_of_year > e.made_year THEN e.as_of_year ELSE e.made_year END,
+               SUM(CASE WHEN e.done_before IS NULL THEN 1 ELSE 0 END),
+               SUM(e.done - COALESCE(e.done_before, 0))
+        FROM ({inner_sql}) e
+        GROUP BY 1
+    """  # noqa: S608 -- the inner query is the ORM's, its values are parameters
+    with connection.cursor() as cursor:
+        cursor.execute(changes, params)
+        changed_in = {year: (int(graded), int(done)) for year, graded, done in cursor.fetchall()}
     rows = []
-    for year in range(first, today.year + 1):
-        end = datetime.date(year, 12, 31)
-        made = [rec for rec in recommendations if rec.report.published_on <= end]
-        graded = done = 0
-        for rec in made:
-            then = [grade_id for as_of, grade_id in history.get(rec.pk, []) if as_of <= end]
-            if then:
-                graded += 1
-                done += bool(grades.get(then[-1]) and grades[then[-1]].counts_as_done)
-        rows.append(YearCount(year=year, addressed=len(made), graded=graded, done=done))
+    addressed_by = graded_by = done_by = 0
+    for year in range(min(made_in), today.year + 1):
+        graded, done = changed_in.get(year, (0, 0))
+        addressed_by += made_in.get(year, 0)
+        graded_by += graded
+        done_by += done
+        rows.append(YearCount(year=year, addressed=addressed_by, graded=graded_by, done=done_by))
     return rows
 
 
