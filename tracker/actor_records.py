@@ -7,8 +7,9 @@ the share whose current grade counts as done (`Grade.counts_as_done`, a property
 scale). N defaults to `DEFAULT_YEARS` and is asked for as `years`.
 
 A record costs the same few queries however many recommendations and evaluations there are:
-the actor tree, the recommendations (with their current grades), the grades of their
-scales, and one aggregate over their published evaluations (for the years).
+the actor tree, the recommendations (with their current grades; grouped by what the figures
+depend on when they are not listed), their current grades, and one aggregate over their
+published evaluations (for the years).
 """
 
 import datetime
@@ -16,7 +17,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from django.db import connection
-from django.db.models import Case, F, QuerySet, Value, When, Window
+from django.db.models import Case, Count, F, QuerySet, Value, When, Window
 from django.db.models.functions import ExtractYear, Lag
 from django.utils import timezone
 
@@ -87,7 +88,8 @@ class ActorRecord:
     actor: Actor
     ancestors: list[Actor]
     children: list[Actor]
-    recommendations: list[Recommendation]  # with report, area, `current_grade`
+    recommendation_count: int
+    recommendations: list[Recommendation]  # with report, area, `current_grade`; when listed
     distribution: list[GradeCount]
     years: list[YearCount]
     implementation: ImplementationRate
@@ -102,61 +104,89 @@ class ActorRecord:
         return self.due.get(deadlines.SOON, 0)
 
     @property
-    def recommendation_count(self) -> int:
-        return len(self.recommendations)
-
-    @property
     def parent(self) -> Actor | None:
         return self.ancestors[-1] if self.ancestors else None
 
 
 def actor_record(
-    actor_slug: str, *, years: int = DEFAULT_YEARS, today: datetime.date | None = None
+    actor_slug: str,
+    *,
+    years: int = DEFAULT_YEARS,
+    today: datetime.date | None = None,
+    listed: bool = True,
 ) -> ActorRecord | None:
-    """The record of the actor `actor_slug`, or None when there is no such actor."""
+    """The record of the actor `actor_slug`, or None when there is no such actor.
+
+    With `listed`, its recommendations themselves too (the page lists them; the figures are
+    then counted from them). Without, the figures come from a GROUP BY of the recommendations
+    on what they depend on (current grade, report date, due date): a few rows, however many
+    recommendations (the API's record, which lists none)."""
     today = today or timezone.localdate()
     tree = ActorTree.read()
     actor = next((a for a in tree.actors.values() if a.slug == actor_slug), None)
     if actor is None:
         return None
     addressed = Recommendation.objects.filter(addressed_to(actor.slug))
-    recommendations = list(
-        with_current_grade(addressed.select_related("report", "area")).order_by(
-            "report__published_on", "report_id", "position"
+    recommendations: list[Recommendation] = []
+    if listed:
+        recommendations = list(
+            with_current_grade(addressed.select_related("report", "area")).order_by(
+                "report__published_on", "report_id", "position"
+            )
         )
-    )
-    scales = {rec.report.grade_scale_id for rec in recommendations}
+        # Read for the list anyway: grouped here rather than by one more query.
+        groups = Counter(
+            (rec.current_grade_id, rec.report.published_on, rec.due_on) for rec in recommendations
+        )
+    else:
+        grouped = (
+            with_current_grade(addressed)
+            .values("current_grade_id", "report__published_on", "due_on")
+            .annotate(n=Count("pk"))
+            .order_by()
+        )
+        groups = Counter(
+            {
+                (row["current_grade_id"], row["report__published_on"], row["due_on"]): row["n"]
+                for row in grouped
+            }
+        )
+    graded = {grade_id for grade_id, _, _ in groups if grade_id is not None}
     grades = {
         grade.pk: grade
-        for grade in Grade.objects.filter(scale_id__in=scales).order_by("scale_id", "-score")
+        for grade in Grade.objects.filter(pk__in=graded).order_by("scale_id", "-score")
     }
     for rec in recommendations:
         rec.current_grade = grades.get(rec.current_grade_id)
 
-    counts = Counter(rec.current_grade_id for rec in recommendations)
+    counts: Counter = Counter()
+    made_in: Counter = Counter()
+    due = dict.fromkeys(deadlines.DUE_VALUES, 0)
+    made_by = years_before(today, years)
+    implementation = ImplementationRate(years=years, made_by=made_by, addressed=0, done=0)
+    for (grade_id, published_on, due_on), n in groups.items():
+        grade = grades.get(grade_id)
+        counts[grade_id] += n
+        made_in[published_on.year] += n
+        if published_on <= made_by:
+            implementation.addressed += n
+            implementation.done += n if grade and grade.counts_as_done else 0
+        state = deadlines.due_state(due_on, grade, today)
+        if state:
+            due[state] += n
     distribution = [GradeCount(grade, counts[pk]) for pk, grade in grades.items() if counts[pk]]
     if counts[None]:
         distribution.append(GradeCount(None, counts[None]))
-
-    made_by = years_before(today, years)
-    old_enough = [rec for rec in recommendations if rec.report.published_on <= made_by]
-    implementation = ImplementationRate(
-        years=years,
-        made_by=made_by,
-        addressed=len(old_enough),
-        done=sum(1 for rec in old_enough if rec.current_grade and rec.current_grade.counts_as_done),
-    )
     return ActorRecord(
         actor=actor,
         ancestors=tree.ancestors(actor),
         children=tree.children(actor),
+        recommendation_count=sum(groups.values()),
         recommendations=recommendations,
         distribution=distribution,
-        years=_over_the_years(
-            addressed, Counter(rec.report.published_on.year for rec in recommendations), today
-        ),
+        years=_over_the_years(addressed, made_in, today),
         implementation=implementation,
-        due=deadlines.due_counts(recommendations, today),
+        due=due,
     )
 
 
