@@ -7,13 +7,18 @@ the share whose current grade counts as done (`Grade.counts_as_done`, a property
 scale). N defaults to `DEFAULT_YEARS` and is asked for as `years`.
 
 A record costs the same few queries however many recommendations and evaluations there are:
-the actor tree, the recommendations (with their current grades), the grades of their
-scales, and their published evaluations (for the years).
+the actor tree, the recommendations (with their current grades; grouped by what the figures
+depend on when they are not listed), their current grades, and one aggregate over their
+published evaluations (for the years).
 """
 
 import datetime
 from collections import Counter
 from dataclasses import dataclass, field
+
+from django.db import connection
+from django.db.models import Case, Count, F, QuerySet, Value, When, Window
+from django.db.models.functions import ExtractYear, Lag
 
 from tracker import deadlines
 from tracker.actors import ActorTree, addressed_to, counts_within, recommendation_actors
@@ -82,7 +87,8 @@ class ActorRecord:
     actor: Actor
     ancestors: list[Actor]
     children: list[Actor]
-    recommendations: list[Recommendation]  # with report, area, `current_grade`
+    recommendation_count: int
+    recommendations: list[Recommendation]  # with report, area, `current_grade`; when listed
     distribution: list[GradeCount]
     years: list[YearCount]
     implementation: ImplementationRate
@@ -97,91 +103,140 @@ class ActorRecord:
         return self.due.get(deadlines.SOON, 0)
 
     @property
-    def recommendation_count(self) -> int:
-        return len(self.recommendations)
-
-    @property
     def parent(self) -> Actor | None:
         return self.ancestors[-1] if self.ancestors else None
 
 
 def actor_record(
-    actor_slug: str, *, years: int = DEFAULT_YEARS, today: datetime.date | None = None
+    actor_slug: str,
+    *,
+    years: int = DEFAULT_YEARS,
+    today: datetime.date | None = None,
+    listed: bool = True,
 ) -> ActorRecord | None:
-    """The record of the actor `actor_slug`, or None when there is no such actor."""
+    """The record of the actor `actor_slug`, or None when there is no such actor.
+
+    With `listed`, its recommendations themselves too (the page lists them; the figures are
+    then counted from them). Without, the figures come from a GROUP BY of the recommendations
+    on what they depend on (current grade, report date, due date): a few rows, however many
+    recommendations (the API's record, which lists none)."""
     today = today or deadlines.current_date()
     tree = ActorTree.read()
     actor = next((a for a in tree.actors.values() if a.slug == actor_slug), None)
     if actor is None:
         return None
-    recommendations = list(
-        with_current_grade(
-            Recommendation.objects.filter(addressed_to(actor.slug)).select_related("report", "area")
-        ).order_by("report__published_on", "report_id", "position")
-    )
-    scales = {rec.report.grade_scale_id for rec in recommendations}
+    addressed = Recommendation.objects.filter(addressed_to(actor.slug))
+    recommendations: list[Recommendation] = []
+    if listed:
+        recommendations = list(
+            with_current_grade(addressed.select_related("report", "area")).order_by(
+                "report__published_on", "report_id", "position"
+            )
+        )
+        # Read for the list anyway: grouped here rather than by one more query.
+        groups = Counter(
+            (rec.current_grade_id, rec.report.published_on, rec.due_on) for rec in recommendations
+        )
+    else:
+        grouped = (
+            with_current_grade(addressed)
+            .values("current_grade_id", "report__published_on", "due_on")
+            .annotate(n=Count("pk"))
+            .order_by()
+        )
+        groups = Counter(
+            {
+                (row["current_grade_id"], row["report__published_on"], row["due_on"]): row["n"]
+                for row in grouped
+            }
+        )
+    graded = {grade_id for grade_id, _, _ in groups if grade_id is not None}
     grades = {
         grade.pk: grade
-        for grade in Grade.objects.filter(scale_id__in=scales).order_by("scale_id", "-score")
+        for grade in Grade.objects.filter(pk__in=graded).order_by("scale_id", "-score")
     }
     for rec in recommendations:
         rec.current_grade = grades.get(rec.current_grade_id)
 
-    counts = Counter(rec.current_grade_id for rec in recommendations)
+    counts: Counter = Counter()
+    made_in: Counter = Counter()
+    due = dict.fromkeys(deadlines.DUE_VALUES, 0)
+    made_by = years_before(today, years)
+    implementation = ImplementationRate(years=years, made_by=made_by, addressed=0, done=0)
+    for (grade_id, published_on, due_on), n in groups.items():
+        grade = grades.get(grade_id)
+        counts[grade_id] += n
+        made_in[published_on.year] += n
+        if published_on <= made_by:
+            implementation.addressed += n
+            implementation.done += n if grade and grade.counts_as_done else 0
+        state = deadlines.due_state(due_on, grade, today)
+        if state:
+            due[state] += n
     distribution = [GradeCount(grade, counts[pk]) for pk, grade in grades.items() if counts[pk]]
     if counts[None]:
         distribution.append(GradeCount(None, counts[None]))
-
-    made_by = years_before(today, years)
-    old_enough = [rec for rec in recommendations if rec.report.published_on <= made_by]
-    implementation = ImplementationRate(
-        years=years,
-        made_by=made_by,
-        addressed=len(old_enough),
-        done=sum(1 for rec in old_enough if rec.current_grade and rec.current_grade.counts_as_done),
-    )
     return ActorRecord(
         actor=actor,
         ancestors=tree.ancestors(actor),
         children=tree.children(actor),
+        recommendation_count=sum(groups.values()),
         recommendations=recommendations,
         distribution=distribution,
-        years=_over_the_years(recommendations, grades, today),
+        years=_over_the_years(addressed, made_in, today),
         implementation=implementation,
-        due=deadlines.due_counts(recommendations, today),
+        due=due,
     )
 
 
 def _over_the_years(
-    recommendations: list[Recommendation], grades: dict[int, Grade], today: datetime.date
+    addressed: QuerySet[Recommendation], made_in: Counter, today: datetime.date
 ) -> list[YearCount]:
     """Year by year, from the first report's year to this one: how many were made, graded,
     and graded as done by the end of it (the grade current then, as the current-grade rule
-    reads it: the latest published evaluation by date, then publication)."""
-    if not recommendations:
+    reads it: the latest published evaluation by date, then publication).
+
+    `made_in` counts the recommendations by their report's year. The graded and done counts
+    are one aggregate query: each published evaluation, in the order the current-grade rule
+    reads them, changes its recommendation's state from the one before it (the first makes it
+    graded; each may make it done or undone), so the changes summed by year (counted from the
+    year the recommendation was made when evaluated earlier) add up to each year's figures.
+    """
+    if not made_in:
         return []
-    published = (
-        Evaluation.objects.filter(
-            status=Status.PUBLISHED, recommendation__in=[rec.pk for rec in recommendations]
-        )
-        .order_by("recommendation_id", "as_of", "published_at", "id")
-        .values_list("recommendation_id", "as_of", "grade_id")
+    evaluations = Evaluation.objects.filter(
+        status=Status.PUBLISHED, recommendation__in=addressed.values("pk")
+    ).annotate(
+        as_of_year=ExtractYear("as_of"),
+        made_year=ExtractYear("recommendation__report__published_on"),
+        done=Case(When(grade__counts_as_done=True, then=Value(1)), default=Value(0)),
+        done_before=Window(
+            Lag("done"),
+            partition_by=[F("recommendation_id")],
+            order_by=[F("as_of").asc(), F("published_at").asc(), F("id").asc()],
+        ),
     )
-    history: dict[int, list[tuple[datetime.date, int]]] = {}
-    for rec_id, as_of, grade_id in published:
-        history.setdefault(rec_id, []).append((as_of, grade_id))
-    first = min(rec.report.published_on.year for rec in recommendations)
+    # Unordered (they are summed): no sort by the model's default order.
+    inner = evaluations.values("as_of_year", "made_year", "done", "done_before").order_by()
+    inner_sql, params = inner.query.sql_with_params()
+    changes = f"""
+        SELECT CASE WHEN e.as_of_year > e.made_year THEN e.as_of_year ELSE e.made_year END,
+               SUM(CASE WHEN e.done_before IS NULL THEN 1 ELSE 0 END),
+               SUM(e.done - COALESCE(e.done_before, 0))
+        FROM ({inner_sql}) e
+        GROUP BY 1
+    """  # noqa: S608 -- the inner query is the ORM's, its values are parameters
+    with connection.cursor() as cursor:
+        cursor.execute(changes, params)
+        changed_in = {year: (int(graded), int(done)) for year, graded, done in cursor.fetchall()}
     rows = []
-    for year in range(first, today.year + 1):
-        end = datetime.date(year, 12, 31)
-        made = [rec for rec in recommendations if rec.report.published_on <= end]
-        graded = done = 0
-        for rec in made:
-            then = [grade_id for as_of, grade_id in history.get(rec.pk, []) if as_of <= end]
-            if then:
-                graded += 1
-                done += bool(grades.get(then[-1]) and grades[then[-1]].counts_as_done)
-        rows.append(YearCount(year=year, addressed=len(made), graded=graded, done=done))
+    addressed_by = graded_by = done_by = 0
+    for year in range(min(made_in), today.year + 1):
+        graded, done = changed_in.get(year, (0, 0))
+        addressed_by += made_in.get(year, 0)
+        graded_by += graded
+        done_by += done
+        rows.append(YearCount(year=year, addressed=addressed_by, graded=graded_by, done=done_by))
     return rows
 
 

@@ -62,7 +62,7 @@ class ActorViewSet(ReadOnlyViewSet):
             years = actor_records.parse_years(request.query_params.get("years"))
         except ValueError as error:
             raise exceptions.ValidationError({"years": [str(error)]}) from None
-        record = actor_records.actor_record(self.kwargs["slug"], years=years)
+        record = actor_records.actor_record(self.kwargs["slug"], years=years, listed=False)
         if record is None:
             raise exceptions.NotFound(f"There is no actor “{self.kwargs['slug']}”.")
         return Response(shapes.ActorRecordShape.build(record))
