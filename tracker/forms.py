@@ -376,17 +376,7 @@ def https_by_default(db_field: Field, **kwargs: Any) -> forms.Field | None:
 class SourceForm(ServiceForm):
     class Meta:
         model = Source
-        fields = [
-            "title",
-            "key",
-            "kind",
-            "author",
-            "publisher",
-            "published_on",
-            "url",
-            "archived_url",
-            "citation",
-        ]
+        fields = list(rules.SOURCE_FIELDS)  # what an editor may set (and an edition freezes)
         help_texts = {
             "key": "A short stable name; left empty, it is made from the title.",
             "archived_url": "A copy in a web archive, in case the page goes away.",
