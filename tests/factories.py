@@ -1,5 +1,6 @@
 """Plain, predictable test data. Each factory makes exactly what its name says."""
 
+import contextlib
 import datetime
 import functools
 import itertools
@@ -7,6 +8,7 @@ import itertools
 from django.apps import apps
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group, User
+from django.db import connection
 from django.utils import timezone
 
 from tracker import freshness, roles
@@ -215,3 +217,30 @@ def make_actor(slug: str, parent=None, kind: str | None = None):
         kind=kind or (ActorKind.MINISTRY if parent else ActorKind.GOVERNMENT),
         parent=parent,
     )
+
+
+@contextlib.contextmanager
+def unbounded_setup():
+    """Build a large test corpus without the per-statement bound that requests have.
+
+    On PostgreSQL each statement is cancelled after DATABASE_QUERY_TIMEOUT_SECONDS; bulk
+    set-up statements late in a long run (tables bloated by earlier rolled-back tests) can
+    pass it. The bound is lifted for the set-up only, and the planner's statistics renewed;
+    what the test measures afterwards runs bounded again.
+    """
+    if connection.vendor != "postgresql":
+        yield
+        return
+    connection.ensure_connection()
+    raw = connection.connection
+    kept = raw.deadline_seconds
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL statement_timeout = 0")
+    raw.deadline_seconds = 0
+    try:
+        yield
+    finally:
+        raw.deadline_seconds = kept
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE tracker_recommendation, tracker_evaluation")
+            cursor.execute("SET LOCAL statement_timeout = DEFAULT")

@@ -148,14 +148,15 @@ def test_the_feeds_query_counts_do_not_grow_with_overdue_recommendations(
         with django_assert_num_queries(expected, info=url):
             client.get(url)
 
-    factories.make_many_recommendations(late.report, 200)
-    type(late).objects.filter(code__startswith="GEN-").update(
-        due_on=TODAY - 3 * DAY, due_set_by="report", updated_at=timezone.now()
-    )
-    # Their grades were published long before: the newest events are the overdue ones.
-    Evaluation.objects.filter(recommendation__code__startswith="GEN-").update(
-        published_at=datetime.datetime(2008, 2, 1, tzinfo=datetime.UTC)
-    )
+    with factories.unbounded_setup():
+        factories.make_many_recommendations(late.report, 200)
+        type(late).objects.filter(code__startswith="GEN-").update(
+            due_on=TODAY - 3 * DAY, due_set_by="report", updated_at=timezone.now()
+        )
+        # Their grades were published long before: the newest events are the overdue ones.
+        Evaluation.objects.filter(recommendation__code__startswith="GEN-").update(
+            published_at=datetime.datetime(2008, 2, 1, tzinfo=datetime.UTC)
+        )
     for url, expected in urls.items():
         with django_assert_num_queries(expected, info=url):
             entries = read(client, url).entries
