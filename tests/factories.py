@@ -242,5 +242,5 @@ def unbounded_setup():
     finally:
         raw.deadline_seconds = kept
         with connection.cursor() as cursor:
-            cursor.execute("ANALYZE tracker_recommendation, tracker_evaluation")
+            cursor.execute("ANALYZE")
             cursor.execute("SET LOCAL statement_timeout = DEFAULT")

@@ -15,6 +15,10 @@ os.environ.setdefault("DJANGO_SECURE_COOKIES", "0")
 # sets low ones to check the limits themselves.
 os.environ.setdefault("DRF_THROTTLE_ANON", "1000000/minute")
 os.environ.setdefault("DRF_THROTTLE_PARTNER", "1000000/minute")
+# PostgreSQL's per-statement bound guards production against a database that stops
+# answering; in tests it would be a wall-clock limit on whatever else the machine is doing.
+# tests/test_database_deadlines.py sets a short bound of its own to check the bound itself.
+os.environ.setdefault("DATABASE_QUERY_TIMEOUT_SECONDS", "120")
 # `bin/with-postgres --replica` (make test's PostgreSQL pass) exports DATABASE_REPLICA_URL.
 # The suite itself runs on one database; tests/test_replica.py starts its own processes with
 # the replica configured, from SCORECARD_PG_REPLICA_URL.
