@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST := $(BIN)/python -m pytest
 
-.PHONY: redis soak-nodes run test test-sqlite test-postgres fuzz soak bench lint format install browser checkers backup restore clean
+.PHONY: static redis soak-nodes run test test-sqlite test-postgres fuzz soak bench lint format install browser checkers backup restore clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -54,13 +54,11 @@ run: $(RUNTIME) local.env
 	  trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
 	  DJANGO_DEBUG=1 $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
-## make test: install, then the whole suite on SQLite and again on a private PostgreSQL (with
-## a streaming replica for the read-replica tests).
-test: $(DEV) browser checkers redis
-	@echo "==> Test suite on SQLite"
-	$(PYTEST)
-	@echo "==> Test suite on PostgreSQL"
-	bin/with-postgres --replica -- $(PYTEST)
+## make test: install, then the whole suite on SQLite and on a private PostgreSQL (with a
+## streaming replica for the read-replica tests), the two passes side by side (one core
+## each); the PostgreSQL pass's output shows as it runs, the SQLite pass's when it ends.
+test: $(DEV) browser checkers redis static
+	bin/side-by-side postgresql -- bin/with-postgres --replica -- $(PYTEST) ,, sqlite -- $(PYTEST)
 
 test-sqlite: $(DEV) browser checkers redis
 	@echo "==> Test suite on SQLite"
@@ -69,6 +67,11 @@ test-sqlite: $(DEV) browser checkers redis
 test-postgres: $(DEV) browser checkers redis
 	@echo "==> Test suite on PostgreSQL"
 	bin/with-postgres --replica -- $(PYTEST)
+
+# Static files collected once before the test passes, which run side by side and would
+# otherwise both collect them (tests/conftest.py collects them when they are stale).
+static: $(RUNTIME)
+	DJANGO_DEBUG=1 $(BIN)/python manage.py collectstatic --noinput --verbosity 0
 
 # The browser tests drive Debian's Chromium; install it when it is missing.
 browser:
@@ -79,12 +82,9 @@ redis:
 	@bin/ensure-redis
 
 ## make fuzz: schemathesis over the whole API schema (tests/test_api_schema_fuzz.py), on
-## SQLite and on PostgreSQL; prints how long each run took.
+## SQLite and on PostgreSQL side by side; prints how long each run took.
 fuzz: $(DEV)
-	@echo "==> API schema fuzzing on SQLite"
-	$(PYTEST) -m fuzz -s tests/test_api_schema_fuzz.py
-	@echo "==> API schema fuzzing on PostgreSQL"
-	bin/with-postgres -- $(PYTEST) -m fuzz -s tests/test_api_schema_fuzz.py
+	bin/side-by-side fuzz-postgresql -- bin/with-postgres -- $(PYTEST) -m fuzz -s tests/test_api_schema_fuzz.py ,, fuzz-sqlite -- $(PYTEST) -m fuzz -s tests/test_api_schema_fuzz.py
 
 ## make soak: 105 seconds of readers and writers against gunicorn on a private
 ## PostgreSQL, stopped and later paused (SIGSTOP); checks no 500s, 503 + Retry-After during

@@ -26,7 +26,7 @@ pytestmark = [
     pytest.mark.skipif(
         not os.environ.get("SCORECARD_PG_DATA")
         or not os.environ.get("DATABASE_URL", "").startswith("postgres"),
-        reason="pauses the private PostgreSQL of bin/with-postgres (make test's second pass)",
+        reason="pauses the private PostgreSQL of bin/with-postgres (make test's PostgreSQL pass)",
     ),
     pytest.mark.django_db(transaction=True),  # the test's connection is the one cut
 ]

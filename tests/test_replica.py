@@ -22,7 +22,7 @@ from tests.api_support import make_account, token_for
 pytestmark = [
     pytest.mark.skipif(
         not os.environ.get("SCORECARD_PG_REPLICA_URL"),
-        reason="needs the replica of bin/with-postgres --replica (make test's second pass)",
+        reason="needs the replica of bin/with-postgres --replica (make test's PostgreSQL pass)",
     ),
     pytest.mark.django_db(transaction=True),
 ]
