@@ -106,10 +106,14 @@ soak-nodes: $(DEV) redis
 ## export and load, cache cold and warm, against 200,000 evaluations on a private PostgreSQL
 ## kept in bench/.cache/ (first run loads it; from a clone only root may enter, the cluster
 ## is kept in /var/tmp/scorecard-postgres/ and linked from there). BENCH_ARGS passes options,
-## e.g. BENCH_ARGS="--only api --reps 10". Prints PASS/FAIL per target, writes bench/results.json.
+## e.g. BENCH_ARGS="--only api --reps 10"; BENCH_ARGS="--profile large" measures 100,000
+## recommendations (2,000,000 evaluations) in a cluster of its own. Prints PASS/FAIL per
+## target, writes bench/results.json.
+# Each data profile keeps its own cluster: BENCH_ARGS="--profile large" uses pgdata-large.
+BENCH_DATA := bench/.cache/$(if $(filter large,$(BENCH_ARGS)),pgdata-large,pgdata)
 bench: $(RUNTIME)
 	@bench/ensure-wrk
-	bin/with-postgres --data-dir bench/.cache/pgdata -- $(BIN)/python bench/run.py $(BENCH_ARGS)
+	bin/with-postgres --data-dir $(BENCH_DATA) -- $(BIN)/python bench/run.py $(BENCH_ARGS)
 
 lint: $(DEV)
 	$(BIN)/ruff check .

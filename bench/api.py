@@ -5,11 +5,11 @@ import datetime
 from collections.abc import Callable
 
 from bench import raw
-from bench.data import DEMO_REPORT, HOST, PAGE, SCALE_REPORT
+from bench.data import DEMO_REPORT, HOST, PAGE, SCALE, SCALE_REPORT
 from bench.measure import Change, Line, Site, interleaved, same_payload
 
 SINCE = "2000-01-01T00:00:00Z"
-DEEP_ROWS = 150_000
+DEEP_ROWS = SCALE["deep_rows"]
 COLD_RAW_AT_MOST = 2.0  # cache cold: at most this many times the raw lower bound
 STOCK_AT_LEAST = 3.0  # cache cold: at least this many times faster than stock DRF
 
@@ -78,7 +78,7 @@ def api_lines(site: Site, database, reps: int, change: Change, step) -> list[Lin
     lines = []
     # 1. A page of 100 recommendations with current grades.
     step("API recommendations")
-    page = 5
+    page = SCALE["list_page"]
     base = f"http://{HOST}/api/v1/recommendations/"
     query = f"?report={SCALE_REPORT}&page_size={PAGE}&page={page}"
     lines += compare_api(

@@ -13,11 +13,28 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 
-SCALE = {"recommendations": 10000, "evaluations_per": 20, "seed": 1}
+# The data profiles (`bench/run.py --profile`, bench/README.md): the quick default, and a
+# hundred times the demo's size in many small reports. BENCH_PROFILE names one; run.py sets
+# it before importing this module, so every part and every child process sees the same.
+# `report`: the measured report's number; `code`: a recommendation of it (20 evaluations,
+# one a year); `list_page`: the page of 100 of its recommendations the API lines ask for;
+# `deep_rows`: how deep the change feed's deep page is.
+PROFILES = {
+    "default": {
+        "recommendations": 10_000, "evaluations_per": 20, "per_report": 1000, "seed": 1,
+        "report": 5, "code": "gen-500", "list_page": 5, "deep_rows": 150_000,
+    },
+    "large": {
+        "recommendations": 100_000, "evaluations_per": 20, "per_report": 100, "seed": 2,
+        "report": 500, "code": "gen-50", "list_page": 1, "deep_rows": 1_500_000,
+    },
+}  # fmt: skip
+PROFILE = os.environ.get("BENCH_PROFILE", "default")
+SCALE = PROFILES[PROFILE]
 SCALE_PREFIX = f"scale-s{SCALE['seed']}-"
 DEMO_REPORT = "armitage-nye-2000"
-SCALE_REPORT = f"{SCALE_PREFIX}r5"
-SCALE_CODE = "gen-500"  # a recommendation of SCALE_REPORT: 20 evaluations, one a year
+SCALE_REPORT = f"{SCALE_PREFIX}r{SCALE['report']}"
+SCALE_CODE = SCALE["code"]
 HOST = "localhost"
 PAGE = 100
 
@@ -77,12 +94,25 @@ def load_data_here() -> None:
             "import_scorecard", *sorted(str(p) for p in (ROOT / "fixtures").glob("*.yaml"))
         )
         loaded = True
+    for name, other in PROFILES.items():
+        if (
+            name != PROFILE
+            and Report.objects.filter(slug__startswith=f"scale-s{other['seed']}-").exists()
+        ):
+            sys.exit(
+                f"This cluster holds the {name} profile's data; the {PROFILE} profile keeps "
+                "its own (make bench picks the folder from BENCH_ARGS: --profile large)."
+            )
     if not Report.objects.filter(slug__startswith=SCALE_PREFIX).exists():
-        print("==> Generating the scale data (cached in bench/.cache/ for the next runs)")
+        print(
+            f"==> Generating the scale data, profile {PROFILE} "
+            "(cached in bench/.cache/ for the next runs)"
+        )
         call_command(
             "generate_scale_data",
             recommendations=SCALE["recommendations"],
             evaluations_per=SCALE["evaluations_per"],
+            per_report=SCALE["per_report"],
             seed=SCALE["seed"],
         )
         loaded = True

@@ -44,8 +44,17 @@ def main() -> int:
         default=",".join(PARTS),
         help=f"comma-separated parts to run (default: all): {', '.join(PARTS)}",
     )
+    parser.add_argument(
+        "--profile",
+        choices=("default", "large"),
+        default=os.environ.get("BENCH_PROFILE", "default"),
+        help="the data: default (10,000 recommendations in 10 reports, 200,000 evaluations) "
+        "or large (100,000 in 1,000 reports, 2,000,000 evaluations); each its own cluster",
+    )
     parser.add_argument("--export-child", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    # Before bench.data is imported: it reads the profile (so do the child processes).
+    os.environ["BENCH_PROFILE"] = args.profile
     if args.export_child:
         from bench.export import export_child
 

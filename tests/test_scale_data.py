@@ -8,7 +8,7 @@ from django.core.management import CommandError, call_command
 from tracker.models import Evaluation, EvidenceLink, Recommendation, Report, Source, Status
 
 
-def generate(seed=1, recommendations=60, per=5):
+def generate(seed=1, recommendations=60, per=5, **options):
     out = StringIO()
     call_command(
         "generate_scale_data",
@@ -17,6 +17,7 @@ def generate(seed=1, recommendations=60, per=5):
         seed=seed,
         quiet=True,
         stdout=out,
+        **options,
     )
     return out.getvalue()
 
@@ -45,6 +46,26 @@ def test_it_makes_the_requested_shape():
             report.recommendations.order_by("position").values_list("area__position", flat=True)
         )
         assert areas == sorted(areas)
+
+
+@pytest.mark.django_db
+def test_the_large_profile_shape_has_many_small_reports():
+    # `make bench BENCH_ARGS="--profile large"`: 1,000 reports of 100; here 5 of 10.
+    message = generate(recommendations=50, per=3, per_report=10)
+
+    assert message.startswith("Generated 50 recommendations in 5 reports, 150 evaluations")
+    sizes = [report.recommendations.count() for report in Report.objects.order_by("slug")]
+    assert sizes == [10, 10, 10, 10, 10]
+    # Empty text stays empty text, not NULL (COPY writes NULL as \\N).
+    assert Evaluation.objects.filter(narrative="Generated judgment for 2001.").exists()
+    assert EvidenceLink.objects.filter(quote="A generated passage.", page="").count() == 150
+    assert Evaluation.objects.filter(status=Status.DRAFT, published_at__isnull=False).count() == 0
+
+
+@pytest.mark.django_db
+def test_bad_sizes_are_refused_naming_them():
+    with pytest.raises(CommandError, match="--recommendations and --per-report must be"):
+        generate(per_report=0)
 
 
 @pytest.mark.django_db
