@@ -216,3 +216,18 @@ def ensure_due_dates() -> None:
             Recommendation.objects.filter(pk__in=chosen).update(
                 due_on=due_on, due_set_by=DueSetBy.REPORT, updated_at=timezone.now()
             )
+
+
+def ensure_search_index() -> None:
+    """Clusters cached before the search existed have no documents for the scale data:
+    write them all (once, untimed, as `manage.py rebuild_search_index` would)."""
+    from django.core.management import call_command
+
+    from tracker.models import Recommendation, SearchDocument, SearchKind
+
+    indexed = SearchDocument.objects.filter(
+        kind=SearchKind.RECOMMENDATION, report__slug=SCALE_REPORT
+    ).count()
+    if indexed < Recommendation.objects.filter(report__slug=SCALE_REPORT).count():
+        print("==> Writing the search's documents (once; the cluster predates the search)")
+        call_command("rebuild_search_index")

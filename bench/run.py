@@ -12,7 +12,7 @@ in a fresh process; and finally gunicorn (2 workers) under load from wrk on loop
 Prints a table with PASS/FAIL per target and writes bench/results.json. See bench/README.md.
 
 The parts live beside this file: data.py (set-up and data), measure.py (timing, cold and
-warm), api.py, pages.py, notify.py, export.py, load.py, table.py.
+warm), api.py, pages.py, search.py, notify.py, export.py, load.py, table.py.
 """
 
 import argparse
@@ -29,7 +29,7 @@ if sys.path and Path(sys.path[0] or ".").resolve() == ROOT / "bench":
 else:
     sys.path.insert(0, str(ROOT))
 
-PARTS = ("api", "pages", "actors", "notify", "export", "304", "load")
+PARTS = ("api", "pages", "actors", "search", "notify", "export", "304", "load")
 
 
 def main() -> int:
@@ -119,6 +119,13 @@ def main() -> int:
         change()
         lines += actor_due_page_lines(site, args.reps, change)
         lines += actor_due_api_lines(site, args.reps, change)
+    if "search" in parts:
+        from bench.search import search_lines
+
+        step("Search")
+        data.ensure_search_index()
+        change = Change()
+        lines += search_lines(site, raw.connect(os.environ["DATABASE_URL"]), args.reps, change)
     if "notify" in parts:
         from bench.notify import notify_lines
 

@@ -294,6 +294,20 @@ def test_the_rebuild_command_writes_every_document_again(corpus, capsys):
     assert set(found("defense")) == scanned("defense", drafts_visible=False)
 
 
+def test_answers_kept_before_a_rebuild_are_not_served_after_it(corpus):
+    # Documents written around the services (bulk data, a restored backup) are found only
+    # after a rebuild; an answer kept while they were missing must not outlive it.
+    api = client_as("anonymous")
+    SearchDocument.objects.all().delete()
+    assert api.get("/api/v1/search/?q=defense").json()["count"] == 0
+
+    call_command("rebuild_search_index")
+
+    assert api.get("/api/v1/search/?q=defense").json()["count"] == len(
+        scanned("defense", drafts_visible=False)
+    )
+
+
 # --- The page --------------------------------------------------------------------------------
 
 

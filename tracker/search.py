@@ -23,7 +23,18 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from django.db import connection
-from django.db.models import BooleanField, Case, FloatField, IntegerField, Q, QuerySet, Value, When
+from django.db.models import (
+    BooleanField,
+    Case,
+    Count,
+    FloatField,
+    IntegerField,
+    Q,
+    QuerySet,
+    Value,
+    When,
+    Window,
+)
 from django.db.models.expressions import RawSQL
 from django.urls import reverse
 
@@ -356,18 +367,32 @@ class Hit:
 def page(
     filters: RecommendationFilters, *, drafts_visible: bool, limit: int, offset: int
 ) -> tuple[int, list[Hit]]:
-    """How many documents match, and the hits from `offset` on (at most `limit`): two
-    queries (a third, only when nothing matched, names a filter that names nothing:
-    InvalidFilters)."""
+    """How many documents match, and the hits from `offset` on (at most `limit`).
+
+    On PostgreSQL one query: the count is taken in the same pass over the matches as the
+    page (a second query when the page is empty, to count). Elsewhere two, the count and
+    the page (SQLite's FTS5 cannot rank under a window function). Then, only when nothing
+    matched, one more to name a filter that names nothing (InvalidFilters)."""
     matching = results(filters, drafts_visible=drafts_visible)
-    count = matching.count()
+    related = ("recommendation__report", "evaluation__evaluator", "evidence__source")
+    if connection.vendor == "postgresql":
+        documents = list(
+            matching.annotate(matched=Window(Count("pk"))).select_related(*related)[
+                offset : offset + limit
+            ]
+        )
+        # An empty page: nothing matched, or the page is past the last match.
+        past_the_end = not documents and offset
+        count = documents[0].matched if documents else (matching.count() if past_the_end else 0)
+    else:
+        count = matching.count()
+        documents = (
+            list(matching.select_related(*related)[offset : offset + limit])
+            if offset < count
+            else []
+        )
     if count == 0:
         check_known(filters)
-    if offset >= count:
-        return count, []
-    documents = matching.select_related(
-        "recommendation__report", "evaluation__evaluator", "evidence__source"
-    )[offset : offset + limit]
     return count, [_hit(document, filters.words) for document in documents]
 
 

@@ -7,6 +7,7 @@ restored backup, data generated in bulk, an upgrade that changes what is searche
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from scorecard import response_cache
 from tracker import search
 
 
@@ -16,4 +17,8 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         with transaction.atomic():
             count = search.rebuild()
+        # Kept answers are keyed by the data's state, which the documents are not part of
+        # (the services write both in one transaction): answers kept before would outlive
+        # the rebuild until the next write.
+        response_cache.clear()
         self.stdout.write(f"Indexed {count:,} search documents.")
