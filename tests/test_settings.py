@@ -11,8 +11,8 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def start(env_overrides: dict[str, str | None], code: str = "") -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
-    env.pop("DATABASE_URL", None)
+    # As a server starts with none of this test run's own settings (tests/testenv.py).
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_"))}
     env.update({"DJANGO_SECRET_KEY": "x" * 50, "DJANGO_DEBUG": "0"})
     for name, value in env_overrides.items():
         if value is None:
