@@ -57,15 +57,59 @@ factories.make_evaluation(
 """
 
 
+DIGEST_SETUP = """
+import datetime, django
+django.setup()
+from django.utils import timezone
+from tests import factories
+from tracker import services
+from tracker.models import Frequency, Status, Subscription
+scale = factories.make_scale("progress")
+report = factories.make_report("armitage-nye-2000", scale)
+recommendation = factories.make_recommendation(report, code="SEC-1")
+factories.make_evaluation(recommendation, "partial", datetime.date(2004, 4, 26))
+draft = factories.make_evaluation(
+    recommendation, "done", datetime.date(2010, 1, 1), status=Status.DRAFT
+)
+# A daily digest reader whose day ends in a few seconds.
+day_ends = timezone.now() + datetime.timedelta(seconds=10)
+Subscription.objects.create(
+    email="daily@example.org",
+    frequency=Frequency.DAILY,
+    confirmed_at=day_ends - datetime.timedelta(days=1),
+)
+# Asked eight days ago, never confirmed: deleted by the worker.
+stale = Subscription.objects.create(email="never@example.org")
+eight_days_ago = timezone.now() - datetime.timedelta(days=8)
+Subscription.objects.filter(pk=stale.pk).update(
+    created_at=eight_days_ago, confirmation_sent_at=eight_days_ago
+)
+services.publish_evaluation(evaluation=draft)
+print(day_ends.timestamp())
+"""
+
+AFTERWARDS = """
+import django
+django.setup()
+from django_tasks_db.models import DBTaskResult
+from tracker import housekeeping
+from tracker.models import Subscription
+print(sorted(Subscription.objects.values_list("email", flat=True)))
+print(DBTaskResult.objects.filter(task_path=housekeeping.run.module_path, status="READY").count())
+"""
+
+
 class Inbox:
     """What the SMTP server received: (recipients, parsed message) in order."""
 
     def __init__(self):
         self.received: list[tuple[list[str], email.message.EmailMessage]] = []
+        self.arrived: list[float] = []  # when each came (time.time())
 
     async def handle_DATA(self, server, session, envelope):
         message = email.message_from_bytes(envelope.content, policy=email.policy.default)
         self.received.append((list(envelope.rcpt_tos), message))
+        self.arrived.append(time.time())
         return "250 Message accepted"
 
     def wait_for(self, count: int, seconds: float = 90) -> None:
@@ -174,3 +218,50 @@ def test_the_worker_process_sends_the_confirmation_and_one_email_per_round(smtp_
     assert f"{SITE}/reports/armitage-nye-2000/sec-1/#evaluation-{draft_id}" in text
     assert f"{SITE}/follow/manage/" in html
     assert all("UNPUBLISHED" not in m.as_string() for _, m in inbox.received)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_worker_sends_a_digest_when_its_day_ends_with_no_cron(smtp_server, tmp_path):
+    """`manage.py run_worker` (what `make run` and docker-compose start), nothing else: the
+    daily digest goes out when the reader's day is over, not before, and the subscription
+    left unconfirmed for a week is deleted."""
+    inbox, port = smtp_server
+    env = _environment(port)
+    env["DATABASE_URL"] = _database_url(tmp_path, env)
+    day_ends = float(_run(DIGEST_SETUP, env))
+    worker = subprocess.Popen(
+        [
+            sys.executable,
+            "manage.py",
+            "run_worker",
+            "--interval",
+            "0.2",
+            "--no-startup-delay",
+            "--no-reload",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        inbox.wait_for(1)
+        time.sleep(3)  # time for anything else the worker might (wrongly) send
+        emails, queued = _run(AFTERWARDS, env).splitlines()
+    finally:
+        worker.terminate()
+        _, errors = worker.communicate(timeout=30)
+
+    assert len(inbox.received) == 1, errors
+    assert inbox.arrived[0] >= day_ends
+    recipients, digest = inbox.received[0]
+    assert recipients == ["daily@example.org"]
+    assert digest["Subject"] == "Daily digest: 1 grade published on the Alliance Scorecard"
+    assert "  Partial → Done\n" in digest.get_body(("plain",)).get_content().replace("\r\n", "\n")
+    assert re.fullmatch(
+        rf"<{SITE}/follow/unsubscribe/[^>\s]+/>", digest["List-Unsubscribe"].strip()
+    )
+    assert digest["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert emails == "['daily@example.org']"
+    assert queued == "1"  # the next run, queued once

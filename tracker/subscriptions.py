@@ -22,7 +22,8 @@ from collections.abc import Iterable, Iterator
 
 from django.core import signing
 from django.db import IntegrityError, transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Max, Min, Q, QuerySet
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from tracker.models import (
@@ -191,6 +192,27 @@ def due_digests(now: datetime.datetime) -> dict[str, list[tuple[Subscription, li
     return result
 
 
+def next_digest_due() -> datetime.datetime | None:
+    """When the next digest period ends that may have something to tell: the earliest end
+    among digest subscriptions whose period began before the latest grade was released.
+    (Periods in which nothing at all was released are passed on by the worker's hourly run.)
+    """
+    latest = GradeNotice.objects.aggregate(latest=Max("released_at"))["latest"]
+    if latest is None:
+        return None
+    ends = []
+    for frequency, period in DIGEST_PERIODS.items():
+        began = (
+            Subscription.objects.filter(confirmed_at__isnull=False, frequency=frequency)
+            .annotate(began=Coalesce("last_digest_at", "confirmed_at"))
+            .filter(began__lt=latest)
+            .aggregate(earliest=Min("began"))["earliest"]
+        )
+        if began is not None:
+            ends.append(began + period)
+    return min(ends, default=None)
+
+
 # --- Writes ---------------------------------------------------------------------------------
 
 
@@ -276,9 +298,28 @@ def delete_unconfirmed(*, now: datetime.datetime | None = None) -> int:
     return deleted
 
 
+def _as_read(subscription: Subscription) -> QuerySet[Subscription]:
+    """This subscription, if its last digest is still what it was when it was read."""
+    rows = Subscription.objects.filter(pk=subscription.pk)
+    if subscription.last_digest_at is None:
+        return rows.filter(last_digest_at__isnull=True)
+    return rows.filter(last_digest_at=subscription.last_digest_at)
+
+
 @transaction.atomic
-def mark_digest_sent(*, subscription_ids: Iterable[int], now: datetime.datetime) -> None:
-    Subscription.objects.filter(pk__in=list(subscription_ids)).update(last_digest_at=now)
+def claim_digests(*, due: Iterable[Subscription], now: datetime.datetime) -> list[Subscription]:
+    """Mark these digests sent at `now`, each only if nobody did since it was read: of two
+    senders at once (the worker and `send_digests` from cron), one sends each digest."""
+    return [s for s in due if _as_read(s).update(last_digest_at=now)]
+
+
+@transaction.atomic
+def unclaim_digests(*, claimed: Iterable[Subscription], now: datetime.datetime) -> None:
+    """The digests claimed at `now` could not be sent: due again, for the next run."""
+    for subscription in claimed:
+        Subscription.objects.filter(pk=subscription.pk, last_digest_at=now).update(
+            last_digest_at=subscription.last_digest_at
+        )
 
 
 @transaction.atomic
