@@ -26,7 +26,7 @@ from django_tasks_db.models import DBTaskResult
 
 from tests import factories
 from tracker import housekeeping, services, subscriptions
-from tracker.models import Frequency, GradeNotice, Status, Subscription
+from tracker.models import Evaluation, Frequency, GradeNotice, Status, Subscription
 
 SITE = "https://scorecard.example.org"
 
@@ -285,6 +285,20 @@ def test_a_corrected_grade_is_told_from_and_to(graded, django_capture_on_commit_
         "SEC-1 Recommendation 1: Done → No progress"
     ]
     assert "  Corrected: Done → No progress\n" in mail.outbox[0].body
+
+
+def test_a_published_not_rateable_evaluation_is_told_as_the_pages_tell_it(
+    recommendation, django_capture_on_commit_callbacks
+):
+    confirmed("all@example.org")
+    evaluation = draft(recommendation)
+    Evaluation.objects.filter(pk=evaluation.pk).update(
+        grade=None, not_rateable_reason="The goal was never defined."
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        services.publish_evaluation(evaluation=evaluation)
+    run_worker()
+    assert [m.subject for m in mail.outbox] == ["SEC-1 Recommendation 1: graded Not rateable"]
 
 
 def test_a_grade_withdrawn_before_the_worker_runs_is_not_sent(

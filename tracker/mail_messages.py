@@ -57,7 +57,8 @@ def change(notice: GradeNotice) -> Change:
         report=recommendation.report.short_name,
         corrected=notice.kind == NoticeKind.CHANGED,
         before=notice.previous_grade.label if notice.previous_grade else None,
-        after=evaluation.grade.label,
+        # A not-rateable evaluation has no grade: what the pages' badge says instead.
+        after=evaluation.grade.label if evaluation.grade_id else "Not rateable",
         evaluator=evaluation.evaluator.name,
         as_of=evaluation.as_of,
         url=site_url(f"{path}#evaluation-{evaluation.pk}"),

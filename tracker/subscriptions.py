@@ -406,6 +406,16 @@ def released(
         _enqueue_round([release])
 
 
+def released_together(releases: list[tuple[int, str, int | None]]) -> None:
+    """Grades one write released at once (an import): (evaluation id, kind, previous grade
+    id or None for a newly published one), one round. Call in `transaction.on_commit`."""
+    current = _round.get()
+    if current is not None:
+        current.extend(releases)
+    else:
+        _enqueue_round(list(releases))
+
+
 def corrected(evaluation: Evaluation, previous_grade_id: int) -> None:
     """A published grade was corrected from `previous_grade_id`. Call in on_commit."""
     released(evaluation, kind=NoticeKind.CHANGED, previous_grade_id=previous_grade_id)
