@@ -84,6 +84,25 @@ eight_days_ago = timezone.now() - datetime.timedelta(days=8)
 Subscription.objects.filter(pk=stale.pk).update(
     created_at=eight_days_ago, confirmation_sent_at=eight_days_ago
 )
+# Webhook deliveries of long ago: the delivered one is pruned, the failed one kept.
+from tracker.models import WebhookDelivery, WebhookEndpoint, WebhookEvent
+endpoint = WebhookEndpoint.objects.create(
+    owner=factories.make_user("partner", role="partner"),
+    url="https://hooks.example.org/",
+    secret="whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+    events=["edition.published"],
+)
+long_ago = timezone.now() - datetime.timedelta(days=100)
+for status in ("delivered", "failed"):
+    event = WebhookEvent.objects.create(
+        type="evaluation.published", occurred_at=long_ago, body="{}", fanned_out=True
+    )
+    delivery = WebhookDelivery.objects.create(
+        message_id=f"msg_{status}", event=event, endpoint=endpoint, status=status
+    )
+    WebhookDelivery.objects.filter(pk=delivery.pk).update(
+        created_at=long_ago, delivered_at=long_ago if status == "delivered" else None
+    )
 services.publish_evaluation(evaluation=draft)
 print(day_ends.timestamp())
 """
@@ -96,6 +115,9 @@ from tracker import housekeeping
 from tracker.models import Subscription
 print(sorted(Subscription.objects.values_list("email", flat=True)))
 print(DBTaskResult.objects.filter(task_path=housekeeping.run.module_path, status="READY").count())
+from tracker.models import WebhookDelivery, WebhookEvent
+print(sorted(WebhookDelivery.objects.values_list("message_id", flat=True)))
+print(WebhookEvent.objects.filter(type="evaluation.published").count())
 """
 
 
@@ -221,10 +243,12 @@ def test_the_worker_process_sends_the_confirmation_and_one_email_per_round(smtp_
 
 
 @pytest.mark.django_db(transaction=True)
-def test_the_worker_sends_a_digest_when_its_day_ends_with_no_cron(smtp_server, tmp_path):
+def test_the_worker_sends_a_digest_when_its_day_ends_and_cleans_up_with_no_cron(
+    smtp_server, tmp_path
+):
     """`manage.py run_worker` (what `make run` and docker-compose start), nothing else: the
-    daily digest goes out when the reader's day is over, not before, and the subscription
-    left unconfirmed for a week is deleted."""
+    daily digest goes out when the reader's day is over, not before, the subscription
+    left unconfirmed for a week is deleted, and a webhook delivered long ago is pruned."""
     inbox, port = smtp_server
     env = _environment(port)
     env["DATABASE_URL"] = _database_url(tmp_path, env)
@@ -248,7 +272,7 @@ def test_the_worker_sends_a_digest_when_its_day_ends_with_no_cron(smtp_server, t
     try:
         inbox.wait_for(1)
         time.sleep(3)  # time for anything else the worker might (wrongly) send
-        emails, queued = _run(AFTERWARDS, env).splitlines()
+        emails, queued, deliveries, old_events = _run(AFTERWARDS, env).splitlines()
     finally:
         worker.terminate()
         _, errors = worker.communicate(timeout=30)
@@ -265,3 +289,6 @@ def test_the_worker_sends_a_digest_when_its_day_ends_with_no_cron(smtp_server, t
     assert digest["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     assert emails == "['daily@example.org']"
     assert queued == "1"  # the next run, queued once
+    # Pruned by the worker too: the delivery of long ago and its event; not the failed one.
+    assert deliveries == "['msg_failed']"
+    assert old_events == "2"  # the failed delivery's, and the one just published

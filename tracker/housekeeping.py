@@ -24,7 +24,7 @@ from django.utils import timezone
 from django_tasks import task
 from django_tasks_db.models import DBTaskResult, get_date_max
 
-from tracker import mail_tasks, subscriptions
+from tracker import mail_tasks, subscriptions, webhook_delivery
 
 logger = logging.getLogger(__name__)
 
@@ -82,6 +82,7 @@ def run_now() -> dict[str, int]:
     for name, part in (
         ("digests", mail_tasks.send_due_digests),
         ("unconfirmed", subscriptions.delete_unconfirmed),
+        ("pruned", webhook_delivery.prune),
     ):
         try:
             done[name] = part()
