@@ -49,9 +49,11 @@ def send_round(round_id: str, releases: list) -> int:
     followers = subscriptions.Subscription.objects.filter(
         confirmed_at__isnull=False, frequency=Frequency.EACH_ROUND
     )
+    told_by_address = subscriptions.notices_by_address(notices, followers)
+    languages = subscriptions.languages_of(told_by_address)
     messages = [
-        mail_messages.round_message(email, told)
-        for email, told in sorted(subscriptions.notices_by_address(notices, followers).items())
+        mail_messages.round_message(email, told, languages.get(email, "en"))
+        for email, told in sorted(told_by_address.items())
     ]
     # Digest readers who follow these grades: their period's end may come before the
     # worker's next housekeeping run.
@@ -83,9 +85,9 @@ def send_due_digests() -> int:
                 if not seen:
                     continue
                 notices = sorted(seen.values(), key=lambda n: (n.released_at, n.pk))
-                label = Frequency(frequency).label
+                language = max(claimed, key=lambda s: s.pk).language
                 try:
-                    message = mail_messages.digest(email, label, notices)
+                    message = mail_messages.digest(email, frequency, notices, language)
                     sent += connection.send_messages([message]) or 0
                 except Exception:
                     logger.exception("A digest could not be sent; it is due again")

@@ -20,11 +20,12 @@ import datetime
 import uuid
 from collections.abc import Iterable, Iterator
 
+from django.conf import settings
 from django.core import signing
 from django.db import IntegrityError, transaction
 from django.db.models import Max, Min, Q, QuerySet
 from django.db.models.functions import Coalesce
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from tracker.models import (
     Evaluation,
@@ -47,6 +48,14 @@ DIGEST_PERIODS = {
 _CONFIRM_SALT = "tracker.subscriptions.confirm"
 _MANAGE_SALT = "tracker.subscriptions.manage"
 _UNSUBSCRIBE_SALT = "tracker.subscriptions.unsubscribe"
+
+
+def supported_language(code: str | None) -> str:
+    """The code of settings.LANGUAGES for a language ("en-us" → "en"); unknown: English."""
+    try:
+        return translation.get_supported_language_variant(code or settings.LANGUAGE_CODE)
+    except LookupError:
+        return "en"
 
 
 def normalize_address(email: str) -> str:
@@ -111,6 +120,17 @@ def pending_subscriptions(email: str) -> QuerySet[Subscription]:
     return Subscription.objects.filter(email=email, confirmed_at__isnull=True).select_related(
         "report", "recommendation__report"
     )
+
+
+def languages_of(emails: Iterable[str]) -> dict[str, str]:
+    """The language each address's e-mails are written in: the one it used when it last
+    asked to follow something it still follows."""
+    rows = (
+        Subscription.objects.filter(email__in=list(emails), confirmed_at__isnull=False)
+        .order_by("pk")
+        .values_list("email", "language")
+    )
+    return dict(rows)
 
 
 def _follows(recommendations: Iterable[Recommendation]) -> Q:
@@ -222,25 +242,33 @@ def request_subscription(
     email: str,
     report: Report | None = None,
     recommendation: Recommendation | None = None,
+    language: str = "en",
     now: datetime.datetime | None = None,
 ) -> None:
-    """Ask to follow `recommendation`, `report`, or (neither) every report.
+    """Ask to follow `recommendation`, `report`, or (neither) every report; e-mails come in
+    `language` (the one the reader was reading: `translation.get_language()`).
 
-    A pending subscription is kept; a confirmation e-mail is enqueued unless this address
-    was sent one in the last hour. An address that already follows this is sent nothing.
+    A pending subscription is kept (in the language asked last); a confirmation e-mail is
+    enqueued unless this address was sent one in the last hour. An address that already
+    follows this is sent nothing.
     """
     from tracker import mail_tasks  # the tasks module imports this one
 
     now = now or timezone.now()
     email = normalize_address(email)
+    language = supported_language(language)
     scope = {"email": email, "report": report, "recommendation": recommendation}
     try:
         with transaction.atomic():
-            subscription, _ = Subscription.objects.get_or_create(**scope)
+            subscription, _ = Subscription.objects.get_or_create(
+                **scope, defaults={"language": language}
+            )
     except IntegrityError:  # the same request, twice at once: the other one made it
         subscription = Subscription.objects.get(**scope)
     if subscription.confirmed_at is not None:
         return
+    if subscription.language != language:
+        Subscription.objects.filter(pk=subscription.pk).update(language=language)
     recently = Subscription.objects.filter(
         email=email, confirmation_sent_at__gt=now - CONFIRMATION_INTERVAL
     )
