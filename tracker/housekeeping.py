@@ -3,7 +3,7 @@ send the daily and weekly digests that are due, delete subscriptions left unconf
 week, and delete delivered webhook events and deliveries older than the retention period.
 
 One task, `run`, does all three, then queues itself again (django-tasks' `run_after`) for
-when the next digest period with something to tell ends, or HOUSEKEEPING_INTERVAL later at
+when the next digest period with something to tell ends, or an hour (`INTERVAL`) later at
 the latest. The worker that handles a publishing round asks for a run too, so a digest goes
 out when its day or week is over, not an interval later; and the worker queues one as it
 starts, so a run lost with a killed worker is made good.
