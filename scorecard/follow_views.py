@@ -18,6 +18,7 @@ from django.core.cache import caches
 from django.core.cache.backends.db import DatabaseCache
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import translation
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
@@ -109,6 +110,7 @@ def follow(request: HttpRequest) -> HttpResponse:
         email=email,
         report=None if recommendation else form.cleaned_data["report"],
         recommendation=recommendation,
+        language=translation.get_language(),
     )
     return _message(
         request,

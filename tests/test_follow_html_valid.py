@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from tests.test_public_html_valid import VNU, java
 from tracker import mail_messages, subscriptions
-from tracker.models import GradeNotice, Recommendation, Subscription
+from tracker.models import Frequency, GradeNotice, Recommendation, Subscription
 
 
 def test_follow_pages_and_emails_are_valid_html(demo, client, tmp_path):
@@ -54,7 +54,7 @@ def test_follow_pages_and_emails_are_valid_html(demo, client, tmp_path):
     emails = {
         "email-confirm": mail_messages.confirmation("reader@example.org", [pending]),
         "email-changes": mail_messages.round_message("reader@example.org", [notice]),
-        "email-digest": mail_messages.digest("reader@example.org", "Weekly digest", [notice]),
+        "email-digest": mail_messages.digest("reader@example.org", Frequency.WEEKLY, [notice]),
     }
     for name, message in emails.items():
         saved.append(tmp_path / f"{name}.html")

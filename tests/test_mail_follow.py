@@ -25,8 +25,8 @@ from django_tasks import task_backends
 from django_tasks_db.models import DBTaskResult
 
 from tests import factories
-from tracker import services, subscriptions
-from tracker.models import Frequency, GradeNotice, Status, Subscription
+from tracker import housekeeping, services, subscriptions
+from tracker.models import Evaluation, Frequency, GradeNotice, Status, Subscription
 
 SITE = "https://scorecard.example.org"
 
@@ -38,12 +38,16 @@ def _site_and_queue(settings):
 
 
 def run_worker() -> None:
-    """Run every task in the queue, as the worker would, in the order they were queued."""
+    """Run every task in the queue whose time has come, as the worker would, in the order
+    they were queued; a task queued for later (`run_after`) stays queued."""
     backend = task_backends["default"]
-    while backend.results:
-        queued = list(backend.results)
-        backend.clear()
-        for result in queued:
+    while True:
+        now = timezone.now()
+        due = [r for r in backend.results if r.task.run_after is None or r.task.run_after <= now]
+        if not due:
+            return
+        backend.results = [r for r in backend.results if all(r is not d for d in due)]
+        for result in due:
             result.task.call(*result.args, **result.kwargs)
 
 
@@ -283,6 +287,20 @@ def test_a_corrected_grade_is_told_from_and_to(graded, django_capture_on_commit_
     assert "  Corrected: Done → No progress\n" in mail.outbox[0].body
 
 
+def test_a_published_not_rateable_evaluation_is_told_as_the_pages_tell_it(
+    recommendation, django_capture_on_commit_callbacks
+):
+    confirmed("all@example.org")
+    evaluation = draft(recommendation)
+    Evaluation.objects.filter(pk=evaluation.pk).update(
+        grade=None, not_rateable_reason="The goal was never defined."
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        services.publish_evaluation(evaluation=evaluation)
+    run_worker()
+    assert [m.subject for m in mail.outbox] == ["SEC-1 Recommendation 1: graded Not rateable"]
+
+
 def test_a_grade_withdrawn_before_the_worker_runs_is_not_sent(
     graded, django_capture_on_commit_callbacks
 ):
@@ -300,7 +318,7 @@ def test_digests_collect_what_was_published_in_their_period(
     week_ago = timezone.now() - datetime.timedelta(days=8)
     daily = confirmed("daily@example.org")
     Subscription.objects.filter(pk=daily.pk).update(
-        frequency=Frequency.DAILY, confirmed_at=week_ago
+        frequency=Frequency.DAILY, confirmed_at=timezone.now() - datetime.timedelta(hours=23)
     )
     weekly = confirmed("weekly@example.org", recommendation=graded.recommendation)
     Subscription.objects.filter(pk=weekly.pk).update(frequency=Frequency.WEEKLY)
@@ -309,6 +327,8 @@ def test_digests_collect_what_was_published_in_their_period(
     run_worker()
     assert mail.outbox == []  # digest readers are not sent each round
 
+    # The day is over (from cron here; tests/test_mail_worker.py: the worker on its own).
+    Subscription.objects.filter(pk=daily.pk).update(confirmed_at=week_ago)
     out = StringIO()
     call_command("send_digests", stdout=out)
     assert out.getvalue() == "Sent 1 digest(s); deleted 0 unconfirmed subscription(s).\n"
@@ -322,6 +342,43 @@ def test_digests_collect_what_was_published_in_their_period(
     Subscription.objects.filter(pk=weekly.pk).update(confirmed_at=week_ago)
     call_command("send_digests", stdout=StringIO())
     assert [m.to for m in mail.outbox] == [["daily@example.org"], ["weekly@example.org"]]
+
+
+def test_a_digest_claimed_by_one_sender_is_not_sent_by_another(
+    graded, django_capture_on_commit_callbacks
+):
+    daily = confirmed("daily@example.org")
+    week_ago = timezone.now() - datetime.timedelta(days=8)
+    Subscription.objects.filter(pk=daily.pk).update(
+        frequency=Frequency.DAILY, confirmed_at=week_ago
+    )
+    read_by_cron = subscriptions.due_digests(timezone.now())["daily@example.org"]
+    with django_capture_on_commit_callbacks(execute=True):
+        services.publish_evaluation(evaluation=graded)
+    run_worker()  # the worker's housekeeping: the day is over, the digest goes out
+    assert [m.subject for m in mail.outbox] == [
+        "Daily digest: 1 grade published on the Alliance Scorecard"
+    ]
+    # Cron, which read the digest as due before the worker sent it, cannot claim it.
+    claimed = subscriptions.claim_digests(due=[s for s, _ in read_by_cron], now=timezone.now())
+    assert claimed == []
+    call_command("send_digests", stdout=StringIO())
+    assert len(mail.outbox) == 1
+
+
+def test_housekeeping_is_queued_once_however_often_it_is_asked(db, settings):
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    queued = DBTaskResult.objects.filter(task_path="tracker.housekeeping.run", status="READY")
+    housekeeping.schedule()
+    housekeeping.schedule()
+    assert queued.count() == 1
+    in_an_hour = queued.get().run_after
+    assert in_an_hour - timezone.now() > datetime.timedelta(minutes=59)
+    # Asked for sooner (as a starting worker asks): one more, for now; then none again.
+    housekeeping.schedule(at_most=timezone.now())
+    housekeeping.schedule(at_most=timezone.now())
+    assert queued.count() == 2
+    assert queued.order_by("run_after").first().run_after <= timezone.now()
 
 
 def test_unconfirmed_subscriptions_are_deleted_after_a_week(db):

@@ -57,15 +57,81 @@ factories.make_evaluation(
 """
 
 
+DIGEST_SETUP = """
+import datetime, django
+django.setup()
+from django.utils import timezone
+from tests import factories
+from tracker import services
+from tracker.models import Frequency, Status, Subscription
+scale = factories.make_scale("progress")
+report = factories.make_report("armitage-nye-2000", scale)
+recommendation = factories.make_recommendation(report, code="SEC-1")
+factories.make_evaluation(recommendation, "partial", datetime.date(2004, 4, 26))
+draft = factories.make_evaluation(
+    recommendation, "done", datetime.date(2010, 1, 1), status=Status.DRAFT
+)
+# A daily digest reader whose day ends in a few seconds.
+day_ends = timezone.now() + datetime.timedelta(seconds=10)
+Subscription.objects.create(
+    email="daily@example.org",
+    frequency=Frequency.DAILY,
+    confirmed_at=day_ends - datetime.timedelta(days=1),
+)
+# Asked eight days ago, never confirmed: deleted by the worker.
+stale = Subscription.objects.create(email="never@example.org")
+eight_days_ago = timezone.now() - datetime.timedelta(days=8)
+Subscription.objects.filter(pk=stale.pk).update(
+    created_at=eight_days_ago, confirmation_sent_at=eight_days_ago
+)
+# Webhook deliveries of long ago: the delivered one is pruned, the failed one kept.
+from tracker.models import WebhookDelivery, WebhookEndpoint, WebhookEvent
+endpoint = WebhookEndpoint.objects.create(
+    owner=factories.make_user("partner", role="partner"),
+    url="https://hooks.example.org/",
+    secret="whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+    events=["edition.published"],
+)
+long_ago = timezone.now() - datetime.timedelta(days=100)
+for status in ("delivered", "failed"):
+    event = WebhookEvent.objects.create(
+        type="evaluation.published", occurred_at=long_ago, body="{}", fanned_out=True
+    )
+    delivery = WebhookDelivery.objects.create(
+        message_id=f"msg_{status}", event=event, endpoint=endpoint, status=status
+    )
+    WebhookDelivery.objects.filter(pk=delivery.pk).update(
+        created_at=long_ago, delivered_at=long_ago if status == "delivered" else None
+    )
+services.publish_evaluation(evaluation=draft)
+print(day_ends.timestamp())
+"""
+
+AFTERWARDS = """
+import django
+django.setup()
+from django_tasks_db.models import DBTaskResult
+from tracker import housekeeping
+from tracker.models import Subscription
+print(sorted(Subscription.objects.values_list("email", flat=True)))
+print(DBTaskResult.objects.filter(task_path=housekeeping.run.module_path, status="READY").count())
+from tracker.models import WebhookDelivery, WebhookEvent
+print(sorted(WebhookDelivery.objects.values_list("message_id", flat=True)))
+print(WebhookEvent.objects.filter(type="evaluation.published").count())
+"""
+
+
 class Inbox:
     """What the SMTP server received: (recipients, parsed message) in order."""
 
     def __init__(self):
         self.received: list[tuple[list[str], email.message.EmailMessage]] = []
+        self.arrived: list[float] = []  # when each came (time.time())
 
     async def handle_DATA(self, server, session, envelope):
         message = email.message_from_bytes(envelope.content, policy=email.policy.default)
         self.received.append((list(envelope.rcpt_tos), message))
+        self.arrived.append(time.time())
         return "250 Message accepted"
 
     def wait_for(self, count: int, seconds: float = 90) -> None:
@@ -174,3 +240,57 @@ def test_the_worker_process_sends_the_confirmation_and_one_email_per_round(smtp_
     assert f"{SITE}/reports/armitage-nye-2000/sec-1/#evaluation-{draft_id}" in text
     assert f"{SITE}/follow/manage/" in html
     assert all("UNPUBLISHED" not in m.as_string() for _, m in inbox.received)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_worker_sends_a_digest_when_its_day_ends_and_cleans_up_with_no_cron(
+    smtp_server, tmp_path
+):
+    """`manage.py run_worker` (what `make run` and docker-compose start), nothing else: the
+    daily digest goes out when the reader's day is over, not before, the subscription
+    left unconfirmed for a week is deleted, and a webhook delivered long ago is pruned."""
+    inbox, port = smtp_server
+    env = _environment(port)
+    env["DATABASE_URL"] = _database_url(tmp_path, env)
+    day_ends = float(_run(DIGEST_SETUP, env))
+    worker = subprocess.Popen(
+        [
+            sys.executable,
+            "manage.py",
+            "run_worker",
+            "--interval",
+            "0.2",
+            "--no-startup-delay",
+            "--no-reload",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 90
+        while not inbox.received and time.monotonic() < deadline:
+            time.sleep(0.1)
+        time.sleep(3)  # time for anything else the worker might (wrongly) send
+        emails, queued, deliveries, old_events = _run(AFTERWARDS, env).splitlines()
+    finally:
+        worker.terminate()
+        _, errors = worker.communicate(timeout=30)
+
+    assert len(inbox.received) == 1, errors
+    assert inbox.arrived[0] >= day_ends
+    recipients, digest = inbox.received[0]
+    assert recipients == ["daily@example.org"]
+    assert digest["Subject"] == "Daily digest: 1 grade published on the Alliance Scorecard"
+    assert "  Partial → Done\n" in digest.get_body(("plain",)).get_content().replace("\r\n", "\n")
+    assert re.fullmatch(
+        rf"<{SITE}/follow/unsubscribe/[^>\s]+/>", digest["List-Unsubscribe"].strip()
+    )
+    assert digest["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert emails == "['daily@example.org']"
+    assert queued == "1"  # the next run, queued once
+    # Pruned by the worker too: the delivery of long ago and its event; not the failed one.
+    assert deliveries == "['msg_failed']"
+    assert old_events == "2"  # the failed delivery's, and the one just published

@@ -324,3 +324,66 @@ def test_publishing_costs_the_same_with_50_endpoints_as_with_none(
     # The endpoints are the worker's business: publishing only records and enqueues.
     assert queries_to_publish("SEC-2") == without
     assert WebhookDelivery.objects.count() == 0
+
+
+# --- Retention ------------------------------------------------------------------------------
+
+
+def _aged(endpoint, status: str, days: int, *, delivered: bool) -> WebhookDelivery:
+    when = timezone.now() - datetime.timedelta(days=days)
+    event = WebhookEvent.objects.create(
+        type="evaluation.published", occurred_at=when, body="{}", fanned_out=True
+    )
+    delivery = WebhookDelivery.objects.create(
+        message_id=webhook_delivery.new_message_id(), event=event, endpoint=endpoint, status=status
+    )
+    WebhookDelivery.objects.filter(pk=delivery.pk).update(
+        created_at=when, delivered_at=when if delivered else None
+    )
+    return delivery
+
+
+def test_delivered_events_older_than_the_retention_are_pruned_never_undelivered_ones(
+    endpoint, settings
+):
+    settings.WEBHOOKS_RETENTION_DAYS = 90
+    old = _aged(endpoint, DeliveryStatus.DELIVERED, 91, delivered=True)
+    recent = _aged(endpoint, DeliveryStatus.DELIVERED, 89, delivered=True)
+    waiting = _aged(endpoint, DeliveryStatus.PENDING, 200, delivered=False)
+    failed = _aged(endpoint, DeliveryStatus.FAILED, 200, delivered=False)
+    # An old event delivered to one endpoint long ago and still pending for another.
+    other = WebhookEndpoint.objects.create(owner=endpoint.owner, url=endpoint.url, secret="x")
+    shared = _aged(endpoint, DeliveryStatus.DELIVERED, 100, delivered=True)
+    still_pending = WebhookDelivery.objects.create(
+        message_id=webhook_delivery.new_message_id(), event=shared.event, endpoint=other
+    )
+    # An old event no endpoint wanted.
+    unwanted = WebhookEvent.objects.create(
+        type="edition.published",
+        occurred_at=timezone.now() - datetime.timedelta(days=95),
+        body="{}",
+        fanned_out=True,
+    )
+    # An old event not fanned out yet (the worker was down): it is still to be sent.
+    unsent = WebhookEvent.objects.create(
+        type="edition.published",
+        occurred_at=timezone.now() - datetime.timedelta(days=95),
+        body="{}",
+    )
+
+    assert webhook_delivery.prune() == 4  # two deliveries, then two events
+    assert set(WebhookDelivery.objects.values_list("pk", flat=True)) == {
+        recent.pk,
+        waiting.pk,
+        failed.pk,
+        still_pending.pk,
+    }
+    assert set(WebhookEvent.objects.values_list("pk", flat=True)) == {
+        recent.event_id,
+        waiting.event_id,
+        failed.event_id,
+        shared.event_id,
+        unsent.pk,
+    }
+    assert not WebhookEvent.objects.filter(pk__in=[old.event_id, unwanted.pk]).exists()
+    assert webhook_delivery.prune() == 0

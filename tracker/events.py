@@ -80,6 +80,61 @@ def edition_published(edition: Edition) -> WebhookEvent:
     return _record(EventType.EDITION_PUBLISHED, data)
 
 
+# --- Many at once (an import): the same events, their payloads fetched in batches -----------
+
+_BATCH = 500
+
+
+def _record_many(event_type: str, datas: list[dict[str, Any]]) -> None:
+    if not datas:
+        return
+    now = timezone.now()
+    WebhookEvent.objects.bulk_create(
+        [
+            WebhookEvent(
+                type=event_type,
+                occurred_at=now,
+                body=encode({"type": event_type, "timestamp": now, "data": data}),
+            )
+            for data in datas
+        ],
+        batch_size=_BATCH,
+    )
+    transaction.on_commit(request_delivery)
+
+
+def _built(shape, model, ids: list[int]) -> list[dict[str, Any]]:
+    built = []
+    for start in range(0, len(ids), _BATCH):
+        rows = shape.fetch(model.objects.filter(pk__in=ids[start : start + _BATCH]))
+        built += [shape.build(row) for row in sorted(rows, key=lambda row: row.pk)]
+    return built
+
+
+def evaluations_published(evaluation_ids: list[int]) -> None:
+    _record_many(
+        EventType.EVALUATION_PUBLISHED, _built(shapes.EvaluationShape, Evaluation, evaluation_ids)
+    )
+
+
+def evaluations_changed(evaluation_ids: list[int]) -> None:
+    _record_many(
+        EventType.EVALUATION_CHANGED, _built(shapes.EvaluationShape, Evaluation, evaluation_ids)
+    )
+
+
+def evaluations_withdrawn(evaluation_ids: list[int]) -> None:
+    _record_many(
+        EventType.EVALUATION_WITHDRAWN, _built(shapes.WithdrawnShape, Evaluation, evaluation_ids)
+    )
+
+
+def editions_published(edition_ids: list[int]) -> None:
+    _record_many(
+        EventType.EDITION_PUBLISHED, _built(shapes.EditionDetailShape, Edition, edition_ids)
+    )
+
+
 def webhook_test(endpoint: WebhookEndpoint) -> WebhookDelivery:
     """A test event and its one delivery, made at once so the caller can follow it."""
     event = _record(

@@ -4,6 +4,7 @@ them, tracker/mail_tasks.py sends). Part of this app's models, re-exported by tr
 
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext
 
 
 class Frequency(models.TextChoices):
@@ -31,6 +32,9 @@ class Subscription(models.Model):
     frequency = models.CharField(
         max_length=10, choices=Frequency.choices, default=Frequency.EACH_ROUND
     )
+    # The language the reader used when subscribing (a code of settings.LANGUAGES): the
+    # e-mails are written in it.
+    language = models.CharField(max_length=10, default="en")
     created_at = models.DateTimeField(auto_now_add=True)
     # The last confirmation e-mail sent for this address (at most one an hour).
     confirmation_sent_at = models.DateTimeField(null=True, blank=True)
@@ -67,11 +71,12 @@ class Subscription(models.Model):
 
     @property
     def scope_name(self) -> str:
+        """What it follows, in the active language."""
         if self.recommendation_id:
             return f"{self.recommendation.code} {self.recommendation.title}"
         if self.report_id:
-            return f"the {self.report.short_name} scorecard"
-        return "every scorecard"
+            return gettext("the %(report)s scorecard") % {"report": self.report.short_name}
+        return gettext("every scorecard")
 
 
 class NoticeKind(models.TextChoices):

@@ -20,10 +20,12 @@ import datetime
 import uuid
 from collections.abc import Iterable, Iterator
 
+from django.conf import settings
 from django.core import signing
 from django.db import IntegrityError, transaction
-from django.db.models import Q, QuerySet
-from django.utils import timezone
+from django.db.models import Max, Min, Q, QuerySet
+from django.db.models.functions import Coalesce
+from django.utils import timezone, translation
 
 from tracker.models import (
     Evaluation,
@@ -46,6 +48,14 @@ DIGEST_PERIODS = {
 _CONFIRM_SALT = "tracker.subscriptions.confirm"
 _MANAGE_SALT = "tracker.subscriptions.manage"
 _UNSUBSCRIBE_SALT = "tracker.subscriptions.unsubscribe"
+
+
+def supported_language(code: str | None) -> str:
+    """The code of settings.LANGUAGES for a language ("en-us" → "en"); unknown: English."""
+    try:
+        return translation.get_supported_language_variant(code or settings.LANGUAGE_CODE)
+    except LookupError:
+        return "en"
 
 
 def normalize_address(email: str) -> str:
@@ -110,6 +120,17 @@ def pending_subscriptions(email: str) -> QuerySet[Subscription]:
     return Subscription.objects.filter(email=email, confirmed_at__isnull=True).select_related(
         "report", "recommendation__report"
     )
+
+
+def languages_of(emails: Iterable[str]) -> dict[str, str]:
+    """The language each address's e-mails are written in: the one it used when it last
+    asked to follow something it still follows."""
+    rows = (
+        Subscription.objects.filter(email__in=list(emails), confirmed_at__isnull=False)
+        .order_by("pk")
+        .values_list("email", "language")
+    )
+    return dict(rows)
 
 
 def _follows(recommendations: Iterable[Recommendation]) -> Q:
@@ -191,6 +212,27 @@ def due_digests(now: datetime.datetime) -> dict[str, list[tuple[Subscription, li
     return result
 
 
+def next_digest_due() -> datetime.datetime | None:
+    """When the next digest period ends that may have something to tell: the earliest end
+    among digest subscriptions whose period began before the latest grade was released.
+    (Periods in which nothing at all was released are passed on by the worker's hourly run.)
+    """
+    latest = GradeNotice.objects.aggregate(latest=Max("released_at"))["latest"]
+    if latest is None:
+        return None
+    ends = []
+    for frequency, period in DIGEST_PERIODS.items():
+        began = (
+            Subscription.objects.filter(confirmed_at__isnull=False, frequency=frequency)
+            .annotate(began=Coalesce("last_digest_at", "confirmed_at"))
+            .filter(began__lt=latest)
+            .aggregate(earliest=Min("began"))["earliest"]
+        )
+        if began is not None:
+            ends.append(began + period)
+    return min(ends, default=None)
+
+
 # --- Writes ---------------------------------------------------------------------------------
 
 
@@ -200,25 +242,33 @@ def request_subscription(
     email: str,
     report: Report | None = None,
     recommendation: Recommendation | None = None,
+    language: str = "en",
     now: datetime.datetime | None = None,
 ) -> None:
-    """Ask to follow `recommendation`, `report`, or (neither) every report.
+    """Ask to follow `recommendation`, `report`, or (neither) every report; e-mails come in
+    `language` (the one the reader was reading: `translation.get_language()`).
 
-    A pending subscription is kept; a confirmation e-mail is enqueued unless this address
-    was sent one in the last hour. An address that already follows this is sent nothing.
+    A pending subscription is kept (in the language asked last); a confirmation e-mail is
+    enqueued unless this address was sent one in the last hour. An address that already
+    follows this is sent nothing.
     """
     from tracker import mail_tasks  # the tasks module imports this one
 
     now = now or timezone.now()
     email = normalize_address(email)
+    language = supported_language(language)
     scope = {"email": email, "report": report, "recommendation": recommendation}
     try:
         with transaction.atomic():
-            subscription, _ = Subscription.objects.get_or_create(**scope)
+            subscription, _ = Subscription.objects.get_or_create(
+                **scope, defaults={"language": language}
+            )
     except IntegrityError:  # the same request, twice at once: the other one made it
         subscription = Subscription.objects.get(**scope)
     if subscription.confirmed_at is not None:
         return
+    if subscription.language != language:
+        Subscription.objects.filter(pk=subscription.pk).update(language=language)
     recently = Subscription.objects.filter(
         email=email, confirmation_sent_at__gt=now - CONFIRMATION_INTERVAL
     )
@@ -276,9 +326,28 @@ def delete_unconfirmed(*, now: datetime.datetime | None = None) -> int:
     return deleted
 
 
+def _as_read(subscription: Subscription) -> QuerySet[Subscription]:
+    """This subscription, if its last digest is still what it was when it was read."""
+    rows = Subscription.objects.filter(pk=subscription.pk)
+    if subscription.last_digest_at is None:
+        return rows.filter(last_digest_at__isnull=True)
+    return rows.filter(last_digest_at=subscription.last_digest_at)
+
+
 @transaction.atomic
-def mark_digest_sent(*, subscription_ids: Iterable[int], now: datetime.datetime) -> None:
-    Subscription.objects.filter(pk__in=list(subscription_ids)).update(last_digest_at=now)
+def claim_digests(*, due: Iterable[Subscription], now: datetime.datetime) -> list[Subscription]:
+    """Mark these digests sent at `now`, each only if nobody did since it was read: of two
+    senders at once (the worker and `send_digests` from cron), one sends each digest."""
+    return [s for s in due if _as_read(s).update(last_digest_at=now)]
+
+
+@transaction.atomic
+def unclaim_digests(*, claimed: Iterable[Subscription], now: datetime.datetime) -> None:
+    """The digests claimed at `now` could not be sent: due again, for the next run."""
+    for subscription in claimed:
+        Subscription.objects.filter(pk=subscription.pk, last_digest_at=now).update(
+            last_digest_at=subscription.last_digest_at
+        )
 
 
 @transaction.atomic
@@ -363,6 +432,16 @@ def released(
         releases.append(release)
     else:
         _enqueue_round([release])
+
+
+def released_together(releases: list[tuple[int, str, int | None]]) -> None:
+    """Grades one write released at once (an import): (evaluation id, kind, previous grade
+    id or None for a newly published one), one round. Call in `transaction.on_commit`."""
+    current = _round.get()
+    if current is not None:
+        current.extend(releases)
+    else:
+        _enqueue_round(list(releases))
 
 
 def corrected(evaluation: Evaluation, previous_grade_id: int) -> None:

@@ -367,6 +367,32 @@ def send_due() -> int:
     return made
 
 
+# --- Retention ------------------------------------------------------------------------------
+
+_PRUNE_BATCH = 1000
+
+
+def prune(*, now: datetime.datetime | None = None) -> int:
+    """Delete deliveries delivered more than WEBHOOKS_RETENTION_DAYS ago, then the events
+    that old with no delivery left; how many rows went. Never a delivery still pending or
+    failed (its owner may redeliver it), nor the event it sends. In batches: a backlog of
+    months is deleted without one long transaction."""
+    cutoff = (now or timezone.now()) - datetime.timedelta(days=settings.WEBHOOKS_RETENTION_DAYS)
+    delivered = WebhookDelivery.objects.filter(
+        status=DeliveryStatus.DELIVERED, delivered_at__lt=cutoff
+    )
+    # Fanned out: no delivery will be made for it any more.
+    spent = WebhookEvent.objects.filter(
+        fanned_out=True, occurred_at__lt=cutoff, deliveries__isnull=True
+    )
+    deleted = 0
+    for rows in (delivered, spent):
+        while ids := list(rows.values_list("id", flat=True)[:_PRUNE_BATCH]):
+            # The same conditions again: a delivery redelivered meanwhile is pending.
+            deleted += rows.filter(pk__in=ids).delete()[0]
+    return deleted
+
+
 def validate_endpoint_url(url: str) -> None:
     problem = url_problem(url)
     if problem:

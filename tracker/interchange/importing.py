@@ -10,12 +10,12 @@ from os import PathLike
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError, IntegrityError, connection, transaction
 
-from tracker import search
+from tracker import events, search, subscriptions
 from tracker.interchange.checks import check
 from tracker.interchange.parse import parse_file
 from tracker.interchange.write import KINDS, Counts, LateProblems, Progress, Writer
 from tracker.interchange.yamlread import Problem, Problems
-from tracker.models import Report, Source
+from tracker.models import NoticeKind, Report, Source
 
 # One import at a time: each reads the database, then writes what differs from it. A second
 # one waits for the first to commit and then finds its rows there (PostgreSQL: this advisory
@@ -137,8 +137,9 @@ def _import(*, files, user, progress, dry_run) -> ImportResult:
             plan = check(specs, problems)
             if problems:
                 raise ScorecardFileError(_sorted(problems, order))
+            writer = Writer(plan, user=user, progress=progress)
             try:
-                result.counts = Writer(plan, user=user, progress=progress).run()
+                result.counts = writer.run()
             except LateProblems as error:
                 raise ScorecardFileError(error.problems) from None
             except IntegrityError as error:
@@ -146,11 +147,29 @@ def _import(*, files, user, progress, dry_run) -> ImportResult:
                 # take the import's lock (an editor in the admin, the API).
                 raise ImportConflict(_first_line(error)) from None
             _index_for_search(specs)
+            _tell(writer)
             if dry_run:
                 raise _DryRun
     except _DryRun:
         pass
     return result
+
+
+def _tell(writer: Writer) -> None:
+    """The events and e-mail of what the import made public, as the publishing services
+    make them (drafts tell no one): events in the import's transaction, and when it
+    commits, one publishing round for every grade it published or changed."""
+    events.evaluations_published(writer.published)
+    events.evaluations_changed([pk for pk, _, _ in writer.corrected])
+    events.evaluations_withdrawn(writer.withdrawn)
+    events.editions_published(writer.published_editions)
+    releases = [(pk, str(NoticeKind.PUBLISHED), None) for pk in writer.published] + [
+        (pk, str(NoticeKind.CHANGED), before)
+        for pk, before, after in writer.corrected
+        if before != after
+    ]
+    if releases:
+        transaction.on_commit(lambda: subscriptions.released_together(releases))
 
 
 def _index_for_search(specs: list) -> None:

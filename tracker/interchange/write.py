@@ -97,6 +97,13 @@ class Writer:
         self.reports = dict(self.db.reports)
         self.recommendations = dict(self.db.recommendations)
         self.evaluations = dict(self.db.evaluations)
+        # What the import makes public or changes in public, told as the publishing
+        # services tell it (tracker/interchange/importing.py: events and e-mail).
+        self.published: list[int] = []  # evaluations published (new, or drafts published)
+        # Published ones changed: (evaluation, grade before, grade after).
+        self.corrected: list[tuple[int, int | None, int | None]] = []
+        self.withdrawn: list[int] = []  # published ones made drafts again
+        self.published_editions: list[int] = []
 
     def run(self) -> dict[str, Counts]:
         self.write_scales()
@@ -415,6 +422,7 @@ class Writer:
             return 0
         rows = Evaluation.objects.bulk_create([row for row, _ in pending])
         Evaluation.history.bulk_history_create(rows, default_user=self.user)
+        self.published += [row.pk for row in rows if row.status == Status.PUBLISHED]
         links = [
             EvidenceLink(
                 evaluation_id=row.pk,
@@ -437,6 +445,7 @@ class Writer:
 
     def _update_evaluation(self, row: Evaluation, spec: EvaluationSpec, values: dict) -> bool:
         """Write what differs; True when the evaluation (or its evidence) changed."""
+        was_published, grade_before = row.status == Status.PUBLISHED, row.grade_id
         changed = {name: value for name, value in values.items() if getattr(row, name) != value}
         evidence_changed = self._write_evidence(row, spec)
         if not changed and not evidence_changed:
@@ -462,6 +471,13 @@ class Writer:
         row.version += 1
         row.updated_at = self.now
         self.counts["evaluations"].updated += 1
+        if row.status == Status.PUBLISHED:
+            if was_published:
+                self.corrected.append((row.pk, grade_before, row.grade_id))
+            else:
+                self.published.append(row.pk)
+        elif was_published:
+            self.withdrawn.append(row.pk)
         return True
 
     def _write_evidence(self, row: Evaluation, spec: EvaluationSpec) -> bool:
@@ -532,6 +548,7 @@ class Writer:
             _, wrote = self.upsert_row("editions", Edition, row, {}, values)
             if wrote and publishing:
                 self.freeze_evaluators(row)  # a draft published: frozen as things are now
+                self.published_editions.append(row.pk)
             return
         edition, wrote = self.upsert_row(
             "editions", Edition, row, {"report": report, "slug": spec.slug}, values
@@ -548,6 +565,8 @@ class Writer:
             if current.get(r) != e
         )
         self.freeze_evaluators(edition)
+        if publishing:
+            self.published_editions.append(edition.pk)
 
     def freeze_evaluators(self, edition: Edition) -> None:
         """Copy the evaluators, grades and recommendations onto the edition's entries, and
