@@ -1,6 +1,7 @@
-"""The Japanese catalogue is complete, reviewed and up to date with the code.
+"""The catalogues (Japanese; any language added to settings.LANGUAGES) are complete, reviewed
+and up to date with the code.
 
-Every message the code marks has a Japanese translation, none is fuzzy (a guess gettext made
+Every message the code marks has a translation, none is fuzzy (a guess gettext made
 that nobody checked), and the catalogue holds exactly the messages `makemessages` finds in
 the code today: a string marked and not added, or removed and left behind, fails here. The
 catalogue is read by the small parser below (the .po format is simple), so the suite needs
@@ -21,7 +22,14 @@ from django.core.management import call_command
 from django.utils import translation
 
 ROOT = Path(__file__).resolve().parent.parent
-CATALOGUE = ROOT / "locale" / "ja" / "LC_MESSAGES" / "django.po"
+# Every language but the one the code is written in has a catalogue.
+TRANSLATED = [code for code, _ in settings.LANGUAGES if code != settings.LANGUAGE_CODE]
+
+
+def catalogue(language: str, root: Path = ROOT) -> Path:
+    return root / "locale" / language / "LC_MESSAGES" / "django.po"
+
+
 # Generated or installed, never sources of messages (and ignored by git).
 NOT_SOURCES = {"locale", "node_modules", "staticfiles", "test-artifacts", "backups"}
 
@@ -104,19 +112,21 @@ def test_the_parser_reads_contexts_plurals_continuations_and_flags():
     ]
 
 
-def committed() -> list[Message]:
-    return parse(CATALOGUE.read_text(encoding="utf-8"))
+def committed(language: str) -> list[Message]:
+    return parse(catalogue(language).read_text(encoding="utf-8"))
 
 
-def test_every_message_has_a_japanese_translation_and_none_is_fuzzy():
-    messages = committed()
+@pytest.mark.parametrize("language", TRANSLATED)
+def test_every_message_has_a_translation_and_none_is_fuzzy(language):
+    messages = committed(language)
 
     assert messages  # the catalogue is there
     assert [str(m) for m in messages if not all(m.translations)] == []
     assert [str(m) for m in messages if "fuzzy" in m.flags] == []
 
 
-def test_the_catalogue_holds_exactly_the_messages_of_the_code(tmp_path, monkeypatch):
+@pytest.mark.parametrize("language", TRANSLATED)
+def test_the_catalogue_holds_exactly_the_messages_of_the_code(language, tmp_path, monkeypatch):
     # makemessages over the project as it is, into a copy of the catalogue: the project's own
     # files are reached through links, so nothing in the checkout is written.
     for entry in ROOT.iterdir():
@@ -128,28 +138,29 @@ def test_the_catalogue_holds_exactly_the_messages_of_the_code(tmp_path, monkeypa
 
     call_command(
         "makemessages",
-        locale=["ja"],
+        locale=[language],
         no_obsolete=True,
         add_location="file",
         symlinks=True,
         verbosity=0,
     )
-    made = {m.key: m for m in parse((tmp_path / CATALOGUE.relative_to(ROOT)).read_text())}
-    kept = {m.key: m for m in committed()}
+    made = {m.key: m for m in parse(catalogue(language, tmp_path).read_text(encoding="utf-8"))}
+    kept = {m.key: m for m in committed(language)}
 
     assert sorted(map(str, (made[key] for key in made.keys() - kept.keys()))) == [], (
-        "marked in the code, missing from locale/ja/LC_MESSAGES/django.po: run makemessages "
-        "(README, Languages) and translate them"
+        f"marked in the code, missing from locale/{language}/LC_MESSAGES/django.po: run "
+        "makemessages (README, Languages) and translate them"
     )
     assert sorted(map(str, (kept[key] for key in kept.keys() - made.keys()))) == [], (
         "in the catalogue, no longer in the code: run makemessages (README, Languages)"
     )
 
 
-def test_the_catalogue_compiles_without_a_warning(tmp_path):
+@pytest.mark.parametrize("language", TRANSLATED)
+def test_the_catalogue_compiles_without_a_warning(language, tmp_path):
     compiled = tmp_path / "django.mo"
     result = subprocess.run(
-        ["msgfmt", "--check", "--statistics", "-o", str(compiled), str(CATALOGUE)],
+        ["msgfmt", "--check", "--statistics", "-o", str(compiled), str(catalogue(language))],
         capture_output=True,
         text=True,
         check=False,
@@ -157,7 +168,7 @@ def test_the_catalogue_compiles_without_a_warning(tmp_path):
     )
 
     assert result.returncode == 0, result.stderr
-    count = len(committed())
+    count = len(committed(language))
     assert result.stderr == f"{count} translated message{'s' if count != 1 else ''}.\n"
 
 
