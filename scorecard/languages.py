@@ -46,13 +46,14 @@ class PageLanguage:
 def counterpart_path(request: HttpRequest, language: str) -> str | None:
     """The path of this page in `language`; None where the page has no other language (the
     API's documentation, the admin)."""
-    path = request.path
     current = translation.get_language_from_path(request.path_info)
     if request.resolver_match is not None:
-        translated = translate_url(path, language)
-        if translated != path or language == (current or settings.LANGUAGE_CODE):
+        # Reversed in `language` (with the script prefix), or the path as given where the
+        # route is the same in every language.
+        translated = translate_url(request.path_info, language)
+        if translated != request.path_info:
             return translated
-        return None
+        return request.path if language == (current or settings.LANGUAGE_CODE) else None
     # No view answered (a 404 page): the same address under the other prefix.
     bare = request.path_info
     if current:
