@@ -18,6 +18,7 @@ from django.http import HttpRequest, HttpResponse
 from django.middleware.locale import LocaleMiddleware
 from django.urls import get_script_prefix, translate_url
 from django.utils import translation
+from django.utils.encoding import escape_uri_path
 from django.utils.functional import SimpleLazyObject
 
 from scorecard import links, response_cache
@@ -53,13 +54,16 @@ def counterpart_path(request: HttpRequest, language: str) -> str | None:
         translated = translate_url(request.path_info, language)
         if translated != request.path_info:
             return translated
-        return request.path if language == (current or settings.LANGUAGE_CODE) else None
-    # No view answered (a 404 page): the same address under the other prefix.
+        if language == (current or settings.LANGUAGE_CODE):
+            return escape_uri_path(request.path)
+        return None
+    # No view answered (a 404 page, a refused request): the same address under the other
+    # prefix, percent-encoded as an address is (whatever characters the request held).
     bare = request.path_info
     if current:
         bare = bare[len(current) + 1 :] or "/"
     prefix = "" if language == settings.LANGUAGE_CODE else f"{language}/"
-    return f"{get_script_prefix()}{prefix}{bare.lstrip('/')}"
+    return escape_uri_path(f"{get_script_prefix()}{prefix}{bare.lstrip('/')}")
 
 
 def languages_of(request: HttpRequest) -> list[PageLanguage]:

@@ -208,3 +208,10 @@ def test_the_editors_dates_stay_as_they_were():
     template = Template('{{ day|date:"DATE_FORMAT" }}')
     with translation.override("en"):
         assert template.render(Context({"day": datetime.date(2004, 4, 26)})) == "26 Apr 2004"
+
+
+def test_a_missing_address_switches_to_itself_percent_encoded(demo, client):
+    missing = client.get("/ja/報告/")
+
+    assert missing.status_code == 404
+    assert switch(missing) == [("/%E5%A0%B1%E5%91%8A/", "en", "en", "English")]
