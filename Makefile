@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST := $(BIN)/python -m pytest
 
-.PHONY: static redis soak-nodes run test test-sqlite test-postgres fuzz soak bench lint format install browser checkers backup restore clean
+.PHONY: static messages redis soak-nodes run test test-sqlite test-postgres fuzz soak bench lint format install browser checkers backup restore clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,12 @@ $(CHECKERS): package.json package-lock.json
 
 checkers: $(CHECKERS)
 
+# The translations (locale/<language>/LC_MESSAGES/django.po) compiled to the .mo files Django
+# reads (ignored by git); only catalogues newer than their .mo are compiled again.
+messages: $(RUNTIME)
+	@bin/ensure-gettext
+	DJANGO_DEBUG=1 $(BIN)/python manage.py compilemessages --ignore=.venv --ignore=node_modules --verbosity 0
+
 # Development settings for manage.py in any terminal of the checkout (manage.py reads them;
 # the environment wins; never the web server's settings). Ignored by git and Docker.
 local.env:
@@ -42,29 +48,31 @@ local.env:
 	  'DJANGO_DEBUG=1' > $@
 	@echo "Wrote $@ (DJANGO_DEBUG=1 for manage.py in this checkout)"
 
-## make run: install, migrate the SQLite database, load the demo scorecard once, serve on
-## HOST:PORT (default 127.0.0.1:8000, e.g. make run PORT=8080), with the background worker
-## (webhooks, e-mails) beside the web server; Ctrl-C stops both.
-run: $(RUNTIME) local.env
+## make run: install, compile the translations, migrate the SQLite database, load the demo
+## scorecard once, serve on HOST:PORT (default 127.0.0.1:8000, e.g. make run PORT=8080; the
+## Japanese pages under /ja/), with the background worker (webhooks, e-mails) beside the web
+## server; Ctrl-C stops both.
+run: $(RUNTIME) local.env messages
 	DJANGO_DEBUG=1 $(BIN)/python manage.py migrate --noinput
 	DJANGO_DEBUG=1 $(BIN)/python manage.py import_scorecard --if-empty fixtures/*.yaml
-	@echo "Serving the scorecard on http://$(HOST):$(PORT)/ (editors: http://$(HOST):$(PORT)/admin/)"
+	@echo "Serving the scorecard on http://$(HOST):$(PORT)/ (in Japanese: http://$(HOST):$(PORT)/ja/; editors: http://$(HOST):$(PORT)/admin/)"
 	@echo "The background worker (webhooks, e-mails) runs beside it"
 	@DJANGO_DEBUG=1 $(BIN)/python manage.py run_worker --no-reload & worker=$$!; \
 	  trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
 	  DJANGO_DEBUG=1 $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
-## make test: install, then the whole suite on SQLite and on a private PostgreSQL (with a
-## streaming replica for the read-replica tests), the two passes side by side (one core
-## each); the PostgreSQL pass's output shows as it runs, the SQLite pass's when it ends.
-test: $(DEV) browser checkers redis static
+## make test: install, compile the translations, then the whole suite on SQLite and on a
+## private PostgreSQL (with a streaming replica for the read-replica tests), the two passes
+## side by side (one core each); the PostgreSQL pass's output shows as it runs, the SQLite
+## pass's when it ends.
+test: $(DEV) messages browser checkers redis static
 	bin/side-by-side postgresql -- bin/with-postgres --replica -- $(PYTEST) ,, sqlite -- $(PYTEST)
 
-test-sqlite: $(DEV) browser checkers redis
+test-sqlite: $(DEV) messages browser checkers redis
 	@echo "==> Test suite on SQLite"
 	$(PYTEST)
 
-test-postgres: $(DEV) browser checkers redis
+test-postgres: $(DEV) messages browser checkers redis
 	@echo "==> Test suite on PostgreSQL"
 	bin/with-postgres --replica -- $(PYTEST)
 

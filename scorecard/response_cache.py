@@ -1,10 +1,11 @@
 """The response cache: whole answers of public pages and API reads, kept for unchanged data.
 
 A response is a function of the code, the URL, what its client may see, the language and
-the data. The key holds all five: the code's version, the scheme, host, path and query
-(parameters sorted by name), the audience ("public", or "drafts" for the roles that may
-see drafts), Django's active language, the day (pages say "today"), and the data's state
-(`tracker.freshness`). A write moves the state, so every later request asks for a new key:
+the data. The key holds all five: the code's version (translations included), the scheme,
+host, path and query (parameters sorted by name), the audience ("public", or "drafts" for
+the roles that may see drafts), Django's active language (a page's is also in its path,
+/ja/…), the day (pages say "today"), and the data's state (`tracker.freshness`). A write
+moves the state, so every later request asks for a new key:
 no entry is ever invalidated, none can be served once the data it shows has changed, and
 old ones age out (settings.CACHES["responses"] TIMEOUT and MAX_ENTRIES).
 
@@ -46,16 +47,30 @@ KEPT_HEADERS = (
 )
 
 
+_BASE = Path(__file__).resolve().parent.parent
+
+
+def versioned_files() -> list[str]:
+    """The files a response is made from: code, templates, static files and translations
+    (the catalogues as written; their compiled .mo follow from them)."""
+    sources = [
+        *(path for package in ("scorecard", "tracker") for path in (_BASE / package).rglob("*")),
+        *(_BASE / "locale").rglob("*.po"),
+    ]
+    return sorted(
+        path.relative_to(_BASE).as_posix()
+        for path in sources
+        if path.is_file() and "__pycache__" not in path.parts
+    )
+
+
 def _code_version() -> str:
-    """A digest of the code, templates and static files, and the versions of the libraries
-    that render them: a deployment changes every key and every page's ETag."""
+    """A digest of `versioned_files` and the versions of the libraries that render them: a
+    deployment changes every key and every page's ETag."""
     digest = hashlib.sha256()
-    base = Path(__file__).resolve().parent.parent
-    for package in ("scorecard", "tracker"):
-        for path in sorted((base / package).rglob("*")):
-            if path.is_file() and "__pycache__" not in path.parts:
-                digest.update(path.relative_to(base).as_posix().encode())
-                digest.update(path.read_bytes())
+    for name in versioned_files():
+        digest.update(name.encode())
+        digest.update((_BASE / name).read_bytes())
     for library in ("Django", "djangorestframework", "Markdown", "nh3", "orjson"):
         try:
             digest.update(f"{library}={importlib.metadata.version(library)}".encode())

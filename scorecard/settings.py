@@ -96,6 +96,9 @@ MIDDLEWARE = [
     # Below whitenoise (static files come precompressed); compresses the rest where safe.
     "scorecard.compression.CompressionMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # After sessions, before CommonMiddleware (Django's order): the language of a page is
+    # the one its path names (/ja/…), English elsewhere (scorecard/languages.py).
+    "scorecard.languages.PathLanguageMiddleware",
     "corsheaders.middleware.CorsMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -152,6 +155,8 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                # The page in each language: the switch and the hreflang alternates.
+                "scorecard.languages.page_languages",
             ],
         },
     },
@@ -298,7 +303,9 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
-LANGUAGE_CODE = "en-us"
+# Languages (README, "Languages"): English at today's URLs, Japanese under /ja/
+# (scorecard/urls.py); the catalogues are in locale/, compiled by `make run` and `make test`.
+LANGUAGE_CODE = "en"
 LANGUAGES = [
     ("en", "English"),
     ("ja", "日本語"),
@@ -307,8 +314,9 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
-# Dates and times as the admin writes them ("1 Dec 2026, 05:52 UTC"): tracker/formats/.
-FORMAT_MODULE_PATH = ["tracker.formats"]
+# Dates and numbers on the pages per language (scorecard/formats/), then the admin's own
+# ("1 Dec 2026, 05:52 UTC": tracker/formats/).
+FORMAT_MODULE_PATH = ["scorecard.formats", "tracker.formats"]
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"

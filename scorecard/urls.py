@@ -1,3 +1,4 @@
+from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.urls import include, path
 
@@ -5,9 +6,10 @@ from scorecard import actor_views, exports, follow_views, search_views, views
 from scorecard.feeds import GradeChangesFeed
 
 # Public URLs are a contract (docs: DESIGN.md, README "Public site"): extend, never rename.
-urlpatterns = [
+# Every page, feed and export exists in each language of settings.LANGUAGES: English at these
+# URLs, the others under their prefix (/ja/…); see scorecard/languages.py.
+public_pages = [
     path("", views.home, name="home"),
-    path("grades.css", views.grade_stylesheet, name="grade-stylesheet"),
     path("feed/", views.public(GradeChangesFeed()), name="feed"),
     path("search/", search_views.search_page, name="search"),
     path("editions/", views.editions_index, name="editions"),
@@ -40,8 +42,15 @@ urlpatterns = [
     path("follow/confirm/<str:token>/", follow_views.confirm, name="follow-confirm"),
     path("follow/manage/<str:token>/", follow_views.manage, name="follow-manage"),
     path("follow/unsubscribe/<str:token>/", follow_views.unsubscribe, name="follow-unsubscribe"),
+]
+
+# One language only: the grades' stylesheet (no words in it), the editors' admin and the
+# partner API (English until the API negotiates its language).
+urlpatterns = [
+    path("grades.css", views.grade_stylesheet, name="grade-stylesheet"),
     path("admin/", admin.site.urls),
     path("api/", include("scorecard.api.urls")),
+    *i18n_patterns(*public_pages, prefix_default_language=False),
 ]
 
 handler404 = "scorecard.views.not_found"

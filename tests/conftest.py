@@ -25,6 +25,21 @@ def _collected_static_files():
         call_command("collectstatic", interactive=False, verbosity=0)
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _compiled_catalogues():
+    """The translations compiled (as `make test` does first), for a bare `pytest` too:
+    each catalogue of locale/ newer than its .mo, or without one, is compiled again."""
+    for catalogue in Path(settings.BASE_DIR, "locale").glob("*/LC_MESSAGES/*.po"):
+        compiled = catalogue.with_suffix(".mo")
+        if not compiled.exists() or compiled.stat().st_mtime < catalogue.stat().st_mtime:
+            call_command(
+                "compilemessages",
+                locale=[catalogue.parts[-3]],
+                ignore_patterns=[".venv", "node_modules"],
+                verbosity=0,
+            )
+
+
 @pytest.fixture(autouse=True)
 def _forget_kept_responses(request):
     """Each test starts without the responses earlier ones kept (scorecard.response_cache).

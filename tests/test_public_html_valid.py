@@ -50,6 +50,8 @@ PAGES = {
     "search-results-paged": "/search/?q=e&page=2",
     "search-no-match": "/search/?q=nothing-matches-this",
 }
+# Every page type in Japanese too (issue 15); the API's documentation has one language.
+PAGES |= {f"{name}-ja": f"/ja{url}" for name, url in PAGES.items() if not url.startswith("/api/")}
 
 
 def java() -> str:

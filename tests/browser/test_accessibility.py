@@ -30,6 +30,10 @@ PAGE_TYPES = {
     "search": "/search/?q=missile+defense",
     "search-paged": "/search/?q=e&page=2",
 }
+# Every page type in Japanese too (issue 15); the API's documentation has one language.
+PAGE_TYPES |= {
+    f"{name}-ja": f"/ja{path}" for name, path in PAGE_TYPES.items() if name != "api-docs"
+}
 VIEWPORTS = {"desktop": (1280, 900), "phone": (360, 780)}
 
 

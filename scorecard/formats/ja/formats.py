@@ -1,0 +1,12 @@
+# Dates and numbers as Japanese readers write them: 2004年4月26日, 2004年4月, 12:05.
+PAGE_DATE_FORMAT = "Y年n月j日"
+DATE_FORMAT = "Y年n月j日"
+SHORT_DATE_FORMAT = "Y年n月j日"
+YEAR_MONTH_FORMAT = "Y年n月"
+MONTH_DAY_FORMAT = "n月j日"
+TIME_FORMAT = "G:i"
+DATETIME_FORMAT = "Y年n月j日 G:i T"
+SHORT_DATETIME_FORMAT = "Y年n月j日 G:i T"
+DECIMAL_SEPARATOR = "."
+THOUSAND_SEPARATOR = ","
+NUMBER_GROUPING = 3

@@ -1,0 +1,45 @@
+"""The Japanese pages, feeds, exports and badges run exactly the queries of the English ones,
+with the 25-recommendation demo and with 1,000 more recommendations (3,000 more evaluations):
+a language costs no query (tests/test_public_query_counts.py has the English counts)."""
+
+from django.test.client import Client
+
+from tests import factories
+from tests.test_public_query_counts import PAGES as ENGLISH_PAGES
+
+# The stylesheet has no words and no Japanese address.
+PAGES = {f"/ja{url}": expected for url, expected in ENGLISH_PAGES.items() if url != "/grades.css"}
+
+
+def _counts(client: Client, django_assert_num_queries) -> dict[str, int]:
+    sizes = {}
+    for url, expected in PAGES.items():
+        with django_assert_num_queries(expected, info=url):
+            response = client.get(url)
+            assert response.status_code == 200, url
+            assert response["Content-Language"] == "ja", url
+            body = b"".join(response.streaming_content) if response.streaming else response.content
+        sizes[url] = len(body)
+    return sizes
+
+
+def test_japanese_query_counts_are_the_english_ones_at_both_sizes(
+    demo, client, django_assert_num_queries
+):
+    small = _counts(client, django_assert_num_queries)
+
+    factories.make_many_recommendations(demo, 1000)
+    large = _counts(client, django_assert_num_queries)
+
+    for url in ("/ja/reports/armitage-nye-2000/", "/ja/reports/armitage-nye-2000/evaluations.csv"):
+        assert large[url] > small[url] * 10, url
+
+
+def test_a_japanese_conditional_request_costs_at_most_one_query(
+    demo, client, django_assert_max_num_queries
+):
+    for url in PAGES:
+        etag = client.get(url)["ETag"]
+        with django_assert_max_num_queries(1, info=url):
+            response = client.get(url, HTTP_IF_NONE_MATCH=etag)
+        assert response.status_code == 304, url
