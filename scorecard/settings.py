@@ -301,6 +301,10 @@ AUTH_PASSWORD_VALIDATORS = [
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
 USE_I18N = True
+# The readers' languages (issue 15): English at today's URLs, Japanese beside it. The
+# catalogues live in locale/ (compiled by `make`, never committed).
+LANGUAGES = [("en", "English"), ("ja", "日本語")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_TZ = True
 # Dates and times as the admin writes them ("1 Dec 2026, 05:52 UTC"): tracker/formats/.
 FORMAT_MODULE_PATH = ["tracker.formats"]
