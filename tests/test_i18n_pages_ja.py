@@ -150,6 +150,7 @@ def test_recommendation_in_japanese(demo, client):
     assert '<span class="change">初回の評価</span>' in main
     assert '<span class="change">変化なし</span>' in main
     assert '<h4 class="eyebrow">根拠</h4>' in main
+    assert '<span class="stance stance-supports">裏付け</span>' in main
     assert '<h2 id="scale-heading">評価の意味</h2>' in main
     assert '<h2 id="embed-heading">この評価を埋め込む</h2>' in main
     assert '<h2 id="follow-heading">この提言をメールでフォロー</h2>' in main
@@ -205,6 +206,7 @@ def test_compare_in_japanese(demo, client):
 def test_actors_and_actor_in_japanese(demo, client):
     index = main_of(japanese(client, "/actors/").text)
     assert "<h1>実施主体</h1>" in index
+    assert "政府 · 提言5件" in index
     assert "提言5件" in index
     assert "recommendations" not in index
 
