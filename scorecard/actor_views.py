@@ -3,6 +3,7 @@ it) and `/actors/<actor>/` (its record across every report, tracker.actor_record
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.translation import gettext
 
 from scorecard.public import BadParameter, NotFound, public
 from tracker import actor_records
@@ -23,6 +24,6 @@ def actor_page(request: HttpRequest, actor: str) -> HttpResponse:
         raise BadParameter("years", str(error)) from None
     record = actor_records.actor_record(actor, years=years)
     if record is None:
-        raise NotFound(f"There is no actor “{actor}”.")
+        raise NotFound(gettext("There is no actor “%(actor)s”.") % {"actor": actor})
     context = {"record": record, "actor": record.actor}
     return render(request, "scorecard/actor.html", context)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext
 
 from tracker.models import NOT_RATEABLE_LABEL, Evaluation, Grade
 
@@ -42,7 +43,7 @@ class Segment:
     def label(self) -> str:
         if self.grade is not None:
             return self.grade.label
-        return NOT_RATEABLE_LABEL if self.not_rateable else "Not yet graded"
+        return NOT_RATEABLE_LABEL if self.not_rateable else gettext("Not yet graded")
 
     @property
     def fill(self) -> str:

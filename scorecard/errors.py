@@ -12,6 +12,7 @@ import sys
 from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template import loader
+from django.utils.translation import gettext
 
 RETRY_AFTER_SECONDS = 5
 
@@ -29,11 +30,15 @@ def _wants_json(request: HttpRequest) -> bool:
 
 def server_error(request: HttpRequest) -> HttpResponse:
     if _database_unavailable():
-        status, code, title = 503, "service_unavailable", "Temporarily unavailable"
-        message = "The scorecard's database is unavailable for a moment. Please try again shortly."
+        status, code, title = 503, "service_unavailable", gettext("Temporarily unavailable")
+        message = gettext(
+            "The scorecard's database is unavailable for a moment. Please try again shortly."
+        )
     else:
-        status, code, title = 500, "server_error", "Something went wrong"
-        message = "Something went wrong on our side. It has been logged; please try again later."
+        status, code, title = 500, "server_error", gettext("Something went wrong")
+        message = gettext(
+            "Something went wrong on our side. It has been logged; please try again later."
+        )
     if _wants_json(request):
         # The API's one error shape (scorecard/api/errors.py), so partners parse it as usual.
         response = JsonResponse({"detail": message, "code": code, "errors": {}}, status=status)

@@ -32,6 +32,7 @@ from django.db.models import (
 from django.db.models.constants import LOOKUP_SEP
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.urls import reverse
+from django.utils.translation import gettext
 
 from scorecard.api import shapes
 from scorecard.links import absolute_url
@@ -375,7 +376,9 @@ def _scorecard_rows(
     if filters.as_of and edition:
         raise BadParameter(
             "edition",
-            "Ask for an edition or for a date (as_of), not both: an edition has its own date.",
+            gettext(
+                "Ask for an edition or for a date (as_of), not both: an edition has its own date."
+            ),
         )
     recommendations = [
         row for row in queries.filtered_scorecard(report, filters, edition=edition) if row.matches

@@ -19,8 +19,10 @@ from django.contrib.syndication.views import Feed
 from django.db.models import Max, prefetch_related_objects
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.dateformat import format as format_date
 from django.utils.feedgenerator import Atom1Feed
 from django.utils.html import format_html
+from django.utils.translation import gettext
 
 from scorecard.links import canonical, tag_uri
 from scorecard.views import describe_change, get_report
@@ -62,15 +64,19 @@ class GradeChangesFeed(Feed):
 
     def title(self, report: Report | None) -> str:
         if report is None:
-            return "Alliance Scorecard: published grades"
-        return f"Alliance Scorecard: {report.short_name} grades"
+            return gettext("Alliance Scorecard: published grades")
+        return gettext("Alliance Scorecard: %(report)s grades") % {"report": report.short_name}
 
     def subtitle(self, report: Report | None) -> str:
-        what = report.title if report else "every report"
-        return (
-            f"Each grade published for {what}, with its evidence, and each recommendation"
+        if report is None:
+            return gettext(
+                "Each grade published for every report, with its evidence, and each "
+                "recommendation that became overdue, newest first."
+            )
+        return gettext(
+            "Each grade published for %(report)s, with its evidence, and each recommendation"
             " that became overdue, newest first."
-        )
+        ) % {"report": report.title}
 
     def link(self, report: Report | None) -> str:
         path = reverse("report", args=[report.slug]) if report else reverse("home")
@@ -102,21 +108,31 @@ class GradeChangesFeed(Feed):
 
     def item_title(self, evaluation: Evaluation | Recommendation) -> str:
         if isinstance(evaluation, Recommendation):
-            due = evaluation.due_on.isoformat()
-            return f"{evaluation.code} overdue (due {due}, not done)"
-        code = evaluation.recommendation.code
-        grade = evaluation.judgment_label
-        previous = evaluation.previous_grade_label or NOT_RATEABLE_LABEL
-        when = f"as of {evaluation.as_of.isoformat()}"
+            return gettext("%(code)s overdue (due %(due)s, not done)") % {
+                "code": evaluation.code,
+                "due": evaluation.due_on.isoformat(),
+            }
+        words = {
+            "code": evaluation.recommendation.code,
+            "grade": evaluation.judgment_label,
+            "previous": evaluation.previous_grade_label or NOT_RATEABLE_LABEL,
+            "date": evaluation.as_of.isoformat(),
+        }
         if evaluation.change == "not rateable":
-            return f"{code} judged not rateable ({when})"
+            return gettext("%(code)s judged not rateable (as of %(date)s)") % words
         if evaluation.change == "graded":
-            return f"{code} graded {grade}, previously not rateable ({when})"
+            return gettext(
+                "%(code)s graded %(grade)s, previously not rateable (as of %(date)s)"
+            ) % (words)
         if evaluation.change == "first graded":
-            return f"{code} graded {grade} ({when})"
+            return gettext("%(code)s graded %(grade)s (as of %(date)s)") % words
         if evaluation.change == "unchanged":
-            return f"{code} still {grade} ({when})"
-        return f"{code} {evaluation.change} to {grade} from {previous} ({when})"
+            return gettext("%(code)s still %(grade)s (as of %(date)s)") % words
+        if evaluation.change == "raised":
+            return gettext("%(code)s raised to %(grade)s from %(previous)s (as of %(date)s)") % (
+                words
+            )
+        return gettext("%(code)s lowered to %(grade)s from %(previous)s (as of %(date)s)") % words
 
     def item_description(self, evaluation: Evaluation | Recommendation) -> str:
         if isinstance(evaluation, Recommendation):
@@ -168,23 +184,23 @@ class GradeChangesFeed(Feed):
 
 def _overdue_description(recommendation: Recommendation) -> str:
     whose = (
-        "the report's date"
+        gettext("the report's date")
         if recommendation.due_set_by == DueSetBy.REPORT
-        else "set by the editors"
+        else gettext("set by the editors")
     )
     grade = recommendation.current_grade_label
     standing = (
-        f"its current grade, {grade}, does not count as done"
+        gettext("its current grade, %(grade)s, does not count as done") % {"grade": grade}
         if grade
-        else "it has no grade that counts as done"
+        else gettext("it has no grade that counts as done")
     )
-    return format_html(
-        "<p>{title}</p><p>Due on {due} ({whose}); {standing}.</p>",
-        title=recommendation.title,
-        due=recommendation.due_on.strftime("%B %-d, %Y"),
+    due = format_html(
+        gettext("Due on {due} ({whose}); {standing}."),
+        due=format_date(recommendation.due_on, gettext("F j, Y")),
         whose=whose,
         standing=standing,
     )
+    return format_html("<p>{title}</p><p>{due}</p>", title=recommendation.title, due=due)
 
 
 def _last_change(report: Report | None) -> datetime.datetime:

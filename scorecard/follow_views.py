@@ -19,6 +19,8 @@ from django.core.cache.backends.db import DatabaseCache
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import translation
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
@@ -29,7 +31,7 @@ from tracker.models import Frequency, Recommendation, Report
 
 
 class FollowForm(forms.Form):
-    email = forms.EmailField(max_length=254, label="E-mail address")
+    email = forms.EmailField(max_length=254, label=_("E-mail address"))
     report = forms.CharField(required=False, max_length=100)
     recommendation = forms.IntegerField(required=False, min_value=1)
 
@@ -39,7 +41,9 @@ class FollowForm(forms.Form):
             return None
         report = Report.objects.filter(slug=slug).first()
         if report is None:
-            raise forms.ValidationError(f"There is no report “{slug}” to follow.")
+            raise forms.ValidationError(
+                gettext("There is no report “%(slug)s” to follow.") % {"slug": slug}
+            )
         return report
 
     def clean_recommendation(self) -> Recommendation | None:
@@ -48,7 +52,7 @@ class FollowForm(forms.Form):
             return None
         recommendation = Recommendation.objects.select_related("report").filter(pk=pk).first()
         if recommendation is None:
-            raise forms.ValidationError("There is no such recommendation to follow.")
+            raise forms.ValidationError(gettext("There is no such recommendation to follow."))
         return recommendation
 
 
@@ -74,11 +78,12 @@ def _message(request, *, title: str, message: str, status: int = 200, **extra) -
 def _bad_link(request) -> HttpResponse:
     return _message(
         request,
-        title="This link does not work",
-        message=(
+        title=gettext("This link does not work"),
+        message=gettext(
             "The link is incomplete, or it has expired (a confirmation link works for "
-            f"{subscriptions.CONFIRMATION_MAX_AGE.days} days). Follow again to get a new one."
-        ),
+            "%(days)s days). Follow again to get a new one."
+        )
+        % {"days": subscriptions.CONFIRMATION_MAX_AGE.days},
         status=400,
     )
 
@@ -99,8 +104,10 @@ def follow(request: HttpRequest) -> HttpResponse:
     ):
         response = _message(
             request,
-            title="Too many requests",
-            message="Too many requests to follow from here or for this address. Try again later.",
+            title=gettext("Too many requests"),
+            message=gettext(
+                "Too many requests to follow from here or for this address. Try again later."
+            ),
             status=429,
         )
         response["Retry-After"] = "3600"
@@ -114,12 +121,13 @@ def follow(request: HttpRequest) -> HttpResponse:
     )
     return _message(
         request,
-        title="Check your inbox",
-        message=(
-            f"If {email} can receive e-mail, a message is on its way with a link to confirm. "
+        title=gettext("Check your inbox"),
+        message=gettext(
+            "If %(email)s can receive e-mail, a message is on its way with a link to confirm. "
             "Nothing else is sent until you confirm. No e-mail within the hour? Check the "
             "spam folder; a new confirmation can be sent once an hour."
-        ),
+        )
+        % {"email": email},
     )
 
 
@@ -135,10 +143,11 @@ def confirm(request: HttpRequest, token: str) -> HttpResponse:
         # A button, not the link itself: mail scanners open links, they do not press buttons.
         return _message(
             request,
-            title="Confirm that you want these e-mails",
-            message=f"Press the button to start e-mails to {email} when grades change.",
+            title=gettext("Confirm that you want these e-mails"),
+            message=gettext("Press the button to start e-mails to %(email)s when grades change.")
+            % {"email": email},
             action=request.path,
-            action_label="Confirm",
+            action_label=gettext("Confirm"),
         )
     subscriptions.confirm_subscriptions(email=email, subscription_ids=subscription_ids)
     return redirect("follow-manage", token=subscriptions.manage_token(email))
@@ -167,8 +176,8 @@ def manage(request: HttpRequest, token: str) -> HttpResponse:
         else:
             return _message(
                 request,
-                title="That did not work",
-                message="The form was incomplete. Go back and try again.",
+                title=gettext("That did not work"),
+                message=gettext("The form was incomplete. Go back and try again."),
                 status=400,
                 link=request.path,
             )
@@ -196,14 +205,18 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     if request.method != "POST":
         return _message(
             request,
-            title="Unsubscribe",
-            message=f"Stop every e-mail to {email} from the Alliance Scorecard?",
+            title=gettext("Unsubscribe"),
+            message=gettext("Stop every e-mail to %(email)s from the Alliance Scorecard?")
+            % {"email": email},
             action=request.path,
-            action_label="Unsubscribe",
+            action_label=gettext("Unsubscribe"),
         )
     subscriptions.unsubscribe(email=email)
     return _message(
         request,
-        title="Unsubscribed",
-        message=f"No more e-mail goes to {email}, and the address is deleted from our list.",
+        title=gettext("Unsubscribed"),
+        message=gettext(
+            "No more e-mail goes to %(email)s, and the address is deleted from our list."
+        )
+        % {"email": email},
     )

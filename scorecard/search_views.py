@@ -10,6 +10,7 @@ from urllib.parse import urlencode
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext
 
 from scorecard.public import BadParameter, NotFound, public
 from tracker import search
@@ -40,7 +41,10 @@ def _without_blanks(request: HttpRequest) -> str | None:
 def _page_number(request: HttpRequest) -> int:
     raw = request.GET.get("page", "1").strip()
     if not raw.isdigit() or not 1 <= int(raw) <= MAX_PAGE:
-        raise BadParameter("page", f"The page is a whole number from 1 to {MAX_PAGE:,}.")
+        raise BadParameter(
+            "page",
+            gettext("The page is a whole number from 1 to %(max)s.") % {"max": f"{MAX_PAGE:,}"},
+        )
     return int(raw)
 
 
@@ -53,7 +57,7 @@ def search_page(request: HttpRequest) -> HttpResponse:
     # The actor filter's choices, as on the report page: each actor, its bodies within it.
     actor_choices = [
         (actor.slug, "— " * depth + actor.name) for actor, depth in ActorTree.read().in_order()
-    ] + [(UNSPECIFIED, "Not specified")]
+    ] + [(UNSPECIFIED, gettext("Not specified"))]
     context = {"reports": reports, "actors": actor_choices, "hits": [], "searched": False}
     if "q" not in request.GET:
         context["filters"] = parse_filters({}, accepted=())
@@ -64,7 +68,9 @@ def search_page(request: HttpRequest) -> HttpResponse:
         filters, drafts_visible=False, limit=PAGE_SIZE, offset=(number - 1) * PAGE_SIZE
     )
     if number > 1 and not hits:
-        raise NotFound(f"There is no page {number} of these results.")
+        raise NotFound(
+            gettext("There is no page %(number)s of these results.") % {"number": number}
+        )
     params = filters.params(SEARCH_PARAMETERS)
     last = (count - 1) // PAGE_SIZE + 1 if count else 1
     context.update(

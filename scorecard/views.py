@@ -19,6 +19,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import get_conditional_response, patch_cache_control
+from django.utils.translation import gettext, pgettext
 from django.views.decorators.http import require_safe
 
 from scorecard import charts
@@ -71,7 +72,7 @@ def without_blank_filters(request: HttpRequest) -> str | None:
 def get_report(slug: str) -> Report:
     report = Report.objects.select_related("grade_scale").filter(slug=slug).first()
     if report is None:
-        raise NotFound(f"There is no report “{slug}”.")
+        raise NotFound(gettext("There is no report “%(slug)s”.") % {"slug": slug})
     return report
 
 
@@ -81,7 +82,11 @@ def published_edition_for(report: Report, slug: str) -> Edition | None:
         return None
     edition = queries.published_editions().filter(report=report, slug=slug).first()
     if edition is None:
-        raise BadParameter("edition", f"{report.short_name} has no published edition “{slug}”.")
+        raise BadParameter(
+            "edition",
+            gettext("%(report)s has no published edition “%(slug)s”.")
+            % {"report": report.short_name, "slug": slug},
+        )
     return edition
 
 
@@ -259,18 +264,22 @@ def report_scorecard(request: HttpRequest, report: str) -> HttpResponse:
             (grade.slug, grade.label, grade_counts.get(grade.pk, 0)) for grade in grades
         ]
         + [
-            (NOT_RATEABLE, "Not rateable", grade_counts.get(NOT_RATEABLE, 0)),
-            (UNGRADED, "Not yet graded", grade_counts.get(None, 0)),
+            (NOT_RATEABLE, gettext("Not rateable"), grade_counts.get(NOT_RATEABLE, 0)),
+            (UNGRADED, gettext("Not yet graded"), grade_counts.get(None, 0)),
         ],
         "actor_options": [
             (actor.slug, "— " * depth + actor.name, actor_counts[actor.pk])
             for actor, depth in actor_tree.in_order()
             if actor_counts.get(actor.pk)
         ]
-        + ([(actors.UNSPECIFIED, "Not specified", unspecified)] if unspecified else []),
+        + ([(actors.UNSPECIFIED, gettext("Not specified"), unspecified)] if unspecified else []),
         "due_options": [
-            (deadlines.OVERDUE, "Overdue", due[deadlines.OVERDUE]),
-            (deadlines.SOON, f"Due within {deadlines.DUE_SOON_DAYS} days", due[deadlines.SOON]),
+            (deadlines.OVERDUE, pgettext("due date", "Overdue"), due[deadlines.OVERDUE]),
+            (
+                deadlines.SOON,
+                gettext("Due within %(days)s days") % {"days": deadlines.DUE_SOON_DAYS},
+                due[deadlines.SOON],
+            ),
         ],
         "topic_options": sorted(
             ((slug, topic.name, topic_counts[slug]) for slug, topic in all_topics.items()),
@@ -399,9 +408,15 @@ def recommendation_page_context(
 UNGRADED_BADGE_LABEL = "not yet graded"
 
 
+def _ungraded_badge_label() -> str:
+    """The badge's label for a recommendation no evaluation has graded, in the language of
+    the request."""
+    return gettext(UNGRADED_BADGE_LABEL)
+
+
 def _badge_label(current: Evaluation | None) -> str:
     if current is None:
-        return UNGRADED_BADGE_LABEL
+        return _ungraded_badge_label()
     return current.judgment_label
 
 
@@ -411,7 +426,10 @@ def get_recommendation(report: str, code: str, *, with_topics: bool = True) -> R
         recommendations = recommendations.prefetch_related("topics")
     recommendation = recommendations.filter(report__slug=report, code=code.upper()).first()
     if recommendation is None:
-        raise NotFound(f"There is no recommendation {code.upper()} in the report “{report}”.")
+        raise NotFound(
+            gettext("There is no recommendation %(code)s in the report “%(report)s”.")
+            % {"code": code.upper(), "report": report}
+        )
     return recommendation
 
 
@@ -435,11 +453,15 @@ def recommendation_badge(request: HttpRequest, report: str, code: str) -> HttpRe
         queries.with_current_grade(Recommendation.objects.filter(pk=recommendation.pk))
     )[0].current_evaluation
     if current is None:
-        label, colour = UNGRADED_BADGE_LABEL, "#5a6270"
-        title = f"{recommendation.code}: not yet graded"
+        label, colour = _ungraded_badge_label(), "#5a6270"
+        title = f"{recommendation.code}: {label}"
     else:
         label, colour = _badge_label(current), charts.judgment_fill(current)
-        title = f"{recommendation.code}: {label} (as of {current.as_of.isoformat()})"
+        title = gettext("%(code)s: %(grade)s (as of %(date)s)") % {
+            "code": recommendation.code,
+            "grade": label,
+            "date": current.as_of.isoformat(),
+        }
     svg = charts.badge(recommendation.code, label, colour, title=title)
     response = HttpResponse(svg, content_type="image/svg+xml; charset=utf-8")
     # Badges are embedded on other sites: let them be shown there, but nothing else.
@@ -455,7 +477,7 @@ def get_published_edition(slug: str) -> Edition:
         queries.published_editions().select_related("report__grade_scale").filter(slug=slug).first()
     )
     if edition is None:
-        raise NotFound(f"There is no published edition “{slug}”.")
+        raise NotFound(gettext("There is no published edition “%(slug)s”.") % {"slug": slug})
     return edition
 
 
@@ -514,27 +536,34 @@ def edition_compare(request: HttpRequest, edition: str, other: str) -> HttpRespo
     }
     for slug in (edition, other):
         if slug not in found:
-            raise NotFound(f"There is no published edition “{slug}”.")
+            raise NotFound(gettext("There is no published edition “%(slug)s”.") % {"slug": slug})
     # An edition compared with itself is a comparison too (everything unchanged), as the
     # API answers it; the page says so and offers the real comparisons.
     before, after = found[edition], found[other]
     if before.report_id != after.report_id:
         raise BadParameter(
             "edition",
-            f"“{before.name}” ({before.report.short_name}) and “{after.name}” "
-            f"({after.report.short_name}) grade different reports; compare editions of one "
-            "report.",
+            gettext(
+                "“%(before)s” (%(before_report)s) and “%(after)s” (%(after_report)s) grade "
+                "different reports; compare editions of one report."
+            )
+            % {
+                "before": before.name,
+                "before_report": before.report.short_name,
+                "after": after.name,
+                "after_report": after.report.short_name,
+            },
         )
     report = before.report
     diff = comparisons.edition_diff(before, after)
     grades = list(report.grade_scale.grades.order_by("-score"))
     editions = list(queries.published_editions().filter(report=report).order_by("as_of"))
     groups = [
-        ("improved", "Improved", diff.improved),
-        ("declined", "Declined", diff.declined),
-        ("newly-graded", "Newly graded", diff.newly_graded),
-        ("no-longer-graded", "No longer graded", diff.no_longer_graded),
-        ("unchanged", "Unchanged", diff.unchanged),
+        ("improved", gettext("Improved"), diff.improved),
+        ("declined", gettext("Declined"), diff.declined),
+        ("newly-graded", gettext("Newly graded"), diff.newly_graded),
+        ("no-longer-graded", gettext("No longer graded"), diff.no_longer_graded),
+        ("unchanged", gettext("Unchanged"), diff.unchanged),
     ]
     return render(
         request,

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 hex_colour = RegexValidator(r"^#[0-9a-fA-F]{6}$", "Enter a colour as #RRGGBB.")
@@ -139,11 +140,11 @@ class Area(models.Model):
 
 
 class ActorKind(models.TextChoices):
-    GOVERNMENT = "government", "Government"
-    MINISTRY = "ministry", "Ministry"
-    LEGISLATURE = "legislature", "Legislature"
-    ADMINISTRATION = "administration", "Administration"
-    AGENCY = "agency", "Agency"
+    GOVERNMENT = "government", _("Government")
+    MINISTRY = "ministry", _("Ministry")
+    LEGISLATURE = "legislature", _("Legislature")
+    ADMINISTRATION = "administration", _("Administration")
+    AGENCY = "agency", _("Agency")
 
 
 class Actor(models.Model):
@@ -355,13 +356,13 @@ class Evaluator(models.Model):
 
 
 class SourceKind(models.TextChoices):
-    REPORT = "report", "Report"
-    ARTICLE = "article", "Article"
-    NEWS = "news", "News"
-    GOVERNMENT = "government", "Government document"
-    BOOK = "book", "Book"
-    DATASET = "dataset", "Dataset"
-    OTHER = "other", "Other"
+    REPORT = "report", _("Report")
+    ARTICLE = "article", _("Article")
+    NEWS = "news", _("News")
+    GOVERNMENT = "government", _("Government document")
+    BOOK = "book", _("Book")
+    DATASET = "dataset", _("Dataset")
+    OTHER = "other", _("Other")
 
 
 class Source(models.Model):
@@ -527,9 +528,9 @@ class Evaluation(models.Model):
 
 
 class Stance(models.TextChoices):
-    SUPPORTS = "supports", "Supports"
-    CONTRADICTS = "contradicts", "Contradicts"
-    CONTEXT = "context", "Context"
+    SUPPORTS = "supports", _("Supports")
+    CONTRADICTS = "contradicts", _("Contradicts")
+    CONTEXT = "context", _("Context")
 
 
 class EvidenceLink(models.Model):

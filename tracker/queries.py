@@ -24,6 +24,7 @@ from django.db.models import (
 )
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext_lazy as _
 
 from tracker import deadlines
 from tracker.actors import with_actors
@@ -389,14 +390,14 @@ def recommendation_topics(report: Report) -> dict[int, list[Topic]]:
 # --- One recommendation ---------------------------------------------------------------------
 
 _OUTGOING = {
-    LinkKind.REITERATES: "Reiterates",
-    LinkKind.SUPERSEDES: "Supersedes",
-    LinkKind.RELATED: "Related to",
+    LinkKind.REITERATES: _("Reiterates"),
+    LinkKind.SUPERSEDES: _("Supersedes"),
+    LinkKind.RELATED: _("Related to"),
 }
 _INCOMING = {
-    LinkKind.REITERATES: "Reiterated by",
-    LinkKind.SUPERSEDES: "Superseded by",
-    LinkKind.RELATED: "Related to",
+    LinkKind.REITERATES: _("Reiterated by"),
+    LinkKind.SUPERSEDES: _("Superseded by"),
+    LinkKind.RELATED: _("Related to"),
 }
 
 

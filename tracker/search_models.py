@@ -4,12 +4,13 @@ Part of this app's models, re-exported by tracker.models.
 
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 
 class SearchKind(models.TextChoices):
-    RECOMMENDATION = "recommendation", "Recommendation"
-    EVALUATION = "evaluation", "Evaluation"
-    EVIDENCE = "evidence", "Evidence"
+    RECOMMENDATION = "recommendation", _("Recommendation")
+    EVALUATION = "evaluation", _("Evaluation")
+    EVIDENCE = "evidence", _("Evidence")
 
 
 class SearchDocument(models.Model):
