@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from tests import factories
-from tracker import deadlines
+from tracker import deadlines, search
 from tracker.models import Evaluation, Grade
 
 TODAY = deadlines.current_date()
@@ -215,3 +215,14 @@ def test_the_report_resources_query_count_does_not_grow_with_the_data(
     ).count()
     assert 0 < not_done < 200
     assert (body["overdue"], body["due_soon"]) == (1 + not_done, 1)
+
+
+def test_the_search_filters_by_due_as_the_lists_do(late, client):
+    search.rebuild()
+
+    def found(due: str) -> list[str]:
+        body = client.get(f"/api/v1/search/?q=recommendation&due={due}").json()
+        return [row["recommendation"]["code"] for row in body["results"]]
+
+    assert found("overdue") == ["SEC-1"]
+    assert found("soon") == ["SEC-3"]
