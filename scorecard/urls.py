@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from scorecard import actor_views, exports, follow_views, search_views, views
+from scorecard import actor_views, exports, follow_views, response_exports, search_views, views
 from scorecard.feeds import GradeChangesFeed
 
 # Public URLs are a contract (docs: DESIGN.md, README "Public site"): extend, never rename.
@@ -29,6 +29,11 @@ urlpatterns = [
         name="report-evaluations-csv",
     ),
     path("reports/<slug:report>/evidence.csv", exports.evidence_csv, name="report-evidence-csv"),
+    path(
+        "reports/<slug:report>/responses.csv",
+        response_exports.responses_csv,
+        name="report-responses-csv",
+    ),
     path("reports/<slug:report>/<str:code>/", views.recommendation_page, name="recommendation"),
     path(
         "reports/<slug:report>/<str:code>/badge.svg",
