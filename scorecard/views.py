@@ -491,6 +491,7 @@ def edition_page(request: HttpRequest, edition: str) -> HttpResponse:
     # What the actors said, as the edition froze it (tracker.responses.frozen_in), under the
     # code and title the edition froze, in report order.
     said: dict[int, list] = {}
+    (edition,) = actor_responses.attach_frozen_responses([edition])
     for response in edition.frozen_responses:
         response.statement_html = render_markdown(response.statement)
         response.source_list = list(response.sources.all())

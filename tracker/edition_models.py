@@ -6,7 +6,6 @@ tracker.models.
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Coalesce
-from django.utils.functional import cached_property
 from simple_history.models import HistoricalRecords
 
 # (Imported at the end of tracker.models, once these are defined there.)
@@ -59,16 +58,6 @@ class Edition(models.Model):
     @property
     def is_published(self) -> bool:
         return self.status == Status.PUBLISHED
-
-    @cached_property
-    def frozen_responses(self) -> list:
-        """What the edition froze of responses (tracker.responses.frozen_in), each with its
-        actor, recommendation and sources (two queries); none while it is a draft."""
-        from tracker import responses  # (it reads these models)
-
-        if not self.is_published:
-            return []
-        return list(responses.frozen_in(self).prefetch_related(responses.sources_prefetch()))
 
 
 # What an edition shows of an evaluator, copied onto each entry when the edition is frozen.

@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from scorecard.api import shapes
 from scorecard.api.renderers import JSONRenderer
-from tracker import queries, webhook_delivery
+from tracker import queries, responses, webhook_delivery
 from tracker.models import Edition, Evaluation, Recommendation
 from tracker.webhook_models import EventType, WebhookDelivery, WebhookEndpoint, WebhookEvent
 
@@ -76,7 +76,8 @@ def evaluation_withdrawn(evaluation: Evaluation) -> WebhookEvent:
 def edition_published(edition: Edition) -> WebhookEvent:
 
     shape = shapes.EditionDetailShape
-    data = shape.build(shape.fetch(Edition.objects.filter(pk=edition.pk)).get())
+    fetched = shape.fetch(Edition.objects.filter(pk=edition.pk))
+    data = shape.build(responses.attach_frozen_responses(fetched)[0])
     return _record(EventType.EDITION_PUBLISHED, data)
 
 

@@ -235,6 +235,21 @@ def frozen_in(edition) -> QuerySet[Response]:
     )
 
 
+def attach_frozen_responses(editions: Iterable) -> list:
+    """Set `frozen_responses` on each edition: what it froze of responses (`frozen_in`),
+    with their actors, recommendations and sources; none for a draft. Two queries per
+    published edition with responses (one without): for an edition's own page or resource,
+    as `tracker.queries.attach_current_evaluations` is for recommendations."""
+    editions = list(editions)
+    for edition in editions:
+        edition.frozen_responses = (
+            list(frozen_in(edition).prefetch_related(sources_prefetch()))
+            if edition.is_published
+            else []
+        )
+    return editions
+
+
 def sources_prefetch() -> Prefetch:
     return Prefetch(
         "sources",
