@@ -1,6 +1,8 @@
 """The actors' public pages: `/actors/` (every actor, each government with the bodies within
 it) and `/actors/<actor>/` (its record across every report, tracker.actor_records)."""
 
+from urllib.parse import urlencode
+
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext
@@ -22,8 +24,29 @@ def actor_page(request: HttpRequest, actor: str) -> HttpResponse:
         years = actor_records.parse_years(request.GET.get("years"))
     except ValueError as error:
         raise BadParameter("years", str(error)) from None
-    record = actor_records.actor_record(actor, years=years)
+    try:
+        page = actor_records.parse_page(request.GET.get("page"))
+    except ValueError as error:
+        raise BadParameter("page", str(error)) from None
+    record = actor_records.actor_record(actor, years=years, page=page)
     if record is None:
         raise NotFound(gettext("There is no actor “%(actor)s”.") % {"actor": actor})
-    context = {"record": record, "actor": record.actor}
+    if not record.page_found:
+        raise NotFound(
+            gettext("There is no page %(page)s of %(actor)s’s recommendations.")
+            % {"page": page, "actor": record.actor.name}
+        )
+    # The pager's links keep `years` as asked.
+    kept = {"years": years} if "years" in request.GET else {}
+
+    def page_url(number: int) -> str:
+        params = {**kept, "page": number} if number > 1 else kept
+        return f"{request.path}?{urlencode(params)}" if params else request.path
+
+    context = {
+        "record": record,
+        "actor": record.actor,
+        "previous_url": page_url(page - 1) if page > 1 else "",
+        "next_url": page_url(page + 1) if page < record.last_page else "",
+    }
     return render(request, "scorecard/actor.html", context)

@@ -3,10 +3,10 @@ report.
 
 An entry is a published evaluation: the grade it gives, the grade before it, the
 evaluator, the narrative and the evidence, linked to the recommendation's page. Or it is a
-recommendation becoming overdue (issue 17: its due date passed while its current grade does
-not count as done), dated the day after its due date, a time of the data, not of the
-request; it stays while the recommendation is overdue (a grade that counts as done, or a
-later due date, takes it out).
+recommendation becoming overdue (issue 17: its due date passed while its grade as of that
+date did not count as done; tracker.deadlines), dated the day after its due date, a time of
+the data, not of the request; it stays once it happened (a grade counting as done published
+later does not take it out; a new due date is a new entry).
 
 Ids are permanent (RFC 4287): `tag:` URIs that name the evaluation, or the recommendation
 and the due date it missed, never the host name a request came in under; links use the
@@ -188,11 +188,11 @@ def _overdue_description(recommendation: Recommendation) -> str:
         if recommendation.due_set_by == DueSetBy.REPORT
         else gettext("set by the editors")
     )
-    grade = recommendation.current_grade_label
+    grade = recommendation.due_grade_label
     standing = (
-        gettext("its current grade, %(grade)s, does not count as done") % {"grade": grade}
+        gettext("its grade on that date, %(grade)s, did not count as done") % {"grade": grade}
         if grade
-        else gettext("it has no grade that counts as done")
+        else gettext("it had no grade that counts as done")
     )
     due = format_html(
         gettext("Due on {due} ({whose}); {standing}."),

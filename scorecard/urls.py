@@ -2,7 +2,7 @@ from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.urls import include, path
 
-from scorecard import actor_views, exports, follow_views, search_views, views
+from scorecard import actor_views, exports, follow_views, response_exports, search_views, views
 from scorecard.feeds import GradeChangesFeed
 
 # Public URLs are a contract (docs: DESIGN.md, README "Public site"): extend, never rename.
@@ -31,6 +31,11 @@ public_pages = [
         name="report-evaluations-csv",
     ),
     path("reports/<slug:report>/evidence.csv", exports.evidence_csv, name="report-evidence-csv"),
+    path(
+        "reports/<slug:report>/responses.csv",
+        response_exports.responses_csv,
+        name="report-responses-csv",
+    ),
     path("reports/<slug:report>/<str:code>/", views.recommendation_page, name="recommendation"),
     path(
         "reports/<slug:report>/<str:code>/badge.svg",

@@ -510,6 +510,15 @@ def edition_page(request: HttpRequest, edition: str) -> HttpResponse:
     others = list(
         queries.published_editions().filter(report=report).exclude(pk=edition.pk).order_by("as_of")
     )
+    # What the actors said, as the edition froze it (tracker.responses.frozen_in), under the
+    # code and title the edition froze, in report order.
+    said: dict[int, list] = {}
+    (edition,) = actor_responses.attach_frozen_responses([edition])
+    for response in edition.frozen_responses:
+        response.statement_html = render_markdown(response.statement)
+        response.source_list = list(response.sources.all())
+        said.setdefault(response.recommendation_id, []).append(response)
+    frozen_responses = [(r, said[r.pk]) for r in recommendations if r.pk in said]
     return render(
         request,
         "scorecard/edition.html",
@@ -522,6 +531,7 @@ def edition_page(request: HttpRequest, edition: str) -> HttpResponse:
                 grades, _count_grades(frozen.get(r.pk) for r in recommendations)
             ),
             "others": others,
+            "frozen_responses": frozen_responses,
         },
     )
 

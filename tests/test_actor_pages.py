@@ -10,7 +10,8 @@ from django.utils import timezone
 
 from scorecard import response_cache
 from tests import factories
-from tracker.models import Grade
+from tracker import actor_records
+from tracker.models import Grade, Recommendation
 
 TODAY = timezone.localdate()
 
@@ -134,3 +135,58 @@ def test_query_counts_do_not_grow_with_the_data(record, client, url):
         factories.make_evaluation(recommendation, "done", as_of=datetime.date(2001, 1, 1))
         factories.make_evaluation(recommendation, "partial", as_of=datetime.date(2002, 1, 1))
     assert cold_queries() == small
+    # Past one page of the actor's list (PAGE_SIZE): the page lists a page, counts them all.
+    address_many(defense, factories.make_report("many"), 3 * actor_records.PAGE_SIZE)
+    assert cold_queries() == small
+
+
+def address_many(actor, report, count: int) -> None:
+    with factories.unbounded_setup():
+        made = factories.make_many_recommendations(report, count)
+    Recommendation.actors.through.objects.bulk_create(
+        Recommendation.actors.through(recommendation=rec, actor=actor) for rec in made
+    )
+
+
+def test_the_actor_page_lists_one_page_and_counts_them_all(record, client):
+    address_many(record, factories.make_report("many"), actor_records.PAGE_SIZE + 5)
+    total = 4 + actor_records.PAGE_SIZE + 5
+
+    first = client.get("/actors/japan/").content.decode()
+    second = client.get("/actors/japan/?page=2").content.decode()
+
+    rows = '"><span class="code">'
+    assert (first.count(rows), second.count(rows)) == (actor_records.PAGE_SIZE, 9)
+    assert f"<p>{total} recommendations addressed to Japan or a body within it" in first
+    assert f"<p>{total} recommendations addressed to Japan or a body within it" in second
+    assert (
+        f"1–{actor_records.PAGE_SIZE} of {total} · Page 1 of 2 · "
+        '<a href="/actors/japan/?page=2" rel="next">Next page</a>'
+    ) in first
+    assert (
+        f"{actor_records.PAGE_SIZE + 1}–{total} of {total} · Page 2 of 2 · "
+        '<a href="/actors/japan/" rel="prev">Previous page</a>'
+    ) in second
+    # The same figures on every page: from the aggregate, not from the page's rows.
+    rate = "of the 3 recommendations made at least 4 years ago"
+    assert rate not in first  # the many more, made long ago, count too
+    assert (
+        first.split('<section aria-labelledby="recs-heading">')[0]
+        == second.split('<section aria-labelledby="recs-heading">')[0]
+    )
+
+
+def test_the_pager_keeps_the_years_asked_for(record, client):
+    address_many(record, factories.make_report("many"), actor_records.PAGE_SIZE)
+
+    page = client.get("/actors/japan/?years=2&page=2").content.decode()
+
+    assert '<a href="/actors/japan/?years=2" rel="prev">Previous page</a>' in page
+
+
+def test_a_page_past_the_last_or_not_a_number_is_said_so(record, client):
+    assert client.get("/actors/japan/?page=2").status_code == 404
+    bad = client.get("/actors/japan/?page=x")
+    assert bad.status_code == 400
+    assert "The page is a whole number from 1 to 10,000." in bad.content.decode()
+    assert client.get("/actors/japan/?page=1").status_code == 200

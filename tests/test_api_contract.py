@@ -571,7 +571,9 @@ def _instances(report: Report) -> dict[type[shapes.Shape], list]:
         shapes.EditionShape: list(shapes.EditionShape.fetch(Edition.objects.all())),
         shapes.EvaluationRefShape: list(shapes.EvaluationRefShape.fetch(Evaluation.objects.all())),
         shapes.EditionEntryShape: list(shapes.EditionEntryShape.fetch(EditionEntry.objects.all())),
-        shapes.EditionDetailShape: list(shapes.EditionDetailShape.fetch(Edition.objects.all())),
+        shapes.EditionDetailShape: actor_responses.attach_frozen_responses(
+            shapes.EditionDetailShape.fetch(Edition.objects.all())
+        ),
         shapes.FrozenGradeShape: list(shapes.FrozenGradeShape.fetch(Evaluation.objects.all())),
         shapes.GradeChangeShape: diff.changes,
         shapes.ChangeCountsShape: [diff.counts],

@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from tests import factories
 from tests.api_support import client_as
-from tracker import services
+from tracker import search, services
 from tracker.interchange import ScorecardFileError
 from tracker.models import (
     Evaluation,
@@ -355,3 +355,60 @@ def test_a_file_needs_exactly_one_of_grade_and_reason(card, tmp_path, judgment, 
     with pytest.raises(ScorecardFileError) as refused:
         services.import_scorecard(files=[path])
     assert message in str(refused.value)
+
+
+# --- The grade filter's value everywhere the filter is ------------------------------------
+
+
+def test_the_evaluation_list_filters_not_rateable_judgments(client, card):
+    def listed(grade: str) -> list[tuple[str, str | None]]:
+        response = client.get(f"/api/v1/evaluations/?grade={grade}")
+        assert response.status_code == 200, response.json()
+        return [
+            (
+                Evaluation.objects.get(pk=row["id"]).recommendation.code,
+                row["grade"] and row["grade"]["slug"],
+            )
+            for row in response.json()["results"]
+        ]
+
+    assert listed("not-rateable") == [("SEC-2", None)]
+    assert listed("partial") == [("SEC-1", "partial")]
+    unknown = client.get("/api/v1/evaluations/?grade=no-such-grade")
+    assert unknown.status_code == 400
+    assert unknown.json()["errors"] == {
+        "grade": [
+            "There is no grade “no-such-grade” here. Choose one of: done, none, "
+            "not-rateable, partial."
+        ]
+    }
+
+
+def test_a_not_rateable_draft_is_not_found_by_the_public_filter(client, card):
+    make_not_rateable(card.recommendations.get(code="SEC-3"), status=Status.DRAFT)
+
+    body = client.get("/api/v1/evaluations/?grade=not-rateable").json()
+
+    assert [row["not_rateable_reason"] for row in body["results"]] == [REASON]
+    drafts = client_as("editor").get("/api/v1/evaluations/?grade=not-rateable").json()
+    assert len(drafts["results"]) == 2
+
+
+def test_the_evaluation_lists_schema_names_the_value(client, db):
+    schema = client.get("/api/schema/?format=json").json()
+    parameters = schema["paths"]["/api/v1/evaluations/"]["get"]["parameters"]
+    grade = next(p for p in parameters if p["name"] == "grade")
+    assert grade["description"] == (
+        "Slug of a grade (see /grade-scales/): only evaluations giving that grade; "
+        "`not-rateable` for those judging their recommendation not rateable."
+    )
+
+
+def test_the_search_filters_not_rateable_recommendations(client, card):
+    search.rebuild()
+
+    body = client.get("/api/v1/search/?q=recommendation&grade=not-rateable").json()
+
+    assert [(row["kind"], row["recommendation"]["code"]) for row in body["results"]] == [
+        ("recommendation", "SEC-2")
+    ]

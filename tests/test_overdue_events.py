@@ -11,8 +11,8 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from tests import factories
-from tracker import deadlines
-from tracker.models import Evaluation, Grade
+from tracker import deadlines, search
+from tracker.models import Evaluation, Grade, Status
 
 TODAY = deadlines.current_date()
 DAY = datetime.timedelta(days=1)
@@ -62,9 +62,41 @@ def test_an_overdue_recommendation_is_an_entry_of_the_feeds(late, client, url):
     assert [tag.term for tag in entry.tags] == ["overdue", late.report.short_name]
     due = late.due_on.strftime("%B %-d, %Y")
     assert entry.summary == (
-        f"<p>Recommendation 1</p><p>Due on {due} (the report&#x27;s date); its current grade, "
-        "Partial, does not count as done.</p>"
+        f"<p>Recommendation 1</p><p>Due on {due} (the report&#x27;s date); its grade on that "
+        "date, Partial, did not count as done.</p>"
     )
+
+
+def test_the_entry_stays_once_a_later_grade_counts_as_done(late, client):
+    overdue_id = f"tag:localhost,2026:recommendation/{late.pk}/overdue/{late.due_on}"
+    # Done by the evaluator's judgment of yesterday, after the date had passed.
+    factories.make_evaluation(late, "done", as_of=TODAY - DAY)
+
+    feed = read(client, f"/reports/{late.report.slug}/feed/")
+
+    assert [entry.id for entry in feed.entries if "/overdue/" in entry.id] == [overdue_id]
+    api = client.get(f"/api/v1/recommendations/{late.pk}/").json()
+    assert api["due_state"] is None  # no longer overdue today: the event stays all the same
+
+
+def test_done_by_the_due_date_is_no_event(late, client):
+    # An evaluation speaking for the due date itself: the record says it was done in time.
+    factories.make_evaluation(late, "done", as_of=late.due_on)
+
+    feed = read(client, f"/reports/{late.report.slug}/feed/")
+
+    assert [entry.id for entry in feed.entries if "/overdue/" in entry.id] == []
+
+
+def test_a_draft_done_by_the_due_date_does_not_count(late, client):
+    factories.make_evaluation(late, "done", as_of=late.due_on, status=Status.DRAFT)
+
+    feed = read(client, f"/reports/{late.report.slug}/feed/")
+
+    assert [entry.title for entry in feed.entries if "/overdue/" in entry.id] == [
+        f"SEC-1 overdue (due {late.due_on.isoformat()}, not done)"
+    ]
+    assert "its grade on that date, Partial, did not count" in feed.entries[-1].summary
 
 
 def test_the_entry_is_dated_by_the_data_not_the_request(late, client):
@@ -215,3 +247,14 @@ def test_the_report_resources_query_count_does_not_grow_with_the_data(
     ).count()
     assert 0 < not_done < 200
     assert (body["overdue"], body["due_soon"]) == (1 + not_done, 1)
+
+
+def test_the_search_filters_by_due_as_the_lists_do(late, client):
+    search.rebuild()
+
+    def found(due: str) -> list[str]:
+        body = client.get(f"/api/v1/search/?q=recommendation&due={due}").json()
+        return [row["recommendation"]["code"] for row in body["results"]]
+
+    assert found("overdue") == ["SEC-1"]
+    assert found("soon") == ["SEC-3"]

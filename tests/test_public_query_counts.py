@@ -21,7 +21,9 @@ PAGES = {
     "/reports/armitage-nye-2000/sec-7/": 14,
     "/reports/armitage-nye-2000/sec-7/badge.svg": 6,
     "/reports/heritage-2004/her-1/": 13,
-    "/editions/2004-report-card/": 8,
+    # Edition pages: one more, the responses the edition froze (a second, their sources,
+    # only when there are some).
+    "/editions/2004-report-card/": 9,
     "/editions/2004-report-card/compare/2008-evidence-review/": 8,
     # Feeds: one more, the overdue recommendations (issue 17).
     "/feed/": 6,

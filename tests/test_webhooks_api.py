@@ -92,7 +92,8 @@ def test_bad_input_names_every_bad_field(partner, settings):
         "url": ["10.0.0.1 is not a public address; webhooks go to public addresses only."],
         "events": [
             "Unknown event type(s): evaluation.deleted. Choose from evaluation.published, "
-            "evaluation.changed, evaluation.withdrawn, edition.published."
+            "evaluation.changed, evaluation.withdrawn, edition.published, "
+            "recommendation.overdue."
         ],
         "colour": ["Unknown field; the fields are: url, events, description."],
     }
@@ -103,7 +104,7 @@ def test_bad_input_names_every_bad_field(partner, settings):
         "url": ["Use an https URL."],
         "events": [
             "Choose at least one of evaluation.published, evaluation.changed, "
-            "evaluation.withdrawn, edition.published."
+            "evaluation.withdrawn, edition.published, recommendation.overdue."
         ],
     }
     response = _create(partner, url="https://192.168.0.10/hook")

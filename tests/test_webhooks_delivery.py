@@ -17,6 +17,7 @@ from scorecard.api.renderers import JSONRenderer
 from tests import factories
 from tests.api_support import make_draft, publish_new
 from tests.webhook_support import Receiver
+from tracker import responses as actor_responses
 from tracker import services, webhook_delivery, webhooks
 from tracker.models import (
     DeliveryStatus,
@@ -126,6 +127,7 @@ def test_corrections_withdrawals_and_editions_are_events_too(demo, endpoint, rec
         "updated_at": by_type["evaluation.withdrawn"]["updated_at"],
     }
     frozen = shapes.EditionDetailShape.fetch(Edition.objects.filter(pk=edition.pk)).get()
+    actor_responses.attach_frozen_responses([frozen])  # what it froze of responses, too
     assert by_type["edition.published"] == json.loads(
         JSONRenderer().render(shapes.EditionDetailShape.build(frozen))
     )

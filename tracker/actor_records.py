@@ -7,9 +7,9 @@ the share whose current grade counts as done (`Grade.counts_as_done`, a property
 scale). N defaults to `DEFAULT_YEARS` and is asked for as `years`.
 
 A record costs the same few queries however many recommendations and evaluations there are:
-the actor tree, the recommendations (with their current grades; grouped by what the figures
-depend on when they are not listed), their current grades, and one aggregate over their
-published evaluations (for the years).
+the actor tree, one page of the recommendations (with their current grades) when they are
+listed, the recommendations grouped by what the figures depend on, their current grades,
+and one aggregate over their published evaluations (for the years).
 """
 
 import datetime
@@ -27,6 +27,8 @@ from tracker.queries import with_current_grade
 
 DEFAULT_YEARS = 4  # as the GAO counts: recommendations made four years earlier
 MAX_YEARS = 100
+PAGE_SIZE = 50  # recommendations listed per page of an actor's record
+MAX_PAGE = 10_000
 
 
 def parse_years(value: str | None) -> int:
@@ -40,6 +42,17 @@ def parse_years(value: str | None) -> int:
             f"years is the age in whole years (0 to {MAX_YEARS}) a recommendation must have "
             f"for the implementation rate; “{value[:20]}” is not one."
         )
+    return int(value)
+
+
+def parse_page(value: str | None) -> int:
+    """The `page` parameter, checked: a whole number from 1 to MAX_PAGE (ValueError with
+    the message otherwise); 1 when absent."""
+    if value is None:
+        return 1
+    value = value.strip()
+    if not value.isdigit() or not 1 <= int(value) <= MAX_PAGE:
+        raise ValueError(f"The page is a whole number from 1 to {MAX_PAGE:,}.")
     return int(value)
 
 
@@ -88,11 +101,29 @@ class ActorRecord:
     ancestors: list[Actor]
     children: list[Actor]
     recommendation_count: int
-    recommendations: list[Recommendation]  # with report, area, `current_grade`; when listed
+    recommendations: list[Recommendation]  # one page, with report, area, `current_grade`
     distribution: list[GradeCount]
     years: list[YearCount]
     implementation: ImplementationRate
     due: dict = field(default_factory=dict)  # deadlines.due_counts
+    page: int = 1  # the page of `recommendations`, from 1
+    page_size: int = PAGE_SIZE
+
+    @property
+    def last_page(self) -> int:
+        return max(1, -(-self.recommendation_count // self.page_size))
+
+    @property
+    def page_found(self) -> bool:
+        return self.page <= self.last_page
+
+    @property
+    def first_shown(self) -> int:
+        return (self.page - 1) * self.page_size + 1
+
+    @property
+    def last_shown(self) -> int:
+        return self.first_shown + len(self.recommendations) - 1
 
     @property
     def overdue(self) -> int:
@@ -113,13 +144,16 @@ def actor_record(
     years: int = DEFAULT_YEARS,
     today: datetime.date | None = None,
     listed: bool = True,
+    page: int = 1,
+    page_size: int = PAGE_SIZE,
 ) -> ActorRecord | None:
     """The record of the actor `actor_slug`, or None when there is no such actor.
 
-    With `listed`, its recommendations themselves too (the page lists them; the figures are
-    then counted from them). Without, the figures come from a GROUP BY of the recommendations
-    on what they depend on (current grade, report date, due date): a few rows, however many
-    recommendations (the API's record, which lists none)."""
+    The figures come from a GROUP BY of its recommendations on what they depend on (current
+    grade, report date, due date): a few rows, however many recommendations. With `listed`,
+    one page of its recommendations themselves too (`page`, from 1, of `page_size`, in
+    report order; the page lists them, the API's record lists none). A page past the last
+    lists none (`ActorRecord.page_found`)."""
     today = today or deadlines.current_date()
     tree = ActorTree.read()
     actor = next((a for a in tree.actors.values() if a.slug == actor_slug), None)
@@ -128,28 +162,24 @@ def actor_record(
     addressed = Recommendation.objects.filter(addressed_to(actor.slug))
     recommendations: list[Recommendation] = []
     if listed:
+        offset = (page - 1) * page_size
         recommendations = list(
             with_current_grade(addressed.select_related("report", "area")).order_by(
                 "report__published_on", "report_id", "position"
-            )
+            )[offset : offset + page_size]
         )
-        # Read for the list anyway: grouped here rather than by one more query.
-        groups = Counter(
-            (rec.current_grade_id, rec.report.published_on, rec.due_on) for rec in recommendations
-        )
-    else:
-        grouped = (
-            with_current_grade(addressed)
-            .values("current_grade_id", "report__published_on", "due_on")
-            .annotate(n=Count("pk"))
-            .order_by()
-        )
-        groups = Counter(
-            {
-                (row["current_grade_id"], row["report__published_on"], row["due_on"]): row["n"]
-                for row in grouped
-            }
-        )
+    grouped = (
+        with_current_grade(addressed)
+        .values("current_grade_id", "report__published_on", "due_on")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    groups = Counter(
+        {
+            (row["current_grade_id"], row["report__published_on"], row["due_on"]): row["n"]
+            for row in grouped
+        }
+    )
     graded = {grade_id for grade_id, _, _ in groups if grade_id is not None}
     grades = {
         grade.pk: grade
@@ -186,6 +216,8 @@ def actor_record(
         years=_over_the_years(addressed, made_in, today),
         implementation=implementation,
         due=due,
+        page=page,
+        page_size=page_size,
     )
 
 

@@ -6,6 +6,15 @@ while its current grade does not count as done (`Grade.counts_as_done`; ungraded
 not done); it is **due soon** from `DUE_SOON_DAYS` days before the date to the date itself,
 while not done. One definition for pages, the API, the filter `due` and the counts.
 
+**Becoming overdue** is an event (the feeds, webhooks, e-mails: `overdue_events`): a
+recommendation whose due date has passed and whose grade *as of its due date* (its latest
+published evaluation speaking for that date or earlier) did not count as done. It is dated the
+day after the due date and stays an event whatever happens later: a grade published
+afterwards that counts as done does not undo it (only an evaluation speaking for the due date
+or earlier, which changes what the record says of that day, or a new due date, which is a
+new event of its own). Drafts never count: a recommendation graded only in drafts was ungraded
+on the day.
+
 "Today" is read in one place, `current_date()`: due states change with the passing of days, not
 by writes, so the data's state (tracker.freshness) and the feeds read the same day as the
 pages do (and a test can move the day by replacing this one function).
@@ -102,3 +111,22 @@ def with_due_counts(reports: QuerySet[Report], today: datetime.date | None = Non
         return _Count(rows.filter(due_condition(value, today)).order_by().values("pk"))
 
     return reports.annotate(overdue=count(OVERDUE), due_soon=count(SOON))
+
+
+def overdue_events(today: datetime.date | None = None) -> QuerySet[Recommendation]:
+    """The recommendations that became overdue (the rule above), each once for its due date,
+    with `due_grade_id` and `due_grade_label`: its grade as of its due date (None when it had
+    none, or was judged not rateable). Unordered."""
+    from tracker.queries import latest_published  # (it reads this module)
+
+    today = today or current_date()
+    on_the_day = latest_published(OuterRef("due_on"))
+    done = Grade.objects.filter(counts_as_done=True).values("pk")
+    return (
+        Recommendation.objects.filter(due_on__lt=today)
+        .annotate(
+            due_grade_id=Subquery(on_the_day.values("grade_id")[:1]),
+            due_grade_label=Subquery(on_the_day.values("grade__label")[:1]),
+        )
+        .filter(Q(due_grade_id__isnull=True) | ~Q(due_grade_id__in=done))
+    )

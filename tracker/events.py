@@ -19,8 +19,8 @@ from django.utils import timezone
 
 from scorecard.api import shapes
 from scorecard.api.renderers import JSONRenderer
-from tracker import webhook_delivery
-from tracker.models import Edition, Evaluation
+from tracker import queries, responses, webhook_delivery
+from tracker.models import Edition, Evaluation, Recommendation
 from tracker.webhook_models import EventType, WebhookDelivery, WebhookEndpoint, WebhookEvent
 
 logger = logging.getLogger(__name__)
@@ -76,7 +76,8 @@ def evaluation_withdrawn(evaluation: Evaluation) -> WebhookEvent:
 def edition_published(edition: Edition) -> WebhookEvent:
 
     shape = shapes.EditionDetailShape
-    data = shape.build(shape.fetch(Edition.objects.filter(pk=edition.pk)).get())
+    fetched = shape.fetch(Edition.objects.filter(pk=edition.pk))
+    data = shape.build(responses.attach_frozen_responses(fetched)[0])
     return _record(EventType.EDITION_PUBLISHED, data)
 
 
@@ -141,3 +142,12 @@ def webhook_test(endpoint: WebhookEndpoint) -> WebhookDelivery:
         EventType.WEBHOOK_TEST, shapes.WebhookEndpointShape.build(endpoint), only_endpoint=endpoint
     )
     return webhook_delivery.deliveries_for(event)[0]
+
+
+def recommendation_overdue(recommendation_id: int) -> WebhookEvent:
+    """A recommendation became overdue (issue 17; tracker/overdue.py announces it once per
+    due date): the recommendation as `/api/v1/recommendations/{id}/` shows it."""
+    shape = shapes.RecommendationShape
+    fetched = shape.fetch(Recommendation.objects.filter(pk=recommendation_id))
+    recommendation = queries.attach_current_evaluations(queries.with_current_grade(fetched))[0]
+    return _record(EventType.RECOMMENDATION_OVERDUE, shape.build(recommendation))

@@ -94,6 +94,11 @@ DESCRIPTIONS = {
         "keep report order."
     ),
 }
+# The evaluations' `grade` (the API's evaluation list), worded as the recommendations' one.
+EVALUATION_GRADE_DESCRIPTION = (
+    "Slug of a grade (see /grade-scales/): only evaluations giving that grade; "
+    f"`{NOT_RATEABLE}` for those judging their recommendation not rateable."
+)
 # Said once for every parameter (API schema and README).
 EVERY_PARAMETER = (
     "Filters combine with AND. A value that cannot match anything (an unknown slug, a "
@@ -161,6 +166,21 @@ def _grade_condition(slug: str) -> Q:
     if slug == NOT_RATEABLE:
         return Q(current_evaluation_id__isnull=False, current_grade_id__isnull=True)
     return Q(current_grade_id__in=Grade.objects.filter(slug=slug).values("pk"))
+
+
+def evaluation_grade_condition(slug: str) -> Q:
+    """The `grade` filter on evaluations (the API's evaluation list), in the same words as
+    on recommendations: a grade's slug keeps the evaluations giving that grade, and
+    `not-rateable` those judging their recommendation not rateable. (`ungraded` says
+    nothing of an evaluation: every evaluation is either a grade or not rateable.)"""
+    if slug == NOT_RATEABLE:
+        return Q(grade_id__isnull=True)
+    return Q(grade_id__in=Grade.objects.filter(slug=slug).values("pk"))
+
+
+def known_evaluation_grades() -> list[str]:
+    """The values of the evaluations' `grade` filter that can match something."""
+    return [*Grade.objects.values_list("slug", flat=True), NOT_RATEABLE]
 
 
 def _topic_condition(slug: str) -> Q:
@@ -274,10 +294,12 @@ class RecommendationFilters:
 
     def slug_condition(self) -> Q:
         """`condition()` without the words: what the search (tracker/search.py) narrows its
-        documents' recommendations by, searching the words itself."""
+        documents' recommendations by, searching the words itself (the slugs and `due`)."""
         condition = Q()
         for name, slug in self.slugs.items():
             condition &= SLUG_FILTERS[name].condition(slug)
+        if self.due:
+            condition &= deadlines.due_condition(self.due)
         return condition
 
     def order_by(self) -> list[OrderBy]:

@@ -558,7 +558,8 @@ class EvidenceLink(models.Model):
 
 
 # Models of their own modules, part of this app's models and re-exported here (imported
-# after the models above, which they refer to): editions, what the actor says (issue 17), readers'
+# after the models above, which they refer to): editions, what the actor says and overdue
+# events (issue 17), readers'
 # e-mail subscriptions and partners' webhooks (issue 16), the search's documents (issue 18).
 from tracker.edition_models import (  # noqa: E402, F401
     EVALUATOR_SNAPSHOT_FIELDS,
@@ -568,6 +569,7 @@ from tracker.edition_models import (  # noqa: E402, F401
     EditionEntry,
     EditionEntryQuerySet,
 )
+from tracker.overdue_models import OverdueEvent  # noqa: E402, F401
 from tracker.response_models import (  # noqa: E402, F401
     Response,
     ResponsePosition,

@@ -60,8 +60,9 @@ def evidence_prefetch(prefix: str = "") -> Prefetch:
     )
 
 
-def _latest_published(as_of: datetime.date | None) -> QuerySet[Evaluation]:
-    """Published evaluations of the outer recommendation, latest first.
+def _latest_published(as_of: datetime.date | OuterRef | None) -> QuerySet[Evaluation]:
+    """Published evaluations of the outer recommendation, latest first (of those speaking
+    for `as_of` or earlier, if given: a date, or an outer reference such as its due date).
 
     Latest by `as_of`; ties broken by publication time, then by id so the choice is total.
     """
@@ -69,6 +70,9 @@ def _latest_published(as_of: datetime.date | None) -> QuerySet[Evaluation]:
     if as_of is not None:
         candidates = candidates.filter(as_of__lte=as_of)
     return candidates.order_by("-as_of", "-published_at", "-id")
+
+
+latest_published = _latest_published  # for tracker.deadlines (grades as of each due date)
 
 
 def with_current_grade(
@@ -496,15 +500,11 @@ def grade_changes(*, report: Report | None = None, limit: int = 50) -> list[Eval
 
 
 def overdue_recommendations(*, report: Report | None = None, limit: int = 50) -> list:
-    """Recommendations overdue today (tracker.deadlines), the latest to become so first, in one
-    query. Each carries `current_grade_label` (None when ungraded or not rateable)."""
-    latest = _latest_published(None)
-    overdue = (
-        with_current_grade(Recommendation.objects.all())
-        .annotate(current_grade_label=Subquery(latest.values("grade__label")[:1]))
-        .filter(deadlines.due_condition(deadlines.OVERDUE))
-        .select_related("report")
-    )
+    """The latest `limit` events of recommendations becoming overdue (tracker.deadlines:
+    `overdue_events`, which stay events once they happened), the latest first, in one query.
+    Each carries `due_grade_label`, its grade on its due date (None when it had none, or was
+    judged not rateable)."""
+    overdue = deadlines.overdue_events().select_related("report")
     if report is not None:
         overdue = overdue.filter(report=report)
     return list(overdue.order_by("-due_on", "-id")[:limit])

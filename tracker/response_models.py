@@ -6,6 +6,7 @@ this app's models, re-exported by tracker.models.
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 # (Imported at the end of tracker.models, once Status is defined there.)
@@ -16,10 +17,10 @@ class ResponsePosition(models.TextChoices):
     """Where the responsible party says it stands on a recommendation (as UPR Info records
     a state's response): its own claim, never a grade."""
 
-    ACCEPTED = "accepted", "Accepted"
-    PARTLY_ACCEPTED = "partly-accepted", "Partly accepted"
-    NOTED = "noted", "Noted"
-    REJECTED = "rejected", "Rejected"
+    ACCEPTED = "accepted", _("Accepted")
+    PARTLY_ACCEPTED = "partly-accepted", _("Partly accepted")
+    NOTED = "noted", _("Noted")
+    REJECTED = "rejected", _("Rejected")
 
 
 class ResponseQuerySet(models.QuerySet):

@@ -219,6 +219,37 @@ def published_responses() -> QuerySet[Response]:
     )
 
 
+def frozen_in(edition) -> QuerySet[Response]:
+    """What a published edition froze of responses (`tracker.rules.edition_freezing_response`):
+    the published responses to its report's recommendations said by its date and published
+    before it, oldest first (in report order on one day). The rules keep each of them as it
+    is, so the edition shows them as they were."""
+    return (
+        published_responses()
+        .filter(
+            recommendation__report_id=edition.report_id,
+            said_on__lte=edition.as_of,
+            published_at__lte=edition.published_at,
+        )
+        .order_by("said_on", "recommendation__position", "published_at", "id")
+    )
+
+
+def attach_frozen_responses(editions: Iterable) -> list:
+    """Set `frozen_responses` on each edition: what it froze of responses (`frozen_in`),
+    with their actors, recommendations and sources; none for a draft. Two queries per
+    published edition with responses (one without): for an edition's own page or resource,
+    as `tracker.queries.attach_current_evaluations` is for recommendations."""
+    editions = list(editions)
+    for edition in editions:
+        edition.frozen_responses = (
+            list(frozen_in(edition).prefetch_related(sources_prefetch()))
+            if edition.is_published
+            else []
+        )
+    return editions
+
+
 def sources_prefetch() -> Prefetch:
     return Prefetch(
         "sources",
@@ -266,9 +297,7 @@ def responses_by_recommendation(
     it froze (`tracker.rules.edition_freezing_response`)."""
     responses = published_responses().filter(recommendation__report_id=report_id)
     if edition is not None:
-        responses = responses.filter(
-            said_on__lte=edition.as_of, published_at__lte=edition.published_at
-        )
+        responses = frozen_in(edition)
     elif as_of is not None:
         responses = responses.filter(said_on__lte=as_of)
     found: dict[int, list[Response]] = {}

@@ -309,7 +309,7 @@ def results(filters: RecommendationFilters, *, drafts_visible: bool) -> QuerySet
     documents = SearchDocument.objects.all()
     if not drafts_visible:
         documents = documents.filter(published=True)
-    if filters.slugs:
+    if filters.slugs or filters.due:
         kept = queries.with_current_grade(Recommendation.objects.all(), filters.as_of)
         documents = documents.filter(
             recommendation_id__in=kept.filter(filters.slug_condition()).values("pk")

@@ -5,12 +5,13 @@ them, tracker/mail_tasks.py sends). Part of this app's models, re-exported by tr
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 
 class Frequency(models.TextChoices):
-    EACH_ROUND = "each", "As grades are published"
-    DAILY = "daily", "Daily digest"
-    WEEKLY = "weekly", "Weekly digest"
+    EACH_ROUND = "each", _("As grades are published")
+    DAILY = "daily", _("Daily digest")
+    WEEKLY = "weekly", _("Weekly digest")
 
 
 class Subscription(models.Model):

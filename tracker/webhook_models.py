@@ -16,6 +16,9 @@ class EventType(models.TextChoices):
     EVALUATION_CHANGED = "evaluation.changed", "A published evaluation was corrected"
     EVALUATION_WITHDRAWN = "evaluation.withdrawn", "A published evaluation was withdrawn"
     EDITION_PUBLISHED = "edition.published", "An edition was published"
+    # Issue 17: its due date passed while its grade as of that date did not count as done
+    # (tracker.deadlines); announced once per recommendation and due date (tracker/overdue.py).
+    RECOMMENDATION_OVERDUE = "recommendation.overdue", "A recommendation became overdue"
     # Sent only by "send a test event", only to the endpoint that asked.
     WEBHOOK_TEST = "webhook.test", "A test event"
 

@@ -17,7 +17,7 @@ from scorecard.api import serializers as s
 from scorecard.api import shapes
 from scorecard.api.errors import ErrorSerializer, SourceOnFileSerializer
 from scorecard.api.filters import recommendation_list_parameters
-from tracker.filters import EVERY_PARAMETER
+from tracker.filters import EVALUATION_GRADE_DESCRIPTION, EVERY_PARAMETER
 from tracker.models import SourceKind, Status
 
 _ERRORS = {
@@ -387,7 +387,7 @@ evaluations_list = extend_schema(
         _query("recommendation", "Id of a recommendation.", OpenApiTypes.INT),
         REPORT_FILTER,
         _query("evaluator", "Slug of an evaluator."),
-        _query("grade", "Slug of a grade."),
+        _query("grade", EVALUATION_GRADE_DESCRIPTION),
         _query(
             "status",
             "`published` or `draft` (drafts exist only for editors and publishers).",

@@ -33,6 +33,8 @@ from tracker.filters import (
     InvalidFilters,
     RecommendationFilters,
     empty_message,
+    evaluation_grade_condition,
+    known_evaluation_grades,
     parse_as_of,
     parse_filters,
     unknown_message,
@@ -42,7 +44,6 @@ from tracker.models import (
     Edition,
     Evaluation,
     Evaluator,
-    Grade,
     Recommendation,
     Report,
     Source,
@@ -111,6 +112,38 @@ class ExistingSlugsField(forms.CharField):
                 params={"message": unknown_slug_message(self.noun, slug, self.queryset)},
             )
         return ids
+
+
+class EvaluationGradeField(forms.CharField):
+    """The evaluations' `grade`: a grade's slug or `not-rateable` (tracker.filters), checked
+    to match something; cleans to the value."""
+
+    def __init__(self, **kwargs: Any):
+        kwargs.setdefault("max_length", 100)
+        super().__init__(**kwargs)
+
+    def clean(self, value: Any) -> str | None:
+        slug = super().clean(value)
+        if not slug:
+            return None
+        known = known_evaluation_grades()
+        if slug not in known:
+            raise ValidationError(
+                "%(message)s",
+                code="invalid",
+                params={"message": unknown_message("grade", slug, known)},
+            )
+        return slug
+
+
+@extend_schema_field(OpenApiTypes.STR)
+class EvaluationGradeFilter(filters.Filter):
+    field_class = EvaluationGradeField
+
+    def filter(self, qs: QuerySet, value: str | None) -> QuerySet:
+        if not value:
+            return qs
+        return qs.filter(evaluation_grade_condition(value))
 
 
 class DateParamFilter(filters.DateFilter):
@@ -228,7 +261,7 @@ class EvaluationFilter(StrictFilterSet):
         queryset=Report.objects.all(), noun="report", field_name="recommendation__report"
     )
     evaluator = RecordFilter(queryset=_visible_evaluators, noun="evaluator")
-    grade = SlugsFilter(queryset=Grade.objects.all(), noun="grade", field_name="grade_id")
+    grade = EvaluationGradeFilter()
     status = filters.ChoiceFilter(
         choices=Status.choices, error_messages=_choice_message(Status.choices)
     )

@@ -446,6 +446,14 @@ class EditionDetailShape(EditionShape):
         many=True,
         order_by=("recommendation__position", "id"),
     )
+    responses = Nested(
+        ResponseShape,
+        "What the actors said, as the edition froze it: every response to the report's "
+        "recommendations said by the edition's date and published before it, oldest first, "
+        "with its sources. Claims beside the frozen grades, never grades.",
+        many=True,
+        source="frozen_responses",
+    )
 
 
 class FrozenGradeShape(Shape):

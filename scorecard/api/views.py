@@ -44,7 +44,7 @@ from tracker.models import (
     Source,
     Status,
 )
-from tracker.responses import published_responses
+from tracker.responses import attach_frozen_responses, published_responses
 
 SLUG = r"[-a-zA-Z0-9_]+"
 # Up to 18 digits: every id the database can hold, and nothing that overflows it.
@@ -522,7 +522,9 @@ class EditionViewSet(ReadOnlyViewSet):
         )
 
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        return Response(shapes.EditionDetailShape.build(self.get_object()))
+        # What it froze of responses, beside its entries (tracker.responses).
+        (edition,) = attach_frozen_responses([self.get_object()])
+        return Response(shapes.EditionDetailShape.build(edition))
 
     def get_object(self) -> Edition:
         slug = self.kwargs["slug"]

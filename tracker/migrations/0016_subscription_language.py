@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('tracker', '0014_due_on_index'),
+        ('tracker', '0015_overdue_events'),
     ]
 
     operations = [
