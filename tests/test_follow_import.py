@@ -15,7 +15,7 @@ from django.utils import timezone
 from scorecard.api import shapes
 from tests.test_interchange import MINI, edit, write
 from tests.test_mail_follow import SITE, run_worker
-from tracker import events, services
+from tracker import events, responses, services
 from tracker.interchange import ScorecardFileError
 from tracker.models import Edition, Evaluation, Subscription, WebhookEvent
 
@@ -75,7 +75,8 @@ def test_an_import_sends_the_events_and_emails_publishing_sends_and_none_for_dra
 
 def _edition_data(edition: Edition) -> dict:
     shape = shapes.EditionDetailShape
-    return shape.build(shape.fetch(Edition.objects.filter(pk=edition.pk)).get())
+    fetched = shape.fetch(Edition.objects.filter(pk=edition.pk))
+    return shape.build(responses.attach_frozen_responses(fetched)[0])
 
 
 def test_an_import_that_corrects_publishes_and_withdraws_tells_each_as_the_services_do(

@@ -104,10 +104,11 @@ def _record_many(event_type: str, datas: list[dict[str, Any]]) -> None:
     transaction.on_commit(request_delivery)
 
 
-def _built(shape, model, ids: list[int]) -> list[dict[str, Any]]:
+def _built(shape, model, ids: list[int], attach=list) -> list[dict[str, Any]]:
+    """The payloads of `ids`; `attach` adds what the shape reads beyond its fetch plan."""
     built = []
     for start in range(0, len(ids), _BATCH):
-        rows = shape.fetch(model.objects.filter(pk__in=ids[start : start + _BATCH]))
+        rows = attach(shape.fetch(model.objects.filter(pk__in=ids[start : start + _BATCH])))
         built += [shape.build(row) for row in sorted(rows, key=lambda row: row.pk)]
     return built
 
@@ -132,7 +133,13 @@ def evaluations_withdrawn(evaluation_ids: list[int]) -> None:
 
 def editions_published(edition_ids: list[int]) -> None:
     _record_many(
-        EventType.EDITION_PUBLISHED, _built(shapes.EditionDetailShape, Edition, edition_ids)
+        EventType.EDITION_PUBLISHED,
+        _built(
+            shapes.EditionDetailShape,
+            Edition,
+            edition_ids,
+            attach=responses.attach_frozen_responses,
+        ),
     )
 
 
