@@ -2,7 +2,15 @@ from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.urls import include, path
 
-from scorecard import actor_views, exports, follow_views, response_exports, search_views, views
+from scorecard import (
+    actor_views,
+    edition_views,
+    exports,
+    follow_views,
+    response_exports,
+    search_views,
+    views,
+)
 from scorecard.feeds import GradeChangesFeed
 
 # Public URLs are a contract (docs: DESIGN.md, README "Public site"): extend, never rename.
@@ -12,11 +20,11 @@ public_pages = [
     path("", views.home, name="home"),
     path("feed/", views.public(GradeChangesFeed()), name="feed"),
     path("search/", search_views.search_page, name="search"),
-    path("editions/", views.editions_index, name="editions"),
-    path("editions/<slug:edition>/", views.edition_page, name="edition"),
+    path("editions/", edition_views.editions_index, name="editions"),
+    path("editions/<slug:edition>/", edition_views.edition_page, name="edition"),
     path(
         "editions/<slug:edition>/compare/<slug:other>/",
-        views.edition_compare,
+        edition_views.edition_compare,
         name="edition-compare",
     ),
     path("actors/", actor_views.actors_index, name="actors"),

@@ -26,7 +26,7 @@ from scorecard import charts
 from scorecard.links import absolute_url
 from scorecard.public import PUBLIC_MAX_AGE, BadParameter, NotFound, public
 from scorecard.public import not_found as not_found  # handler404 names it here
-from tracker import actors, comparisons, deadlines, queries
+from tracker import actors, deadlines, queries
 from tracker import responses as actor_responses
 from tracker.filters import (
     NOT_RATEABLE,
@@ -135,7 +135,7 @@ def _judgment_key(evaluation: Evaluation | None) -> int | str | None:
     return NOT_RATEABLE if evaluation.is_not_rateable else evaluation.grade_id
 
 
-def _count_grades(evaluations: Iterable[Evaluation | None]) -> dict[int | str | None, int]:
+def count_grades(evaluations: Iterable[Evaluation | None]) -> dict[int | str | None, int]:
     return Counter(_judgment_key(evaluation) for evaluation in evaluations)
 
 
@@ -194,20 +194,6 @@ def describe_change(before: int | None, after: int | None, judged_before: bool =
     return "unchanged"
 
 
-@public
-def editions_index(request: HttpRequest) -> HttpResponse:
-    by_report: dict[int, dict[str, Any]] = {}
-    for edition in queries.published_editions().order_by(
-        "report__published_on", "report__slug", "as_of", "published_at"
-    ):
-        entry = by_report.setdefault(edition.report_id, {"report": edition.report, "editions": []})
-        entry["editions"].append(edition)
-    groups = list(by_report.values())
-    for group in groups:
-        group["pairs"] = list(zip(group["editions"], group["editions"][1:], strict=False))
-    return render(request, "scorecard/editions.html", {"groups": groups})
-
-
 # --- A report's scorecard -------------------------------------------------------------------
 
 
@@ -236,11 +222,11 @@ def report_scorecard(request: HttpRequest, report: str) -> HttpResponse:
                 "area": area,
                 "rows": [row for row in shown if row.area_id == area.pk],
                 "distribution": distribution(
-                    grades, _count_grades(row.current_evaluation for row in in_area)
+                    grades, count_grades(row.current_evaluation for row in in_area)
                 ),
             }
         )
-    grade_counts = _count_grades(row.current_evaluation for row in rows)
+    grade_counts = count_grades(row.current_evaluation for row in rows)
     # Each actor counts the recommendations addressed to it or to a body within it, as the
     # filter finds them (tracker.actors); two queries whatever the size.
     named = actors.recommendation_actors([row.pk for row in rows])
@@ -467,139 +453,6 @@ def recommendation_badge(request: HttpRequest, report: str, code: str) -> HttpRe
     # Badges are embedded on other sites: let them be shown there, but nothing else.
     response["Content-Security-Policy"] = "default-src 'none'"
     return response
-
-
-# --- Editions -------------------------------------------------------------------------------
-
-
-def get_published_edition(slug: str) -> Edition:
-    edition = (
-        queries.published_editions().select_related("report__grade_scale").filter(slug=slug).first()
-    )
-    if edition is None:
-        raise NotFound(gettext("There is no published edition “%(slug)s”.") % {"slug": slug})
-    return edition
-
-
-@public
-def edition_page(request: HttpRequest, edition: str) -> HttpResponse:
-    edition = get_published_edition(edition)
-    report = edition.report
-    grades = list(report.grade_scale.grades.order_by("-score"))
-    entries = queries.edition_entries(edition)
-    frozen = {rec: entry.frozen_evaluation() for rec, entry in entries.items()}
-    queries.show_grades_as_frozen(grades, frozen.values())
-    recommendations = list(
-        report.recommendations.select_related("area").order_by("area__position", "position")
-    )
-    sections: dict[int, dict[str, Any]] = {}
-    for recommendation in recommendations:
-        recommendation.frozen = frozen.get(recommendation.pk)
-        # The code and title the edition froze (the link still goes to the live page).
-        recommendation.page_slug = recommendation.slug
-        if recommendation.pk in entries:
-            entries[recommendation.pk].show_recommendation_on(recommendation)
-        section = sections.setdefault(
-            recommendation.area_id, {"area": recommendation.area, "rows": []}
-        )
-        section["rows"].append(recommendation)
-    for section in sections.values():
-        section["distribution"] = distribution(
-            grades, _count_grades(row.frozen for row in section["rows"])
-        )
-    others = list(
-        queries.published_editions().filter(report=report).exclude(pk=edition.pk).order_by("as_of")
-    )
-    # What the actors said, as the edition froze it (tracker.responses.frozen_in), under the
-    # code and title the edition froze, in report order.
-    said: dict[int, list] = {}
-    (edition,) = actor_responses.attach_frozen_responses([edition])
-    for response in edition.frozen_responses:
-        response.statement_html = render_markdown(response.statement)
-        response.source_list = list(response.sources.all())
-        said.setdefault(response.recommendation_id, []).append(response)
-    frozen_responses = [(r, said[r.pk]) for r in recommendations if r.pk in said]
-    return render(
-        request,
-        "scorecard/edition.html",
-        {
-            "edition": edition,
-            "report": report,
-            "grades": grades,
-            "sections": list(sections.values()),
-            "overall": distribution(
-                grades, _count_grades(frozen.get(r.pk) for r in recommendations)
-            ),
-            "others": others,
-            "frozen_responses": frozen_responses,
-        },
-    )
-
-
-@public
-def edition_compare(request: HttpRequest, edition: str, other: str) -> HttpResponse:
-    found = {
-        e.slug: e
-        for e in queries.published_editions()
-        .select_related("report__grade_scale")
-        .filter(slug__in=[edition, other])
-    }
-    for slug in (edition, other):
-        if slug not in found:
-            raise NotFound(gettext("There is no published edition “%(slug)s”.") % {"slug": slug})
-    # An edition compared with itself is a comparison too (everything unchanged), as the
-    # API answers it; the page says so and offers the real comparisons.
-    before, after = found[edition], found[other]
-    if before.report_id != after.report_id:
-        raise BadParameter(
-            "edition",
-            gettext(
-                "“%(before)s” (%(before_report)s) and “%(after)s” (%(after_report)s) grade "
-                "different reports; compare editions of one report."
-            )
-            % {
-                "before": before.name,
-                "before_report": before.report.short_name,
-                "after": after.name,
-                "after_report": after.report.short_name,
-            },
-        )
-    report = before.report
-    diff = comparisons.edition_diff(before, after)
-    grades = list(report.grade_scale.grades.order_by("-score"))
-    editions = list(queries.published_editions().filter(report=report).order_by("as_of"))
-    groups = [
-        ("improved", gettext("Improved"), diff.improved),
-        ("declined", gettext("Declined"), diff.declined),
-        ("newly-graded", gettext("Newly graded"), diff.newly_graded),
-        ("no-longer-graded", gettext("No longer graded"), diff.no_longer_graded),
-        ("unchanged", gettext("Unchanged"), diff.unchanged),
-    ]
-    return render(
-        request,
-        "scorecard/compare.html",
-        {
-            "report": report,
-            "before": before,
-            "after": after,
-            "same_edition": before.pk == after.pk,
-            "diff": diff,
-            "groups": groups,
-            "grades": grades,
-            "other_pairs": [
-                (a, b)
-                for a in editions
-                for b in editions
-                if a.as_of < b.as_of and {a.pk, b.pk} != {before.pk, after.pk}
-            ],
-            "before_distribution": distribution(
-                grades, _count_grades(change.before for change in diff.changes)
-            ),
-            "after_distribution": distribution(
-                grades, _count_grades(change.after for change in diff.changes)
-            ),
-        },
-    )
 
 
 # --- Grade colours --------------------------------------------------------------------------

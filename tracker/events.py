@@ -17,7 +17,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from scorecard.api import shapes
+from scorecard.api import shapes, webhook_shapes
 from scorecard.api.renderers import JSONRenderer
 from tracker import queries, responses, webhook_delivery
 from tracker.models import Edition, Evaluation, Recommendation
@@ -146,7 +146,9 @@ def editions_published(edition_ids: list[int]) -> None:
 def webhook_test(endpoint: WebhookEndpoint) -> WebhookDelivery:
     """A test event and its one delivery, made at once so the caller can follow it."""
     event = _record(
-        EventType.WEBHOOK_TEST, shapes.WebhookEndpointShape.build(endpoint), only_endpoint=endpoint
+        EventType.WEBHOOK_TEST,
+        webhook_shapes.WebhookEndpointShape.build(endpoint),
+        only_endpoint=endpoint,
     )
     return webhook_delivery.deliveries_for(event)[0]
 

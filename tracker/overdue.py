@@ -20,13 +20,13 @@ from dataclasses import dataclass
 
 from django.core import mail
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext, gettext_lazy
 from django_tasks import task
 
-from tracker import deadlines, events, mail_messages
+from tracker import deadlines, events, mail_messages, subscriptions
 from tracker.models import DueSetBy, OverdueEvent, Recommendation, Subscription
 
 
@@ -98,19 +98,9 @@ def _notice(event: OverdueEvent, grade_labels: dict[int, str | None]) -> Overdue
 def _followers(recommendations: list[Recommendation]) -> list[Subscription]:
     return list(
         Subscription.objects.filter(confirmed_at__isnull=False).filter(
-            Q(report__isnull=True, recommendation__isnull=True)
-            | Q(report_id__in={r.report_id for r in recommendations})
-            | Q(recommendation_id__in={r.pk for r in recommendations})
+            subscriptions.following(recommendations)
         )
     )
-
-
-def _follows(subscription: Subscription, recommendation: Recommendation) -> bool:
-    if subscription.recommendation_id:
-        return subscription.recommendation_id == recommendation.pk
-    if subscription.report_id:
-        return subscription.report_id == recommendation.report_id
-    return True
 
 
 def message(
@@ -165,7 +155,7 @@ def send_mail() -> int:
     language_of = {subscription.email: subscription.language for subscription in followers}
     for subscription in followers:
         for event in told:
-            if _follows(subscription, event.recommendation):
+            if subscriptions.follows(subscription, event.recommendation):
                 notices = by_address.setdefault(subscription.email, [])
                 notice = _notice(event, labels)
                 if notice not in notices:

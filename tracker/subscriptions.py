@@ -133,7 +133,7 @@ def languages_of(emails: Iterable[str]) -> dict[str, str]:
     return dict(rows)
 
 
-def _follows(recommendations: Iterable[Recommendation]) -> Q:
+def following(recommendations: Iterable[Recommendation]) -> Q:
     """Subscriptions that follow any of these recommendations."""
     recommendations = list(recommendations)
     return (
@@ -158,7 +158,7 @@ def notices_by_address(
     each once, in the order given."""
     recommendations = [notice.evaluation.recommendation for notice in notices]
     wanted: dict[str, set[int]] = {}
-    for subscription in subscriptions.filter(_follows(recommendations)):
+    for subscription in subscriptions.filter(following(recommendations)):
         for notice in notices:
             if follows(subscription, notice.evaluation.recommendation):
                 wanted.setdefault(subscription.email, set()).add(notice.pk)

@@ -23,7 +23,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.viewsets import GenericViewSet
 
-from scorecard.api import conditional, docs, shapes
+from scorecard.api import conditional, docs, shapes, webhook_shapes
 from scorecard.api.errors import PreconditionFailed
 from scorecard.api.serializers import StrictSerializer
 from tracker import rules, webhooks
@@ -112,7 +112,7 @@ DELIVERY_ID = OpenApiParameter(
         "(never their secrets).",
         tags=["Webhooks"],
         responses={
-            200: shapes.WebhookEndpointShape.serializer(many=True),
+            200: webhook_shapes.WebhookEndpointShape.serializer(many=True),
             **docs.errors(*_MANAGE_ERRORS),
         },
     ),
@@ -124,14 +124,17 @@ DELIVERY_ID = OpenApiParameter(
         tags=["Webhooks"],
         request=EndpointCreateSerializer,
         responses={
-            201: shapes.WebhookEndpointWithSecretShape.serializer,
+            201: webhook_shapes.WebhookEndpointWithSecretShape.serializer,
             **docs.errors(*_MANAGE_ERRORS),
         },
     ),
     retrieve=extend_schema(
         summary="One of your webhook endpoints",
         tags=["Webhooks"],
-        responses={200: shapes.WebhookEndpointShape.serializer, **docs.errors(*_MANAGE_ERRORS)},
+        responses={
+            200: webhook_shapes.WebhookEndpointShape.serializer,
+            **docs.errors(*_MANAGE_ERRORS),
+        },
     ),
     partial_update=extend_schema(
         summary="Change a webhook endpoint",
@@ -141,7 +144,7 @@ DELIVERY_ID = OpenApiParameter(
         request=EndpointChangeSerializer,
         parameters=[IF_MATCH_ENDPOINT],
         responses={
-            200: shapes.WebhookEndpointShape.serializer,
+            200: webhook_shapes.WebhookEndpointShape.serializer,
             **docs.errors(*_MANAGE_ERRORS, 412, 428),
         },
     ),
@@ -157,7 +160,7 @@ class WebhookEndpointViewSet(GenericViewSet):
     lookup_value_regex = r"[0-9]{1,18}"
     filter_backends: list = []
     http_method_names = ["get", "head", "options", "post", "patch", "delete"]
-    shape = shapes.WebhookEndpointShape
+    shape = webhook_shapes.WebhookEndpointShape
 
     def get_serializer_class(self) -> type:
         return self.shape.serializer
@@ -206,7 +209,8 @@ class WebhookEndpointViewSet(GenericViewSet):
         endpoint = webhooks.create_endpoint(user=request.user, **serializer.validated_data)
         self.shown = endpoint
         response = Response(
-            shapes.WebhookEndpointWithSecretShape.build(endpoint), status=status.HTTP_201_CREATED
+            webhook_shapes.WebhookEndpointWithSecretShape.build(endpoint),
+            status=status.HTTP_201_CREATED,
         )
         response["Location"] = f"/api/v1/webhooks/{endpoint.pk}/"
         return response
@@ -245,7 +249,7 @@ class WebhookEndpointViewSet(GenericViewSet):
         tags=["Webhooks"],
         request=None,
         responses={
-            200: shapes.WebhookEndpointWithSecretShape.serializer,
+            200: webhook_shapes.WebhookEndpointWithSecretShape.serializer,
             **docs.errors(*_MANAGE_ERRORS),
         },
     )
@@ -253,7 +257,7 @@ class WebhookEndpointViewSet(GenericViewSet):
     def rotate_secret(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         endpoint = webhooks.rotate_secret(user=request.user, endpoint=self.get_object())
         self.shown = endpoint
-        return Response(shapes.WebhookEndpointWithSecretShape.build(endpoint))
+        return Response(webhook_shapes.WebhookEndpointWithSecretShape.build(endpoint))
 
     @extend_schema(
         summary="Send a test event",
@@ -261,13 +265,16 @@ class WebhookEndpointViewSet(GenericViewSet):
         "any other (signed, retried). The answer is its delivery; follow it in the log.",
         tags=["Webhooks"],
         request=None,
-        responses={202: shapes.WebhookDeliveryShape.serializer, **docs.errors(*_MANAGE_ERRORS)},
+        responses={
+            202: webhook_shapes.WebhookDeliveryShape.serializer,
+            **docs.errors(*_MANAGE_ERRORS),
+        },
     )
     @action(detail=True, methods=["post"], pagination_class=None)
     def test(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         delivery = webhooks.send_test_event(user=request.user, endpoint=self.get_object())
         return Response(
-            shapes.WebhookDeliveryShape.build(delivery), status=status.HTTP_202_ACCEPTED
+            webhook_shapes.WebhookDeliveryShape.build(delivery), status=status.HTTP_202_ACCEPTED
         )
 
     @extend_schema(
@@ -276,7 +283,7 @@ class WebhookEndpointViewSet(GenericViewSet):
         "the last response code and error, when it is tried next.",
         tags=["Webhooks"],
         responses={
-            200: shapes.WebhookDeliveryShape.serializer(many=True),
+            200: webhook_shapes.WebhookDeliveryShape.serializer(many=True),
             **docs.errors(*_MANAGE_ERRORS),
         },
     )
@@ -284,7 +291,7 @@ class WebhookEndpointViewSet(GenericViewSet):
     def deliveries(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         log = webhooks.deliveries_of(request.user, self.get_object()).select_related("event")
         page = self.paginate_queryset(log)
-        return self.get_paginated_response(shapes.body(shapes.WebhookDeliveryShape, page))
+        return self.get_paginated_response(shapes.body(webhook_shapes.WebhookDeliveryShape, page))
 
     @extend_schema(
         summary="Redeliver one delivery",
@@ -293,7 +300,10 @@ class WebhookEndpointViewSet(GenericViewSet):
         tags=["Webhooks"],
         request=None,
         parameters=[DELIVERY_ID],
-        responses={202: shapes.WebhookDeliveryShape.serializer, **docs.errors(*_MANAGE_ERRORS)},
+        responses={
+            202: webhook_shapes.WebhookDeliveryShape.serializer,
+            **docs.errors(*_MANAGE_ERRORS),
+        },
     )
     @action(
         detail=True,
@@ -311,5 +321,5 @@ class WebhookEndpointViewSet(GenericViewSet):
             ) from None
         delivery = webhooks.redeliver(user=request.user, delivery=delivery)
         return Response(
-            shapes.WebhookDeliveryShape.build(delivery), status=status.HTTP_202_ACCEPTED
+            webhook_shapes.WebhookDeliveryShape.build(delivery), status=status.HTTP_202_ACCEPTED
         )
