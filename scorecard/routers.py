@@ -18,7 +18,9 @@ router and the middleware below). Which database a query goes to:
 - The replica away: reads go to the primary. The replica's connect timeout is short
   (DATABASE_REPLICA_CONNECT_TIMEOUT_SECONDS, default 1), and a failed connection or health
   check marks it down in this process for REPLICA_RETRY_SECONDS: a dead replica costs one
-  timeout per process every few seconds, not one per request.
+  timeout per process every few seconds, not one per request. A replica that fails in the
+  middle of a request (stopped after its health check passed) gets the same: the request,
+  which only reads, is answered again on the primary, and the replica marked down.
 """
 
 import contextvars
@@ -114,6 +116,13 @@ class ReadYourWritesMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
 
+    def _respond(self, request: HttpRequest, on_replica: bool) -> HttpResponse:
+        token = _reads_on_replica.set(on_replica)
+        try:
+            return self.get_response(request)
+        finally:
+            _reads_on_replica.reset(token)
+
     def __call__(self, request: HttpRequest) -> HttpResponse:
         safe = request.method in SAFE_METHODS
         on_replica = safe and not wrote_recently(request)
@@ -121,11 +130,18 @@ class ReadYourWritesMiddleware:
             # As Django does when a request starts (servers send request_started; the test
             # client does not): a kept connection is health-checked before its first query.
             connections[REPLICA].close_if_unusable_or_obsolete()
-        token = _reads_on_replica.set(on_replica)
-        try:
-            response = self.get_response(request)
-        finally:
-            _reads_on_replica.reset(token)
+            connections[REPLICA].errors_occurred = False
+        response = self._respond(request, on_replica)
+        if on_replica and response.status_code == 503 and connections[REPLICA].errors_occurred:
+            # The replica went away after its health check: mark it down and answer again,
+            # on the primary (a safe request only reads, so answering twice changes nothing).
+            mark_replica_down()
+            logger.warning("Read replica failed during %s; answered on the primary", request.path)
+            try:
+                connections[REPLICA].close()
+            except DatabaseError:
+                connections[REPLICA].connection = None
+            response = self._respond(request, False)
         if not safe:
             response.set_signed_cookie(
                 READ_YOUR_WRITES_COOKIE,

@@ -48,10 +48,25 @@ def counter(alias):
 for alias in counts:
     connections[alias].execute_wrappers.append(counter(alias))
 
+def cut_once(execute, sql, params, many, context):
+    # The replica's server ends this connection after its health check passed, as a replica
+    # stopped in the middle of a request does.
+    connections["replica"].execute_wrappers.remove(cut_once)
+    import psycopg2
+    pid = context["connection"].connection.info.backend_pid
+    with psycopg2.connect(**connections["replica"].get_connection_params()) as other:
+        other.cursor().execute("SELECT pg_terminate_backend(%s)", [pid])
+    time.sleep(0.2)
+    return execute(sql, params, many, context)
+
 clients = {}
 for line in sys.stdin:
     asked = json.loads(line)
-    client = clients.setdefault(asked["client"], Client(**asked.get("headers", {})))
+    if asked.get("cut_replica"):
+        connections["replica"].execute_wrappers.insert(0, cut_once)
+    client = clients.setdefault(
+        asked["client"], Client(raise_request_exception=False, **asked.get("headers", {}))
+    )
     if asked.get("cookie"):
         client.cookies["scorecard_wrote"] = asked["cookie"]
     before = dict(counts)
@@ -219,3 +234,18 @@ def test_reads_go_on_on_the_primary_while_the_replica_is_stopped(demo, node):
     time.sleep(5.2)
     back = one.ask("reader", "/api/v1/reports/")
     assert (back["status"], back["replica"] > 0) == (200, True)
+
+
+def test_a_read_whose_replica_fails_midway_is_answered_on_the_primary(demo, node):
+    one = node()
+    before = one.ask("reader", "/api/v1/sources/")
+
+    cut = one.ask("reader", "/api/v1/sources/", cut_replica=True)
+    after = one.ask("reader", "/api/v1/sources/")
+
+    assert (before["status"], before["replica"] > 0) == (200, True)
+    # The replica's connection died after its health check: the same answer, from the primary.
+    assert (cut["status"], cut["body"]) == (200, before["body"])
+    assert cut["primary"] > 0
+    # And the replica is left alone for a while rather than tried by every request.
+    assert (after["status"], after["replica"]) == (200, 0)
