@@ -313,10 +313,6 @@ LANGUAGES = [
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "UTC"
 USE_I18N = True
-# The readers' languages (issue 15): English at today's URLs, Japanese beside it. The
-# catalogues live in locale/ (compiled by `make`, never committed).
-LANGUAGES = [("en", "English"), ("ja", "日本語")]
-LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_TZ = True
 # Dates and numbers on the pages per language (scorecard/formats/), then the admin's own
 # ("1 Dec 2026, 05:52 UTC": tracker/formats/).

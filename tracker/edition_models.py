@@ -3,6 +3,7 @@ entries, which keep what the edition showed. Part of this app's models, re-expor
 tracker.models.
 """
 
+from django.contrib.contenttypes.fields import GenericRelation
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Coalesce
@@ -25,6 +26,7 @@ class Edition(models.Model):
     """A named, dated snapshot of a report's published grades; frozen once published."""
 
     report = models.ForeignKey(Report, on_delete=models.PROTECT, related_name="editions")
+    translations = GenericRelation("tracker.Translation")  # its texts in other languages
     slug = models.SlugField(unique=True)
     name = models.CharField(max_length=200)
     description = models.TextField(blank=True)

@@ -6,6 +6,7 @@ read queries are in `tracker.queries`.
 """
 
 from django.conf import settings
+from django.contrib.contenttypes.fields import GenericRelation
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import F, Q
@@ -35,6 +36,7 @@ class LegacyActor(models.TextChoices):
 
 class GradeScale(models.Model):
     slug = models.SlugField(unique=True)
+    translations = GenericRelation("tracker.Translation")  # its texts in other languages
     name = models.CharField(max_length=200)
     description = models.TextField(blank=True)
     # Every response reads the latest change of every model it shows (tracker.freshness).
@@ -49,6 +51,7 @@ class GradeScale(models.Model):
 
 class Grade(models.Model):
     scale = models.ForeignKey(GradeScale, on_delete=models.PROTECT, related_name="grades")
+    translations = GenericRelation("tracker.Translation")  # its texts in other languages
     slug = models.SlugField()
     label = models.CharField(max_length=100)
     score = models.PositiveSmallIntegerField(help_text="Orders the levels; higher is better.")
@@ -98,6 +101,7 @@ def frozen_grade_css_class(grade_id: int, colour: str) -> str:
 
 class Report(models.Model):
     slug = models.SlugField(unique=True)
+    translations = GenericRelation("tracker.Translation")  # its texts in other languages
     short_name = models.CharField(max_length=100)
     title = models.CharField(max_length=300)
     authors = models.CharField(max_length=300, blank=True)
@@ -119,6 +123,7 @@ class Report(models.Model):
 
 class Area(models.Model):
     report = models.ForeignKey(Report, on_delete=models.PROTECT, related_name="areas")
+    translations = GenericRelation("tracker.Translation")  # its texts in other languages
     slug = models.SlugField()
     name = models.CharField(max_length=200)
     position = models.PositiveSmallIntegerField()
@@ -220,6 +225,7 @@ class RecommendationActor(models.Model):
 
 class Recommendation(models.Model):
     report = models.ForeignKey(Report, on_delete=models.PROTECT, related_name="recommendations")
+    translations = GenericRelation("tracker.Translation")  # its texts in other languages
     area = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="recommendations")
     code = models.CharField(
         max_length=20,
@@ -430,6 +436,7 @@ class Evaluation(models.Model):
     recommendation = models.ForeignKey(
         Recommendation, on_delete=models.PROTECT, related_name="evaluations"
     )
+    translations = GenericRelation("tracker.Translation")  # its texts in other languages
     evaluator = models.ForeignKey(Evaluator, on_delete=models.PROTECT, related_name="evaluations")
     # Empty exactly when the evaluator judged the recommendation cannot be graded, and said
     # why in `not_rateable_reason` (the constraint below): neither a grade nor "not yet
@@ -535,6 +542,7 @@ class Stance(models.TextChoices):
 
 class EvidenceLink(models.Model):
     evaluation = models.ForeignKey(Evaluation, on_delete=models.CASCADE, related_name="evidence")
+    translations = GenericRelation("tracker.Translation")  # its texts in other languages
     source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="evidence")
     stance = models.CharField(max_length=20, choices=Stance.choices, default=Stance.SUPPORTS)
     quote = models.TextField(blank=True, help_text="The passage relied on.")
@@ -582,6 +590,11 @@ from tracker.subscription_models import (  # noqa: E402, F401
     GradeNotice,
     NoticeKind,
     Subscription,
+)
+from tracker.translation_models import (  # noqa: E402, F401
+    TRANSLATABLE_FIELDS,
+    Translation,
+    TranslationKind,
 )
 from tracker.webhook_models import (  # noqa: E402, F401
     DeliveryStatus,

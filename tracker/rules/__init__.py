@@ -30,10 +30,12 @@ from tracker.models import (
     Edition,
     EditionEntry,
     Evaluation,
+    EvidenceLink,
     Recommendation,
     Response,
     Source,
     Status,
+    Translation,
 )
 
 Someone = User | AnonymousUser | None  # None: the operator (shell, management commands)
@@ -102,6 +104,10 @@ class Operation(enum.StrEnum):
     PUBLISH_RESPONSE = "publish response"
     WITHDRAW_RESPONSE = "withdraw response"
     DELETE_RESPONSE = "delete response"
+    # Translations (issue 15): reviewed like evaluations; frozen with what an edition froze.
+    SAVE_TRANSLATION = "save translation"
+    PUBLISH_TRANSLATION = "publish translation"
+    DELETE_TRANSLATION = "delete translation"
 
 
 Op = Operation
@@ -147,6 +153,16 @@ MATRIX: dict[Operation, dict[State, Role | None]] = {
     Op.PUBLISH_RESPONSE: {S.DRAFT: PUBLISHERS, S.PUBLISHED: NOBODY, S.FROZEN: NOBODY},
     Op.WITHDRAW_RESPONSE: {S.DRAFT: NOBODY, S.PUBLISHED: PUBLISHERS, S.FROZEN: NOBODY},
     Op.DELETE_RESPONSE: {S.DRAFT: EDITORS, S.PUBLISHED: NOBODY, S.FROZEN: NOBODY},
+    # Translations: an editor drafts, a publisher publishes; a published one changes only by
+    # a publisher, and not at all once the text it translates is frozen in an edition.
+    Op.SAVE_TRANSLATION: {
+        S.NEW: EDITORS,
+        S.DRAFT: EDITORS,
+        S.PUBLISHED: PUBLISHERS,
+        S.FROZEN: NOBODY,
+    },
+    Op.PUBLISH_TRANSLATION: {S.DRAFT: PUBLISHERS, S.PUBLISHED: NOBODY, S.FROZEN: NOBODY},
+    Op.DELETE_TRANSLATION: {S.DRAFT: EDITORS, S.PUBLISHED: PUBLISHERS, S.FROZEN: NOBODY},
 }
 
 # Why a role below the one the matrix asks for is refused.
@@ -187,6 +203,9 @@ ROLE_REASONS: dict[Operation, str] = {
     Op.PUBLISH_RESPONSE: "Only publishers can publish responses.",
     Op.WITHDRAW_RESPONSE: "Only publishers can withdraw responses to draft.",
     Op.DELETE_RESPONSE: "Only editors and publishers can delete draft responses.",
+    Op.SAVE_TRANSLATION: "Only editors and publishers can translate.",
+    Op.PUBLISH_TRANSLATION: "Only publishers can publish translations.",
+    Op.DELETE_TRANSLATION: "Only editors and publishers can delete translations.",
 }
 
 _PUBLISHED_NEEDS_PUBLISHER = (
@@ -203,6 +222,12 @@ STATE_ROLE_REASONS: dict[tuple[Operation, State], str] = {
     (Op.CITE_EVIDENCE, S.PUBLISHED): _PUBLISHED_NEEDS_PUBLISHER,
     (Op.CHANGE_EVIDENCE, S.PUBLISHED): _PUBLISHED_NEEDS_PUBLISHER,
     (Op.REMOVE_EVIDENCE, S.PUBLISHED): _PUBLISHED_NEEDS_PUBLISHER,
+    (Op.SAVE_TRANSLATION, S.PUBLISHED): (
+        "This translation is published: only a publisher can change it."
+    ),
+    (Op.DELETE_TRANSLATION, S.PUBLISHED): (
+        "This translation is published: only a publisher can delete it."
+    ),
 }
 
 _FROZEN_EVALUATION = (
@@ -219,6 +244,10 @@ _FROZEN_RESPONSE = (
 )
 _PUBLISHED_RESPONSE_NOT_DELETED = (
     "A published response cannot be deleted: readers may have cited it. Withdraw it to draft first."
+)
+_FROZEN_TRANSLATION = (
+    "This translation is frozen with the text it translates in the published edition "
+    "“{edition}”, which never changes in any language."
 )
 # Why nobody may do this to an object in this state: (the field it is about, the reason).
 STATE_REASONS: dict[tuple[Operation, State], tuple[str, str]] = {
@@ -259,6 +288,10 @@ STATE_REASONS: dict[tuple[Operation, State], tuple[str, str]] = {
     (Op.WITHDRAW_RESPONSE, S.FROZEN): ("status", _FROZEN_RESPONSE),
     (Op.DELETE_RESPONSE, S.PUBLISHED): ("status", _PUBLISHED_RESPONSE_NOT_DELETED),
     (Op.DELETE_RESPONSE, S.FROZEN): ("status", _PUBLISHED_RESPONSE_NOT_DELETED),
+    (Op.SAVE_TRANSLATION, S.FROZEN): ("text", _FROZEN_TRANSLATION),
+    (Op.PUBLISH_TRANSLATION, S.PUBLISHED): ("status", "This translation is already published."),
+    (Op.PUBLISH_TRANSLATION, S.FROZEN): ("status", "This translation is already published."),
+    (Op.DELETE_TRANSLATION, S.FROZEN): (NON_FIELD_ERRORS, _FROZEN_TRANSLATION),
 }
 
 
@@ -385,11 +418,36 @@ def frozen_in(obj: Model | None, *, fresh: bool = False) -> Edition | None:
     Remembered on the object for the pages that ask several times (the admin's forms);
     `fresh` asks the database again, as a write does inside its transaction.
     """
+    if isinstance(obj, Translation):
+        return _translation_frozen_in(obj, fresh=fresh)
     if obj is None or obj.pk is None or type(obj) not in _FREEZERS:
         return None
     if fresh or not hasattr(obj, "_frozen_in"):
         obj._frozen_in = _FREEZERS[type(obj)](obj)
     return obj._frozen_in
+
+
+def _translation_frozen_in(translation: Translation, *, fresh: bool) -> Edition | None:
+    """The edition that froze this translation: one that freezes the text it translates (a
+    field an edition froze, or a published edition's own name) and was published after the
+    translation was, so the edition shows it. A draft, or a translation published after the
+    edition, is not part of it and may still change."""
+    target = translation.target
+    if not translation.is_published or target is None:
+        return None
+    if isinstance(target, Edition):
+        edition = target if target.is_published else None
+    else:
+        if isinstance(target, EvidenceLink):
+            target = target.evaluation
+        if isinstance(target, Recommendation) and translation.field not in (
+            RECOMMENDATION_FIELDS_FROZEN
+        ):
+            return None
+        edition = frozen_in(target, fresh=fresh)
+    if edition is None or edition.published_at < translation.published_at:
+        return None
+    return edition
 
 
 def state_of(obj: Model | None, *, fresh: bool = False) -> State:
@@ -399,7 +457,7 @@ def state_of(obj: Model | None, *, fresh: bool = False) -> State:
         return State.PUBLISHED if obj.is_published else State.DRAFT
     if frozen_in(obj, fresh=fresh) is not None:
         return State.FROZEN
-    if isinstance(obj, Evaluation | Response):
+    if isinstance(obj, Evaluation | Response | Translation):
         return State.PUBLISHED if obj.is_published else State.DRAFT
     return State.PUBLISHED  # sources, recommendations, evaluators: public when saved
 
@@ -514,5 +572,6 @@ from tracker.rules.values import (  # noqa: E402, F401
     response_publication_problems,
     source_url_key,
     source_with_url,
+    translation_problems,
     webhook_endpoint_visible,
 )

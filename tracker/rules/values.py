@@ -356,3 +356,37 @@ def due_date_problems(
             f"asks can be due before that."
         )
     return problems
+
+
+def translation_problems(
+    *, target: Model | None, field: str, language: str, text: str, kind: str
+) -> dict[str, str]:
+    """What is wrong with a translation's values, every field at once (empty: nothing)."""
+    from tracker.translation_models import (
+        TRANSLATABLE_FIELDS,
+        TranslationKind,
+        translation_languages,
+    )
+
+    problems: dict[str, str] = {}
+    if target is None or target.pk is None:
+        problems["target"] = "Translate a text that is saved already."
+    else:
+        fields = TRANSLATABLE_FIELDS.get(target._meta.label_lower, ())
+        if field not in fields:
+            offered = ", ".join(fields) or "none"
+            problems["field"] = f"“{field}” cannot be translated here; these can: {offered}."
+        elif not (getattr(target, field, "") or "").strip():
+            problems["field"] = "The original is empty: there is nothing to translate."
+    if language not in translation_languages():
+        offered = ", ".join(translation_languages())
+        problems["language"] = (
+            f"“{language}” is not a language texts are translated into ({offered})."
+        )
+    if not text.strip():
+        problems["text"] = "Write the translation."
+    elif "\x00" in text:
+        problems["text"] = "The translation contains a NUL character."
+    if kind not in TranslationKind.values:
+        problems["kind"] = "Choose official, editors or machine."
+    return problems

@@ -479,3 +479,10 @@ from tracker.services.reference import (  # noqa: E402, F401
     update_recommendation,
     update_source,
 )
+
+# Writes of translations (issue 15).
+from tracker.services.translations import (  # noqa: E402, F401
+    delete_translation,
+    publish_translation,
+    save_translation,
+)
