@@ -13,6 +13,7 @@ it (tracker.rules: SAVE_TRANSLATION, PUBLISH_TRANSLATION); readers see published
 import hashlib
 
 from django.conf import settings
+from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.db.models import Q
@@ -68,6 +69,8 @@ class TranslationQuerySet(models.QuerySet):
 class Translation(models.Model):
     content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT)
     object_id = models.PositiveBigIntegerField()
+    # The translated object (`prefetch_related("target")` fetches many at one query a model).
+    target = GenericForeignKey("content_type", "object_id")
     field = models.CharField(max_length=50)
     language = models.CharField(max_length=10)
     text = models.TextField()
@@ -108,14 +111,6 @@ class Translation(models.Model):
     @property
     def is_published(self) -> bool:
         return self.status == Status.PUBLISHED
-
-    @property
-    def target(self) -> models.Model | None:
-        """The translated object (one query, remembered)."""
-        if not hasattr(self, "_target"):
-            model = self.content_type.model_class()
-            self._target = model._default_manager.filter(pk=self.object_id).first()
-        return self._target
 
     def original_text(self) -> str:
         target = self.target

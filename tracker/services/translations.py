@@ -49,16 +49,10 @@ def save_translation(
         raise ValidationError(problems)
     translation = _existing(target, field, language)
     if translation is not None:
-        translation._target = target
+        translation.target = target
     rules.check(user, Operation.SAVE_TRANSLATION, translation, fresh=True)
     if translation is None:
-        translation = Translation(
-            content_type=ContentType.objects.get_for_model(target),
-            object_id=target.pk,
-            field=field,
-            language=language,
-        )
-        translation._target = target
+        translation = Translation(target=target, field=field, language=language)
     translation.text = text
     translation.kind = kind
     translation.original_digest = digest(getattr(target, field))
