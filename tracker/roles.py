@@ -67,6 +67,8 @@ _EDITOR_PERMISSIONS = {
     # Responses (issue 17; migration 0010 grants these to the existing groups).
     "response": ("add", "change", "delete", "view"),
     "responsesource": ("add", "change", "delete", "view"),
+    # Translations (issue 15; migration 0017 grants these to the existing groups).
+    "translation": ("add", "change", "delete", "view"),
     **dict.fromkeys(_READ_ONLY, ("view",)),
 }
 GROUP_PERMISSIONS = {EDITOR: _EDITOR_PERMISSIONS, PUBLISHER: _EDITOR_PERMISSIONS, PARTNER: {}}

@@ -16,6 +16,7 @@ topics) comes from the scorecard files (`import_scorecard`) and is read-only her
     subscriptions    readers' e-mail subscriptions (superusers only)
     lockout          the page after too many failed logins (django-axes' AXES_LOCKOUT_CALLABLE)
     webhooks         partners' webhook endpoints and deliveries, read-only (administrators)
+    translations     translating side by side with the original; each report's translation status
 """
 
 from django.contrib import admin
@@ -29,6 +30,7 @@ from tracker.admin import (
     responses,
     sources,
     subscriptions,
+    translations,
     webhooks,
 )
 
@@ -45,5 +47,6 @@ __all__ = [
     "responses",
     "sources",
     "subscriptions",
+    "translations",
     "webhooks",
 ]
