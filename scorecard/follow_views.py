@@ -26,7 +26,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from scorecard.api import throttling
-from tracker import subscriptions
+from tracker import mail_tasks, subscriptions
 from tracker.models import Frequency, Recommendation, Report
 
 
@@ -113,7 +113,7 @@ def follow(request: HttpRequest) -> HttpResponse:
         response["Retry-After"] = "3600"
         return response
     recommendation = form.cleaned_data["recommendation"]
-    subscriptions.request_subscription(
+    mail_tasks.request_subscription(
         email=email,
         report=None if recommendation else form.cleaned_data["report"],
         recommendation=recommendation,

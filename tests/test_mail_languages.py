@@ -17,7 +17,7 @@ from django.utils.translation import trans_real
 from scorecard import follow_views
 from tests import factories
 from tests.test_mail_follow import SITE, draft, run_worker
-from tracker import mail_tasks, services
+from tracker import housekeeping, services
 from tracker.models import Frequency, Subscription
 
 
@@ -110,7 +110,7 @@ def test_a_japanese_digest(recommendation, django_capture_on_commit_callbacks):
     Subscription.objects.filter(pk=subscription.pk).update(
         last_digest_at=timezone.now() - datetime.timedelta(days=8)
     )
-    assert mail_tasks.send_due_digests() == 1
+    assert housekeeping.send_due_digests() == 1
     [message] = mail.outbox
     assert message.subject == "毎週のまとめ：同盟スコアカードで1件の評価が公開されました"
     assert message.body.startswith(

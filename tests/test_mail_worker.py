@@ -26,7 +26,7 @@ SETUP = """
 import datetime, django
 django.setup()
 from tests import factories
-from tracker import subscriptions
+from tracker import mail_tasks
 from tracker.models import Status
 scale = factories.make_scale("progress")
 report = factories.make_report("armitage-nye-2000", scale)
@@ -35,7 +35,7 @@ factories.make_evaluation(recommendation, "partial", datetime.date(2004, 4, 26))
 draft = factories.make_evaluation(
     recommendation, "done", datetime.date(2010, 1, 1), status=Status.DRAFT
 )
-subscriptions.request_subscription(email="reader@example.org", recommendation=recommendation)
+mail_tasks.request_subscription(email="reader@example.org", recommendation=recommendation)
 print(draft.pk)
 """
 

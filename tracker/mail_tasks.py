@@ -1,20 +1,26 @@
-"""The e-mails the worker sends (Django's tasks framework; tracker/subscriptions.py enqueues
-them in `transaction.on_commit`). Run the worker with `manage.py run_worker`; digests are
-sent by its housekeeping (tracker/housekeeping.py), or by `send_digests` from cron.
+"""The e-mails the worker sends (Django's tasks framework), and what enqueues them, in
+`transaction.on_commit`: a reader's request to follow (`request_subscription`), and the
+grades the publishing services release (`released`, `corrected`, `released_together`;
+`publishing_round()` groups what one action releases into one e-mail per follower). Run the
+worker with `manage.py run_worker`; digests are sent by its housekeeping
+(tracker/housekeeping.py), or by `send_digests` from cron.
 
 Each task reads the database afresh when it runs: what was withdrawn to draft meanwhile is
 not told, and an address that unsubscribed meanwhile is sent nothing.
 """
 
+import contextlib
+import contextvars
 import logging
 import uuid
+from collections.abc import Iterator
 
 from django.core import mail
-from django.utils import timezone
+from django.db import transaction
 from django_tasks import task
 
-from tracker import mail_messages, subscriptions
-from tracker.models import Frequency
+from tracker import housekeeping, mail_messages, subscriptions
+from tracker.models import Evaluation, Frequency, NoticeKind
 
 logger = logging.getLogger(__name__)
 
@@ -57,49 +63,76 @@ def send_round(round_id: str, releases: list) -> int:
     ]
     # Digest readers who follow these grades: their period's end may come before the
     # worker's next housekeeping run.
-    from tracker import housekeeping  # it imports this module
-
     housekeeping.request_run()
     with mail.get_connection() as connection:
         return connection.send_messages(messages) or 0
 
 
-def send_due_digests() -> int:
-    """Send every digest whose day or week is over; how many e-mails were sent.
-
-    A period in which nothing they follow was published sends nothing. Each digest is
-    claimed before it is sent (two senders at once send it once); one the mail server
-    refuses is due again at the next run.
-    """
-    now = timezone.now()
-    sent = 0
-    with mail.get_connection() as connection:
-        for email, due in sorted(subscriptions.due_digests(now).items()):
-            for frequency in (Frequency.DAILY, Frequency.WEEKLY):
-                parts = {s: told for s, told in due if s.frequency == frequency}
-                claimed = subscriptions.claim_digests(due=list(parts), now=now)
-                seen: dict[int, object] = {}
-                for subscription in claimed:
-                    for notice in parts[subscription]:
-                        seen.setdefault(notice.pk, notice)
-                if not seen:
-                    continue
-                notices = sorted(seen.values(), key=lambda n: (n.released_at, n.pk))
-                language = max(claimed, key=lambda s: s.pk).language
-                try:
-                    message = mail_messages.digest(email, frequency, notices, language)
-                    sent += connection.send_messages([message]) or 0
-                except Exception:
-                    logger.exception("A digest could not be sent; it is due again")
-                    subscriptions.unclaim_digests(claimed=claimed, now=now)
-    return sent
+def request_subscription(
+    *,
+    email: str,
+    report=None,
+    recommendation=None,
+    language: str = "en",
+    now=None,
+) -> None:
+    """Ask to follow (tracker.subscriptions.record_request) and, when a confirmation e-mail
+    is due, enqueue it once the write is committed. Says nothing back, whatever happened."""
+    due = subscriptions.record_request(
+        email=email, report=report, recommendation=recommendation, language=language, now=now
+    )
+    if due is not None:
+        transaction.on_commit(lambda: send_confirmation.enqueue(due.pk))
 
 
-@task()
-def send_digests() -> int:
-    return send_due_digests()
+# Publishing rounds: what the publishing services release, told in one e-mail per follower.
+
+_round: contextvars.ContextVar[list | None] = contextvars.ContextVar("mail_round", default=None)
 
 
-@task()
-def delete_unconfirmed_subscriptions() -> int:
-    return subscriptions.delete_unconfirmed()
+@contextlib.contextmanager
+def publishing_round() -> Iterator[None]:
+    """Group the grades released inside (several publishing transactions, as the admin's
+    "publish selected") into one round: one e-mail per follower for all of them."""
+    if _round.get() is not None:  # already inside one
+        yield
+        return
+    releases: list = []
+    marker = _round.set(releases)
+    try:
+        yield
+    finally:
+        _round.reset(marker)
+        if releases:
+            _enqueue_round(releases)
+
+
+def released(
+    evaluation: Evaluation, *, kind: str = NoticeKind.PUBLISHED, previous_grade_id=None
+) -> None:
+    """A grade became public (or a public grade changed). Call in `transaction.on_commit`."""
+    release = (evaluation.pk, str(kind), previous_grade_id)
+    releases = _round.get()
+    if releases is not None:
+        releases.append(release)
+    else:
+        _enqueue_round([release])
+
+
+def released_together(releases: list[tuple[int, str, int | None]]) -> None:
+    """Grades one write released at once (an import): (evaluation id, kind, previous grade
+    id or None for a newly published one), one round. Call in `transaction.on_commit`."""
+    current = _round.get()
+    if current is not None:
+        current.extend(releases)
+    else:
+        _enqueue_round(list(releases))
+
+
+def corrected(evaluation: Evaluation, previous_grade_id: int) -> None:
+    """A published grade was corrected from `previous_grade_id`. Call in on_commit."""
+    released(evaluation, kind=NoticeKind.CHANGED, previous_grade_id=previous_grade_id)
+
+
+def _enqueue_round(releases: list) -> None:
+    send_round.enqueue(str(uuid.uuid4()), [list(release) for release in releases])

@@ -1,24 +1,21 @@
 """Readers who follow grades by e-mail: their subscriptions, the signed links that stand in
 for an account, and what each publishing round tells whom.
 
-Writes are keyword-only functions, one transaction each; every e-mail is sent by the worker
-(tracker/mail_tasks.py), enqueued in `transaction.on_commit`, so a request never waits for
-a mail server and a rolled-back write sends nothing.
+Writes are keyword-only functions, one transaction each. Nothing here sends or enqueues an
+e-mail: tracker/mail_tasks.py does (it asks this module), so a request never waits for a
+mail server and a rolled-back write sends nothing.
 
-- `request_subscription` records a wish to follow (pending until confirmed) and enqueues at
-  most one confirmation e-mail per address per hour. It says nothing back: the caller gives
-  the same answer whether or not the address was known.
+- `record_request` records a wish to follow (pending until confirmed) and says whether a
+  confirmation e-mail is due (at most one per address per hour); the caller gives the same
+  answer whether or not the address was known.
 - The confirmation link (valid for `CONFIRMATION_MAX_AGE`) confirms the subscriptions it
   was sent for; the manage and unsubscribe links carry the signed address and never expire.
-- `released` is what the publishing services call (in on_commit) for each grade they make
-  public; `publishing_round()` groups what one action releases into one e-mail.
+- `record_round` keeps what one publishing round released and whom it tells.
 """
 
-import contextlib
-import contextvars
 import datetime
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 
 from django.conf import settings
 from django.core import signing
@@ -237,7 +234,7 @@ def next_digest_due() -> datetime.datetime | None:
 
 
 @transaction.atomic
-def request_subscription(
+def record_request(
     *,
     email: str,
     report: Report | None = None,
@@ -252,7 +249,6 @@ def request_subscription(
     enqueued unless this address was sent one in the last hour. An address that already
     follows this is sent nothing.
     """
-    from tracker import mail_tasks  # the tasks module imports this one
 
     now = now or timezone.now()
     email = normalize_address(email)
@@ -266,16 +262,16 @@ def request_subscription(
     except IntegrityError:  # the same request, twice at once: the other one made it
         subscription = Subscription.objects.get(**scope)
     if subscription.confirmed_at is not None:
-        return
+        return None
     if subscription.language != language:
         Subscription.objects.filter(pk=subscription.pk).update(language=language)
     recently = Subscription.objects.filter(
         email=email, confirmation_sent_at__gt=now - CONFIRMATION_INTERVAL
     )
     if recently.exists():
-        return
+        return None
     pending_subscriptions(email).update(confirmation_sent_at=now)
-    transaction.on_commit(lambda: mail_tasks.send_confirmation.enqueue(subscription.pk))
+    return subscription
 
 
 @transaction.atomic
@@ -398,58 +394,3 @@ def _grade_before(evaluation: Evaluation, *, exclude: list[int]) -> int | None:
         .values_list("grade_id", flat=True)
     )
     return earlier.first()
-
-
-# --- Publishing rounds ----------------------------------------------------------------------
-
-_round: contextvars.ContextVar[list | None] = contextvars.ContextVar("mail_round", default=None)
-
-
-@contextlib.contextmanager
-def publishing_round() -> Iterator[None]:
-    """Group the grades released inside (several publishing transactions, as the admin's
-    "publish selected") into one round: one e-mail per follower for all of them."""
-    if _round.get() is not None:  # already inside one
-        yield
-        return
-    releases: list = []
-    marker = _round.set(releases)
-    try:
-        yield
-    finally:
-        _round.reset(marker)
-        if releases:
-            _enqueue_round(releases)
-
-
-def released(
-    evaluation: Evaluation, *, kind: str = NoticeKind.PUBLISHED, previous_grade_id=None
-) -> None:
-    """A grade became public (or a public grade changed). Call in `transaction.on_commit`."""
-    release = (evaluation.pk, str(kind), previous_grade_id)
-    releases = _round.get()
-    if releases is not None:
-        releases.append(release)
-    else:
-        _enqueue_round([release])
-
-
-def released_together(releases: list[tuple[int, str, int | None]]) -> None:
-    """Grades one write released at once (an import): (evaluation id, kind, previous grade
-    id or None for a newly published one), one round. Call in `transaction.on_commit`."""
-    current = _round.get()
-    if current is not None:
-        current.extend(releases)
-    else:
-        _enqueue_round(list(releases))
-
-
-def corrected(evaluation: Evaluation, previous_grade_id: int) -> None:
-    """A published grade was corrected from `previous_grade_id`. Call in on_commit."""
-    released(evaluation, kind=NoticeKind.CHANGED, previous_grade_id=previous_grade_id)
-
-
-def _enqueue_round(releases: list) -> None:
-    from tracker import mail_tasks  # the tasks module imports this one
-
-    mail_tasks.send_round.enqueue(str(uuid.uuid4()), [list(release) for release in releases])

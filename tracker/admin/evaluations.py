@@ -13,7 +13,7 @@ from django.utils.cache import patch_cache_control
 from django.utils.html import format_html
 from django.utils.text import Truncator
 
-from tracker import forms, models, roles, rules, services, subscriptions
+from tracker import forms, mail_tasks, models, roles, rules, services
 from tracker.admin.base import NOT_RATEABLE_CHIP, ServiceAdmin, _adopt, grade_chip
 from tracker.markdown import render_markdown
 from tracker.rules import Operation
@@ -274,7 +274,7 @@ class EvaluationAdmin(ServiceAdmin):
 
     @admin.action(description="Publish selected evaluations", permissions=["publish"])
     def publish_selected(self, request: HttpRequest, queryset: QuerySet) -> None:
-        with subscriptions.publishing_round():  # one e-mail per follower for all of them
+        with mail_tasks.publishing_round():  # one e-mail per follower for all of them
             done = self._apply_to_each(
                 request, queryset.filter(status=models.Status.DRAFT), services.publish_evaluation,
                 "Not published",

@@ -10,7 +10,7 @@ from os import PathLike
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError, IntegrityError, connection, transaction
 
-from tracker import events, search, subscriptions
+from tracker import events, mail_tasks, search
 from tracker.interchange.checks import check
 from tracker.interchange.parse import parse_file
 from tracker.interchange.write import KINDS, Counts, LateProblems, Progress, Writer
@@ -169,7 +169,7 @@ def _tell(writer: Writer) -> None:
         if before != after
     ]
     if releases:
-        transaction.on_commit(lambda: subscriptions.released_together(releases))
+        transaction.on_commit(lambda: mail_tasks.released_together(releases))
 
 
 def _index_for_search(specs: list) -> None:

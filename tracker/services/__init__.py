@@ -18,7 +18,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from tracker import events, interchange, queries, rules, search, subscriptions
+from tracker import events, interchange, mail_tasks, queries, rules, search
 from tracker.models import (
     Edition,
     EditionEntry,
@@ -218,7 +218,7 @@ def update_evaluation(
     _record_history(evaluation, user, date=now)
     search.index(evaluations=[evaluation.pk])
     if evaluation.is_published and evaluation.grade_id != grade_before:
-        transaction.on_commit(lambda: subscriptions.corrected(evaluation, grade_before))
+        transaction.on_commit(lambda: mail_tasks.corrected(evaluation, grade_before))
     return evaluation
 
 
@@ -326,7 +326,7 @@ def publish_evaluation(
     _record_history(evaluation, user, "Published")
     search.index(evaluations=[evaluation.pk])
     events.evaluation_published(evaluation)
-    transaction.on_commit(lambda: subscriptions.released(evaluation))  # e-mail to followers
+    transaction.on_commit(lambda: mail_tasks.released(evaluation))  # e-mail to followers
     return evaluation
 
 

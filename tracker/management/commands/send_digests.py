@@ -10,13 +10,13 @@ Also deletes subscriptions left unconfirmed for a week.
 
 from django.core.management.base import BaseCommand
 
-from tracker import mail_tasks, subscriptions
+from tracker import housekeeping, subscriptions
 
 
 class Command(BaseCommand):
     help = "Send the e-mail digests that are due and delete week-old unconfirmed subscriptions."
 
     def handle(self, *args, **options) -> None:
-        sent = mail_tasks.send_due_digests()
+        sent = housekeeping.send_due_digests()
         deleted = subscriptions.delete_unconfirmed()
         self.stdout.write(f"Sent {sent} digest(s); deleted {deleted} unconfirmed subscription(s).")
