@@ -133,12 +133,17 @@ def import_child(paths: list[str]) -> None:
     from tracker.management.commands.generate_scale_data import Progress
 
     bars: dict[str, Progress] = {}
+    step_started = time.monotonic()
 
     def progress(step: str, done: int, total: int) -> None:
+        nonlocal step_started
         bar = bars.get(step)
         if bar is None:
-            bar = bars[step] = Progress(step, total)
+            # A step's first call comes after its first batch: its rate counts from the
+            # end of the step before.
+            bar = bars[step] = Progress(step, total, started=step_started)
         bar.advance(done - bar.done)
+        step_started = time.monotonic()
 
     baseline = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
     started = time.perf_counter()

@@ -95,11 +95,11 @@ class Progress:
     """A progress bar on stderr: redrawn in place on a terminal; elsewhere (a log, CI) one
     line at each tenth of the way, so that the log stays short."""
 
-    def __init__(self, label: str, total: int, stream=sys.stderr):
+    def __init__(self, label: str, total: int, stream=sys.stderr, started: float | None = None):
         self.label, self.total, self.stream = label, max(total, 1), stream
         self.is_terminal = getattr(stream, "isatty", lambda: False)()
         self.done = self.tenths = 0
-        self.started = time.monotonic()
+        self.started = time.monotonic() if started is None else started
 
     def advance(self, count: int) -> None:
         self.done += count
