@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from bench.data import HOST, SCALE_REPORT
+from bench.data import HOST, SCALE, SCALE_REPORT
 
 
 def p95(samples: list[float]) -> float:
@@ -180,7 +180,11 @@ class Line:
     def check(self, target: str, passed: bool, figure: str) -> None:
         self.checks.append({"target": target, "pass": bool(passed), "figure": figure})
 
-    def same_queries(self, target: str = "same query count at 25 and at 10,000 recommendations"):
+    def same_queries(self, target: str | None = None):
+        # The profile's real size: 10,000 in the default one, 100,000 in the large one.
+        target = target or (
+            f"same query count at 25 and at {SCALE['recommendations']:,} recommendations"
+        )
         self.check(
             target, self.queries == self.queries_small, f"{self.queries_small} and {self.queries}"
         )

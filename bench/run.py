@@ -12,7 +12,7 @@ in a fresh process; and finally gunicorn (2 workers) under load from wrk on loop
 Prints a table with PASS/FAIL per target and writes bench/results.json. See bench/README.md.
 
 The parts live beside this file: data.py (set-up and data), measure.py (timing, cold and
-warm), api.py, pages.py, search.py, notify.py, export.py, load.py, table.py.
+warm), api.py, pages.py, search.py, notify.py, export.py, importing.py, load.py, table.py.
 """
 
 import argparse
@@ -29,7 +29,7 @@ if sys.path and Path(sys.path[0] or ".").resolve() == ROOT / "bench":
 else:
     sys.path.insert(0, str(ROOT))
 
-PARTS = ("api", "pages", "actors", "search", "notify", "export", "304", "load")
+PARTS = ("api", "pages", "actors", "search", "notify", "export", "import", "304", "load")
 
 
 def main() -> int:
@@ -52,6 +52,7 @@ def main() -> int:
         "or large (100,000 in 1,000 reports, 2,000,000 evaluations); each its own cluster",
     )
     parser.add_argument("--export-child", nargs="+", help=argparse.SUPPRESS)
+    parser.add_argument("--import-child", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args()
     # Before bench.data is imported: it reads the profile (so do the child processes).
     os.environ["BENCH_PROFILE"] = args.profile
@@ -59,6 +60,11 @@ def main() -> int:
         from bench.export import export_child
 
         export_child(args.export_child)
+        return 0
+    if args.import_child:
+        from bench.importing import import_child
+
+        import_child(args.import_child)
         return 0
 
     parts = set(args.only.split(","))
@@ -135,6 +141,10 @@ def main() -> int:
 
         step("CSV export")
         lines.append(measure_export(site, data.scale_reports()))
+    if "import" in parts:
+        from bench.importing import import_lines
+
+        lines += import_lines(args.profile, step)
     if "304" in parts:
         from bench.pages import conditional_lines
 

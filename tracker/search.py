@@ -17,9 +17,11 @@ title, an evaluation's grade wording, a source's title); within each, recommenda
 before evaluations before evidence; then by the engine's rank; then in report order.
 """
 
+import contextlib
 import html
+import io
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 from django.db import connection
@@ -52,6 +54,7 @@ from tracker.models import (
 FTS_TABLE = "tracker_searchdocument_fts"
 TABLE = SearchDocument._meta.db_table
 BATCH = 2000
+COPY_BATCH = 20_000  # rows per COPY statement (index_bulk, PostgreSQL)
 TRIGRAM = 3  # characters: FTS5's trigram index finds words at least this long
 SNIPPET_LENGTH = 200  # characters of a body shown around its first match
 
@@ -79,22 +82,40 @@ def _evidence_body(row: dict) -> str:
     return "\n".join(part for part in parts if part)
 
 
-def _documents(recommendations: Q, evaluations: Q, evidence: Q) -> Iterator[SearchDocument]:
-    """The documents of the recommendations, evaluations and evidence links chosen."""
+# A document's columns, in the order `_document_rows` gives them (and COPY writes them).
+COLUMNS = (
+    "kind",
+    "object_id",
+    "report_id",
+    "recommendation_id",
+    "evaluation_id",
+    "evidence_id",
+    "published",
+    "title",
+    "body",
+)
+
+
+def _document_rows(recommendations: Q, evaluations: Q, evidence: Q) -> Iterator[tuple]:
+    """The documents of the recommendations, evaluations and evidence links chosen, as
+    rows of COLUMNS: what a document holds is said here alone, for `index` and
+    `index_bulk` alike."""
     for row in (
         Recommendation.objects.filter(recommendations)
         .order_by("pk")
         .values("pk", "report_id", "code", "title", "text")
         .iterator(chunk_size=BATCH)
     ):
-        yield SearchDocument(
-            kind=SearchKind.RECOMMENDATION,
-            object_id=row["pk"],
-            report_id=row["report_id"],
-            recommendation_id=row["pk"],
-            published=True,
-            title=f"{row['code']} {row['title']}",
-            body=row["text"],
+        yield (
+            SearchKind.RECOMMENDATION.value,
+            row["pk"],
+            row["report_id"],
+            row["pk"],
+            None,
+            None,
+            True,
+            f"{row['code']} {row['title']}",
+            row["text"],
         )
     for row in (
         Evaluation.objects.filter(evaluations)
@@ -104,15 +125,16 @@ def _documents(recommendations: Q, evaluations: Q, evidence: Q) -> Iterator[Sear
         )
         .iterator(chunk_size=BATCH)
     ):
-        yield SearchDocument(
-            kind=SearchKind.EVALUATION,
-            object_id=row["pk"],
-            report_id=row["recommendation__report_id"],
-            recommendation_id=row["recommendation_id"],
-            evaluation_id=row["pk"],
-            published=row["status"] == Status.PUBLISHED,
-            title=row["wording"],
-            body=row["narrative"],
+        yield (
+            SearchKind.EVALUATION.value,
+            row["pk"],
+            row["recommendation__report_id"],
+            row["recommendation_id"],
+            row["pk"],
+            None,
+            row["status"] == Status.PUBLISHED,
+            row["wording"],
+            row["narrative"],
         )
     for row in (
         EvidenceLink.objects.filter(evidence)
@@ -132,24 +154,30 @@ def _documents(recommendations: Q, evaluations: Q, evidence: Q) -> Iterator[Sear
         )
         .iterator(chunk_size=BATCH)
     ):
-        yield SearchDocument(
-            kind=SearchKind.EVIDENCE,
-            object_id=row["pk"],
-            report_id=row["evaluation__recommendation__report_id"],
-            recommendation_id=row["evaluation__recommendation_id"],
-            evaluation_id=row["evaluation_id"],
-            evidence_id=row["pk"],
-            published=row["evaluation__status"] == Status.PUBLISHED,
-            title=row["source__title"],
-            body=_evidence_body(row),
+        yield (
+            SearchKind.EVIDENCE.value,
+            row["pk"],
+            row["evaluation__recommendation__report_id"],
+            row["evaluation__recommendation_id"],
+            row["evaluation_id"],
+            row["pk"],
+            row["evaluation__status"] == Status.PUBLISHED,
+            row["source__title"],
+            _evidence_body(row),
         )
 
 
-def _batches(documents: Iterable[SearchDocument]) -> Iterator[list[SearchDocument]]:
-    batch: list[SearchDocument] = []
-    for document in documents:
-        batch.append(document)
-        if len(batch) == BATCH:
+def _documents(recommendations: Q, evaluations: Q, evidence: Q) -> Iterator[SearchDocument]:
+    """The documents of the recommendations, evaluations and evidence links chosen."""
+    for row in _document_rows(recommendations, evaluations, evidence):
+        yield SearchDocument(**dict(zip(COLUMNS, row, strict=True)))
+
+
+def _batches(items: Iterable, size: int = BATCH) -> Iterator[list]:
+    batch: list = []
+    for item in items:
+        batch.append(item)
+        if len(batch) == size:
             yield batch
             batch = []
     if batch:
@@ -228,6 +256,119 @@ def index(
         | Q(evaluation__recommendation__report_id__in=reports),
     )
     _write(stale, fresh)
+
+
+def _copy_field(value) -> str:
+    # COPY's text format: \N is NULL; backslash, tab and line breaks are escaped.
+    if value is None:
+        return "\\N"
+    if value is True or value is False:
+        return "t" if value else "f"
+    text = str(value)
+    return text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+
+
+_COPY = f'COPY "{TABLE}" ({", ".join(COLUMNS)}) FROM STDIN'
+
+
+# A bulk load's indexes and foreign keys of the documents' table, other than its primary key
+# and unique constraint (kept: they guard the load). Names and definitions as the catalogue
+# holds them, so that they are built again exactly as migration 0013 and the model made them.
+_PG_SECONDARY_INDEXES = f"""
+    SELECT c.relname, pg_get_indexdef(i.indexrelid) FROM pg_index i
+    JOIN pg_class c ON c.oid = i.indexrelid
+    WHERE i.indrelid = '"{TABLE}"'::regclass AND NOT i.indisunique AND NOT i.indisprimary
+    ORDER BY c.relname"""  # noqa: S608 -- fixed names
+_PG_FOREIGN_KEYS = f"""
+    SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint
+    WHERE conrelid = '"{TABLE}"'::regclass AND contype = 'f' ORDER BY conname"""  # noqa: S608 -- fixed names
+_PG_ROWS_ESTIMATE = (
+    f"SELECT GREATEST(reltuples, 0) FROM pg_class WHERE oid = '\"{TABLE}\"'::regclass"  # noqa: S608 -- fixed names
+)
+# Building a GIN index in one pass sorts its entries in memory: more than the default 64 MB
+# keeps the 4 million documents of the benchmark's large profile from spilling to disk.
+_PG_BUILD_MEMORY = "SET LOCAL maintenance_work_mem = '256MB'"
+
+
+@contextlib.contextmanager
+def _pg_indexes_built_after(cursor) -> Iterator[None]:
+    """Drop the secondary indexes and the foreign keys of the documents' table for the
+    block, and build them again after it, each in one pass over the table (as a restore
+    does): inserting millions of rows into two GIN indexes, and checking four foreign keys
+    row by row at commit, took most of a bulk load's time. The table is locked for the
+    rest of the transaction (readers of the search wait for the load to commit)."""
+    quote = connection.ops.quote_name
+    # Checks still pending on the table (rows written earlier in the transaction) would
+    # forbid altering it: run them now, as the commit would have.
+    cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+    cursor.execute(_PG_SECONDARY_INDEXES)
+    indexes = cursor.fetchall()
+    cursor.execute(_PG_FOREIGN_KEYS)
+    keys = cursor.fetchall()
+    for name, _ in keys:
+        cursor.execute(f"ALTER TABLE {quote(TABLE)} DROP CONSTRAINT {quote(name)}")
+    for name, _ in indexes:
+        cursor.execute(f"DROP INDEX {quote(name)}")
+    yield
+    cursor.execute(_PG_BUILD_MEMORY)
+    for _, definition in indexes:
+        cursor.execute(definition)
+    for name, definition in keys:
+        cursor.execute(f"ALTER TABLE {quote(TABLE)} ADD CONSTRAINT {quote(name)} {definition}")
+
+
+def index_bulk(*, reports: Iterable[int], progress: Callable[[int], None] | None = None) -> int:
+    """Write again every document of whole reports (ids), exactly as `index(reports=…)`
+    does (the same `_document_rows`), for a bulk load of millions of rows
+    (`generate_scale_data`); how many were written. `progress(count)` is told of each
+    batch written. Call it inside the load's transaction, after the load.
+
+    On PostgreSQL the rows go in with COPY, a large batch per statement; when they are at
+    least as many as the table already holds, its secondary indexes and foreign keys are
+    built again after the COPY instead of kept up row by row (`_pg_indexes_built_after`).
+    Elsewhere they are written as `index` writes them."""
+    reports = list(reports)
+    if not reports:
+        return 0
+    stale = SearchDocument.objects.filter(report_id__in=reports)
+    rows = _document_rows(
+        Q(report_id__in=reports),
+        Q(recommendation__report_id__in=reports),
+        Q(evaluation__recommendation__report_id__in=reports),
+    )
+    written = 0
+    if connection.vendor != "postgresql":
+
+        def told() -> Iterator[SearchDocument]:
+            nonlocal written
+            for batch in _batches(rows):
+                yield from (SearchDocument(**dict(zip(COLUMNS, row, strict=True))) for row in batch)
+                written += len(batch)
+                if progress:
+                    progress(len(batch))
+
+        _write(stale, told())
+        return written
+    stale.delete()
+    coming = (
+        Recommendation.objects.filter(report_id__in=reports).count()
+        + Evaluation.objects.filter(recommendation__report_id__in=reports).count()
+        + EvidenceLink.objects.filter(evaluation__recommendation__report_id__in=reports).count()
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(_PG_ROWS_ESTIMATE)
+        (held,) = cursor.fetchone()
+        rebuilt = _pg_indexes_built_after(cursor) if coming >= held else contextlib.nullcontext()
+        with rebuilt:
+            for batch in _batches(rows, COPY_BATCH):
+                data = "".join("\t".join(_copy_field(v) for v in row) + "\n" for row in batch)
+                cursor.cursor.copy_expert(_COPY, io.StringIO(data))
+                written += len(batch)
+                if progress:
+                    progress(len(batch))
+        cursor.execute(_PG_ANALYZE)
+    return written
 
 
 def rebuild() -> int:

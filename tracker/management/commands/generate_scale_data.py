@@ -92,23 +92,34 @@ def _insert_many(cursor, model, columns: list[str], rows: list[tuple]) -> None:
 
 
 class Progress:
-    """A one-line progress bar on stderr."""
+    """A progress bar on stderr: redrawn in place on a terminal; elsewhere (a log, CI) one
+    line at each tenth of the way, so that the log stays short."""
 
-    def __init__(self, label: str, total: int, stream=sys.stderr):
+    def __init__(self, label: str, total: int, stream=sys.stderr, started: float | None = None):
         self.label, self.total, self.stream = label, max(total, 1), stream
-        self.done = 0
-        self.started = time.monotonic()
+        self.is_terminal = getattr(stream, "isatty", lambda: False)()
+        self.done = self.tenths = 0
+        self.started = time.monotonic() if started is None else started
 
     def advance(self, count: int) -> None:
         self.done += count
-        filled = int(30 * self.done / self.total)
         rate = self.done / max(time.monotonic() - self.started, 1e-6)
-        self.stream.write(
-            f"\r{self.label:<16} [{'#' * filled}{'.' * (30 - filled)}] "
-            f"{self.done:>9,}/{self.total:,} ({rate:,.0f}/s)"
-        )
-        if self.done >= self.total:
-            self.stream.write("\n")
+        if self.is_terminal:
+            filled = int(30 * self.done / self.total)
+            self.stream.write(
+                f"\r{self.label:<16} [{'#' * filled}{'.' * (30 - filled)}] "
+                f"{self.done:>9,}/{self.total:,} ({rate:,.0f}/s)"
+            )
+            if self.done >= self.total:
+                self.stream.write("\n")
+        else:
+            tenths = min(10, 10 * self.done // self.total)
+            if tenths <= self.tenths:
+                return
+            self.tenths = tenths
+            self.stream.write(
+                f"{self.label}: {self.done:,} of {self.total:,} ({10 * tenths}%, {rate:,.0f}/s)\n"
+            )
         self.stream.flush()
 
 
@@ -143,11 +154,15 @@ class Command(BaseCommand):
             totals = generate(
                 count=count, per=per, per_report=per_report, seed=seed, prefix=prefix, stream=stream
             )
-            # Written in bulk, around the services: the search's documents too (tracker/search.py).
-            search.index(
+            # Written in bulk, around the services: the search's documents too, the same
+            # documents `search.index` writes (tracker/search.py), a recommendation's, an
+            # evaluation's and its evidence link's.
+            documents = totals["recommendations"] + 2 * totals["evaluations"]
+            search.index_bulk(
                 reports=Report.objects.filter(slug__startswith=f"{prefix}-").values_list(
                     "pk", flat=True
-                )
+                ),
+                progress=Progress("search documents", documents, stream).advance,
             )
         self.stdout.write(
             f"Generated {totals['recommendations']:,} recommendations in {totals['reports']} "
