@@ -7,15 +7,18 @@ naming it (BadParameter); one past the last page is a 404 (`Pager.check_found`).
 keep every filter as asked.
 """
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import TypeVar
 from urllib.parse import urlencode
 
 from django.utils.translation import gettext
 
 from scorecard.public import BadParameter, NotFound
+from tracker.filters import InvalidFilters
 
 MAX_PAGE = 10_000
+Checked = TypeVar("Checked")
 
 
 def page_number(params: Mapping[str, str]) -> int:
@@ -30,6 +33,27 @@ def page_number(params: Mapping[str, str]) -> int:
             gettext("The page is a whole number from 1 to %(max)s.") % {"max": f"{MAX_PAGE:,}"},
         )
     return int(raw)
+
+
+def page_and_filters(
+    params: Mapping[str, str], read_filters: Callable[[], Checked]
+) -> tuple[int, Checked]:
+    """The page asked for and what `read_filters` reads (the filters, which may raise
+    InvalidFilters); BadParameter naming every bad parameter of both at once."""
+    try:
+        number, bad_page = page_number(params), None
+    except BadParameter as error:
+        number, bad_page = 1, error
+    try:
+        filters = read_filters()
+    except InvalidFilters as invalid:
+        error = BadParameter.of(invalid)
+        if bad_page is not None:
+            error.problems.extend(bad_page.problems)
+        raise error from None
+    if bad_page is not None:
+        raise bad_page
+    return number, filters
 
 
 @dataclass(frozen=True)

@@ -154,8 +154,9 @@ def home(request: HttpRequest) -> HttpResponse:
     permalink = without_blank_parameters(request, (*REPORT_PARAMETERS, "page"))
     if permalink is not None:
         return redirect(permalink)
-    filters = parse_report_filters(request.GET)
-    number = paging.page_number(request.GET)
+    number, filters = paging.page_and_filters(
+        request.GET, lambda: parse_report_filters(request.GET)
+    )
     size = listings.REPORTS_PAGE_SIZE
     count, reports = listings.reports_page(filters, limit=size, offset=(number - 1) * size)
     if number > 1 and not reports:
@@ -232,13 +233,17 @@ def report_scorecard(request: HttpRequest, report: str) -> HttpResponse:
     if permalink is not None:
         return redirect(permalink)
     report = get_report(report)
-    filters = scorecard_filters(request, report)
-    number = paging.page_number(request.GET)
     grades = list(report.grade_scale.grades.order_by("-score"))
+
+    def read_filters() -> tuple[RecommendationFilters, listings.ScorecardFigures]:
+        filters = scorecard_filters(request, report)
+        # The figures count every recommendation of the report, whichever page is shown.
+        figures = listings.scorecard_figures(report, filters, grades)
+        listings.check_filters_named_something(report, filters, figures)
+        return filters, figures
+
+    number, (filters, figures) = paging.page_and_filters(request.GET, read_filters)
     areas = list(report.areas.order_by("position"))
-    # The figures count every recommendation of the report, whichever page is shown.
-    figures = listings.scorecard_figures(report, filters, grades)
-    listings.check_filters_named_something(report, filters, figures)
     size = listings.RECOMMENDATIONS_PAGE_SIZE
     pager = paging.Pager(
         number, figures.matching, size, request.path, filters.params(SCORECARD_PARAMETERS)
