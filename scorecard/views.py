@@ -22,18 +22,20 @@ from django.utils.cache import get_conditional_response, patch_cache_control
 from django.utils.translation import gettext, pgettext
 from django.views.decorators.http import require_safe
 
-from scorecard import charts
+from scorecard import charts, paging
 from scorecard.links import absolute_url
 from scorecard.public import PUBLIC_MAX_AGE, BadParameter, NotFound, public
 from scorecard.public import not_found as not_found  # handler404 names it here
-from tracker import actors, deadlines, queries
+from tracker import actors, deadlines, listings, queries
 from tracker import responses as actor_responses
 from tracker.filters import (
     NOT_RATEABLE,
+    REPORT_PARAMETERS,
     SCORECARD_PARAMETERS,
     UNGRADED,
     RecommendationFilters,
     parse_filters,
+    parse_report_filters,
 )
 from tracker.markdown import render_markdown
 from tracker.models import (
@@ -53,20 +55,25 @@ def scorecard_filters(request: HttpRequest, report: Report) -> RecommendationFil
     return parse_filters(request.GET, accepted=SCORECARD_PARAMETERS, report=report)
 
 
-def without_blank_filters(request: HttpRequest) -> str | None:
-    """The URL without the filters left blank, or None when none is.
+def without_blank_parameters(request: HttpRequest, names: Iterable[str]) -> str | None:
+    """The URL without the parameters of `names` left blank, or None when none is.
 
-    The page's form sends every field, "All areas" as `area=`; the filters take an empty
+    A page's form sends every field, "All areas" as `area=`; the filters take an empty
     value for a mistake (it matches nothing), so the page sends the reader on to its
     permalink without them.
     """
-    blank = [name for name in SCORECARD_PARAMETERS if request.GET.get(name, "x").strip() == ""]
+    blank = [name for name in names if request.GET.get(name, "x").strip() == ""]
     if not blank:
         return None
     params = request.GET.copy()
     for name in blank:
         del params[name]
     return f"{request.path}?{params.urlencode()}" if params else request.path
+
+
+def without_blank_filters(request: HttpRequest) -> str | None:
+    """The scorecard's URL without the filters left blank (`without_blank_parameters`)."""
+    return without_blank_parameters(request, (*SCORECARD_PARAMETERS, "page"))
 
 
 def get_report(slug: str) -> Report:
@@ -144,14 +151,30 @@ def count_grades(evaluations: Iterable[Evaluation | None]) -> dict[int | str | N
 
 @public
 def home(request: HttpRequest) -> HttpResponse:
-    reports = list(Report.objects.select_related("grade_scale").order_by("published_on", "slug"))
+    permalink = without_blank_parameters(request, (*REPORT_PARAMETERS, "page"))
+    if permalink is not None:
+        return redirect(permalink)
+    number, filters = paging.page_and_filters(
+        request.GET, lambda: parse_report_filters(request.GET)
+    )
+    size = listings.REPORTS_PAGE_SIZE
+    count, reports = listings.reports_page(filters, limit=size, offset=(number - 1) * size)
+    if number > 1 and not reports:
+        raise NotFound(gettext("There is no page %(number)s of the reports.") % {"number": number})
+    pager = paging.Pager(number, count, size, request.path, filters.params())
+    # The figures of this page's reports only: a page costs the same at 2 reports or 1,000.
+    shown = [report.pk for report in reports]
     grades_by_scale: dict[int, list[Grade]] = {}
     for grade in Grade.objects.order_by("scale_id", "-score"):
         grades_by_scale.setdefault(grade.scale_id, []).append(grade)
-    counts = queries.grade_distribution(Recommendation.objects.all(), by="report")
-    last_published = queries.reports_last_published()
+    counts = queries.grade_distribution(
+        Recommendation.objects.filter(report_id__in=shown), by="report"
+    )
+    last_published = queries.reports_last_published(shown)
     editions: dict[int, list[Edition]] = {}
-    for edition in queries.published_editions().order_by("as_of", "published_at"):
+    for edition in (
+        queries.published_editions().filter(report_id__in=shown).order_by("as_of", "published_at")
+    ):
         editions.setdefault(edition.report_id, []).append(edition)
     for report in reports:
         report.distribution = distribution(
@@ -162,7 +185,14 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "scorecard/home.html",
-        {"reports": reports, "changes": _describe_changes(queries.grade_changes(limit=8))},
+        {
+            "reports": reports,
+            "changes": _describe_changes(queries.grade_changes(limit=8)),
+            "filters": filters,
+            "pager": pager,
+            # One page of reports and no filter: the page as it always looked, no form.
+            "show_finder": pager.paged or filters.narrowing,
+        },
     )
 
 
@@ -203,38 +233,36 @@ def report_scorecard(request: HttpRequest, report: str) -> HttpResponse:
     if permalink is not None:
         return redirect(permalink)
     report = get_report(report)
-    filters = scorecard_filters(request, report)
     grades = list(report.grade_scale.grades.order_by("-score"))
-    areas = list(report.areas.order_by("position"))
-    topics_of = queries.recommendation_topics(report)
-    all_topics = {topic.slug: topic for topics in topics_of.values() for topic in topics}
-    rows = queries.filtered_scorecard(report, filters)
-    editions = list(queries.published_editions().filter(report=report).order_by("as_of"))
 
-    shown = [row for row in rows if row.matches]
-    for row in rows:
-        row.topic_list = topics_of.get(row.pk, [])
-    sections = []
-    for area in areas:
-        in_area = [row for row in rows if row.area_id == area.pk]
-        sections.append(
-            {
-                "area": area,
-                "rows": [row for row in shown if row.area_id == area.pk],
-                "distribution": distribution(
-                    grades, count_grades(row.current_evaluation for row in in_area)
-                ),
-            }
-        )
-    grade_counts = count_grades(row.current_evaluation for row in rows)
+    def read_filters() -> tuple[RecommendationFilters, listings.ScorecardFigures]:
+        filters = scorecard_filters(request, report)
+        # The figures count every recommendation of the report, whichever page is shown.
+        figures = listings.scorecard_figures(report, filters, grades)
+        listings.check_filters_named_something(report, filters, figures)
+        return filters, figures
+
+    number, (filters, figures) = paging.page_and_filters(request.GET, read_filters)
+    areas = list(report.areas.order_by("position"))
+    size = listings.RECOMMENDATIONS_PAGE_SIZE
+    pager = paging.Pager(
+        number, figures.matching, size, request.path, filters.params(SCORECARD_PARAMETERS)
+    )
+    pager.check_found(
+        gettext("There is no page %(number)s of %(report)s’s recommendations.")
+        % {"number": number, "report": report.short_name}
+    )
+    page = listings.scorecard_page(report, filters, limit=size, offset=pager.offset)
+    editions = list(queries.published_editions().filter(report=report).order_by("as_of"))
+    sections = _scorecard_sections(areas, grades, figures, page, pager, filters)
+    grade_counts = figures.grades
     # Each actor counts the recommendations addressed to it or to a body within it, as the
     # filter finds them (tracker.actors); two queries whatever the size.
-    named = actors.recommendation_actors([row.pk for row in rows])
+    named = actors.recommendation_actors(report.recommendations.all())
     actor_tree = actors.ActorTree.read()
     actor_counts = actors.counts_within(actor_tree, named)
-    unspecified = len(rows) - len(named)
-    due = deadlines.due_counts(rows)
-    topic_counts = Counter(topic.slug for row in rows for topic in row.topic_list)
+    unspecified = figures.total - len(named)
+    due = figures.due
     export_query = urlencode(filters.params(SCORECARD_PARAMETERS))
     context = {
         "report": report,
@@ -242,10 +270,11 @@ def report_scorecard(request: HttpRequest, report: str) -> HttpResponse:
         "grades": grades,
         "areas": areas,
         "filters": filters,
-        "sections": [section for section in sections if section["rows"] or not filters.narrowing],
+        "sections": sections,
         "overall": distribution(grades, grade_counts),
-        "shown_count": len(shown),
-        "total_count": len(rows),
+        "shown_count": figures.matching,
+        "total_count": figures.total,
+        "pager": pager,
         "grade_options": [
             (grade.slug, grade.label, grade_counts.get(grade.pk, 0)) for grade in grades
         ]
@@ -267,16 +296,53 @@ def report_scorecard(request: HttpRequest, report: str) -> HttpResponse:
                 due[deadlines.SOON],
             ),
         ],
-        "topic_options": sorted(
-            ((slug, topic.name, topic_counts[slug]) for slug, topic in all_topics.items()),
-            key=lambda option: option[1],
-        ),
+        "topic_options": listings.topic_counts(report),
         "editions": editions,
         # The downloads take the same filters: what the reader sees is what they get.
         "export_query": f"?{export_query}" if export_query else "",
         "today": timezone.localdate(),
     }
     return render(request, "scorecard/report.html", context)
+
+
+def _scorecard_sections(
+    areas: list,
+    grades: list[Grade],
+    figures: listings.ScorecardFigures,
+    page: listings.ScorecardPage,
+    pager: paging.Pager,
+    filters: RecommendationFilters,
+) -> list[dict[str, Any]]:
+    """The areas a page of the scorecard shows, in order, each with its rows on the page.
+
+    The pages cut the list area by area: an area begun on an earlier page comes first,
+    `continued`; an area without recommendations is shown where the list reaches it (on the
+    first page before any, on the last after all). Filtered, only areas with matches show.
+    """
+    index = {area.pk: n for n, area in enumerate(areas)}
+    if pager.number == 1 or page.before is None:
+        low = 0
+    elif page.rows and page.rows[0].area_id == page.before.area_id:
+        low = index[page.before.area_id]
+    else:
+        low = index[page.before.area_id] + 1
+    high = len(areas) - 1 if page.after is None else index[page.rows[-1].area_id]
+    continued = page.before.area_id if page.before is not None else None
+    sections = []
+    for area in areas[low : high + 1]:
+        rows = [row for row in page.rows if row.area_id == area.pk]
+        if filters.narrowing and not rows:
+            continue
+        sections.append(
+            {
+                "area": area,
+                "rows": rows,
+                "shown": figures.matching_by_area.get(area.pk, 0),
+                "continued": bool(rows) and area.pk == continued,
+                "distribution": distribution(grades, figures.grades_by_area.get(area.pk, {})),
+            }
+        )
+    return sections
 
 
 # --- One recommendation ---------------------------------------------------------------------

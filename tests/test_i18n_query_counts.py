@@ -31,8 +31,12 @@ def test_japanese_query_counts_are_the_english_ones_at_both_sizes(
     factories.make_many_recommendations(demo, 1000)
     large = _counts(client, django_assert_num_queries)
 
-    for url in ("/ja/reports/armitage-nye-2000/", "/ja/reports/armitage-nye-2000/evaluations.csv"):
-        assert large[url] > small[url] * 10, url
+    # As in English: the exports grew tenfold; the scorecard, paged since issue 18, shows
+    # its first 100 of the 1,025.
+    url = "/ja/reports/armitage-nye-2000/evaluations.csv"
+    assert large[url] > small[url] * 10, url
+    url = "/ja/reports/armitage-nye-2000/"
+    assert large[url] > small[url] * 1.5, url
 
 
 def test_a_japanese_conditional_request_costs_at_most_one_query(

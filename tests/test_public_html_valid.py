@@ -8,9 +8,11 @@ import datetime
 import json
 import shutil
 import subprocess
+from io import StringIO
 from pathlib import Path
 
 import pytest
+from django.core.management import call_command
 from django.test import RequestFactory
 from django.utils import timezone
 
@@ -49,6 +51,13 @@ PAGES = {
     "search-results": "/search/?q=missile+defense",
     "search-results-paged": "/search/?q=e&page=2",
     "search-no-match": "/search/?q=nothing-matches-this",
+    # Issue 18: the pagers, with the generated reports of `saved_pages` (54 reports, two
+    # of 120 recommendations), and the home page's finder.
+    "home-paged": "/?page=2",
+    "home-found": "/?q=generated&year=2000",
+    "home-none-found": "/?q=nothing-matches-this",
+    "scorecard-paged": "/reports/scale-s1-r1/?page=2",
+    "scorecard-paged-filtered": "/reports/scale-s1-r1/?q=generated&grade=setback",
 }
 # Every page type in Japanese too (issue 15); the API's documentation has one language.
 PAGES |= {f"{name}-ja": f"/ja{url}" for name, url in PAGES.items() if not url.startswith("/api/")}
@@ -90,6 +99,16 @@ def saved_pages(demo, client, tmp_path) -> dict[str, Path]:
         sources=[{"source": factories.make_source(), "quote": "did part of it", "page": "3"}],
     )
     actor_responses.publish_response(response=said)
+    for seed, recommendations, per_report in ((1, 240, 120), (2, 100, 2)):
+        call_command(
+            "generate_scale_data",
+            recommendations=recommendations,
+            per_report=per_report,
+            evaluations_per=1,
+            seed=seed,
+            quiet=True,
+            stdout=StringIO(),
+        )
     saved = {}
     for name, url in PAGES.items():
         response = client.get(url)

@@ -355,21 +355,22 @@ def grade_distribution(
     return distribution
 
 
-def reports_last_published() -> dict[int, datetime.datetime]:
-    """Report id → when a grade or an edition of it was last published."""
+def reports_last_published(report_ids: list[int] | None = None) -> dict[int, datetime.datetime]:
+    """Report id → when a grade or an edition of it was last published (of the reports
+    `report_ids` only, when given: a page of them)."""
+    evaluations = Evaluation.objects.published()
+    editions = Edition.objects.filter(status=Status.PUBLISHED)
+    if report_ids is not None:
+        evaluations = evaluations.filter(recommendation__report_id__in=report_ids)
+        editions = editions.filter(report_id__in=report_ids)
     evaluations = (
-        Evaluation.objects.published()
-        .order_by()
+        evaluations.order_by()
         .values(report=F("recommendation__report"))
         .annotate(t=Max("published_at"))
         .values("report", "t")
     )
     editions = (
-        Edition.objects.filter(status=Status.PUBLISHED)
-        .order_by()
-        .values("report")
-        .annotate(t=Max("published_at"))
-        .values("report", "t")
+        editions.order_by().values("report").annotate(t=Max("published_at")).values("report", "t")
     )
     latest: dict[int, datetime.datetime] = {}
     for row in evaluations.union(editions, all=True):

@@ -17,7 +17,12 @@ from scorecard.api import serializers as s
 from scorecard.api import shapes
 from scorecard.api.errors import ErrorSerializer, SourceOnFileSerializer
 from scorecard.api.filters import recommendation_list_parameters
-from tracker.filters import EVALUATION_GRADE_DESCRIPTION, EVERY_PARAMETER
+from tracker.filters import (
+    EVALUATION_GRADE_DESCRIPTION,
+    EVERY_PARAMETER,
+    REPORT_DESCRIPTIONS,
+    REPORT_PARAMETERS,
+)
 from tracker.models import SourceKind, Status
 
 _ERRORS = {
@@ -137,8 +142,21 @@ REPORT_FILTER = _query(
 
 reports_list = extend_schema(
     summary="List reports",
-    description="The reports whose recommendations are tracked, oldest first.",
+    description=(
+        "The reports whose recommendations are tracked, oldest first. The filters are those "
+        f"of the home page, with the same meaning. {EVERY_PARAMETER}"
+    ),
     tags=["Reports"],
+    parameters=[
+        OpenApiParameter(
+            name,
+            OpenApiTypes.INT if name == "year" else OpenApiTypes.STR,
+            OpenApiParameter.QUERY,
+            description=REPORT_DESCRIPTIONS[name],
+            pattern=r"\S" if name == "q" else None,
+        )
+        for name in REPORT_PARAMETERS
+    ],
     responses={200: shapes.ReportShape.serializer(many=True), **errors(*READ_ERRORS)},
 )
 reports_detail = extend_schema(

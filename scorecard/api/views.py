@@ -34,6 +34,7 @@ from scorecard.api.permissions import Publish, ReadOrEdit, ReadOrEditSources
 from scorecard.api.renderers import JSONRenderer
 from scorecard.api.shape import Shape
 from tracker import comparisons, deadlines, queries, roles, services
+from tracker.filters import parse_report_filters
 from tracker.models import (
     Area,
     Edition,
@@ -174,6 +175,14 @@ class ReportViewSet(ReadOnlyViewSet):
     def get_queryset(self) -> QuerySet[Report]:
         reports = Report.objects.annotate(recommendation_count=Count("recommendations"))
         return deadlines.with_due_counts(reports).order_by("published_on", "slug")
+
+    def filter_queryset(self, queryset: QuerySet[Report]) -> QuerySet[Report]:
+        # The home page's filters (tracker.filters.ReportFilters), with the same meaning.
+        if self.action != "list":
+            return queryset
+        with filter_errors():
+            filters = parse_report_filters(self.request.query_params)
+        return queryset.filter(filters.condition())
 
     @action(
         detail=True,
