@@ -1,9 +1,9 @@
 """Conditional requests: validators on every read, preconditions on every write; and the
 response cache's use by the API.
 
-Reads carry a strong `ETag` (a hash of the exact body sent) and `Last-Modified` (the
-latest change to the record, `tracker.freshness`). A client sending either back gets
-`304 Not Modified` while nothing it would see has changed. The ETag is exact;
+Reads carry a strong `ETag` (a hash of the exact body sent, and of its language) and
+`Last-Modified` (the latest change to the record, `tracker.freshness`). A client sending
+either back gets `304 Not Modified` while nothing it would see has changed. The ETag is exact;
 Last-Modified is coarser (it also moves when drafts are saved), so clients that can should
 prefer If-None-Match.
 
@@ -22,6 +22,7 @@ import hashlib
 import re
 from collections.abc import Callable
 
+from django.conf import settings
 from django.http import HttpResponse, HttpResponseNotModified
 from django.utils.cache import patch_vary_headers
 from django.utils.http import http_date, parse_http_date_safe
@@ -44,7 +45,12 @@ _MICROSECOND = datetime.timedelta(microseconds=1)
 
 
 def body_hash(content: bytes) -> str:
-    return hashlib.blake2b(content, digest_size=12).hexdigest()
+    """The hash in an ETag: of the body, and of its language where that is not the default
+    (so English ETags are what they were before the API had languages, and the same body in
+    Japanese has another: a client holding one never gets a 304 for the other)."""
+    language = response_cache.answer_language()
+    salt = b"" if language == settings.LANGUAGE_CODE else language.encode()[:16]
+    return hashlib.blake2b(content, digest_size=12, person=salt).hexdigest()
 
 
 def evaluation_etag(evaluation_id: int, version: int, content: bytes | None = None) -> str:
