@@ -9,6 +9,7 @@ each field (query parameter, body field or header) with its messages; it is empt
 particular field is at fault. Nested body fields are named with dots: `evidence.0.source`.
 """
 
+import math
 from collections.abc import Mapping
 from typing import Any
 
@@ -16,7 +17,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, JsonResponse
 from django.urls import reverse
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, serializers, status
@@ -28,6 +29,29 @@ from scorecard.api import shapes
 from tracker.services import DuplicateSourceError, StaleSourceError, StaleVersionError
 
 NON_FIELD = "non_field_errors"
+
+# What messages call each kind of thing (lazy: in the answer's language). The context is
+# the one tracker/filters.py's nouns have: one translation for the same word.
+NOUNS = {
+    "report": pgettext_lazy("named by a parameter", "report"),
+    "area": pgettext_lazy("named by a parameter", "area"),
+    "grade": pgettext_lazy("named by a parameter", "grade"),
+    "grade scale": pgettext_lazy("named by a parameter", "grade scale"),
+    "evaluator": pgettext_lazy("named by a parameter", "evaluator"),
+    "source": pgettext_lazy("named by a parameter", "source"),
+    "recommendation": pgettext_lazy("named by a parameter", "recommendation"),
+    "evaluation": pgettext_lazy("named by a parameter", "evaluation"),
+    "edition": pgettext_lazy("named by a parameter", "edition"),
+    "actor": pgettext_lazy("named by a parameter", "actor"),
+    "response": pgettext_lazy("named by a parameter", "response"),
+    "search result": pgettext_lazy("named by a parameter", "search result"),
+    "resource": pgettext_lazy("named by a parameter", "resource"),
+}
+
+
+def no_such(noun: str, value: object) -> str:
+    """The 404's message: there is no `noun` (a key of NOUNS) named `value`."""
+    return gettext("There is no %(noun)s “%(value)s”.") % {"noun": NOUNS[noun], "value": value}
 
 
 class PreconditionRequired(exceptions.APIException):
@@ -138,6 +162,15 @@ def _summary(errors: Mapping[str, list[str]]) -> str:
     return gettext("%(first)s (and %(more)d more; see errors)") % {"first": first, "more": more}
 
 
+def _throttled_message(wait: float | None) -> str:
+    seconds = max(1, math.ceil(wait or 0))
+    return ngettext(
+        "Too many requests: try again in %(seconds)d second (Retry-After).",
+        "Too many requests: try again in %(seconds)d seconds (Retry-After).",
+        seconds,
+    ) % {"seconds": seconds}
+
+
 def exception_handler(exc: Exception, context: dict) -> Response | None:
     """DRF's handler (status codes, Retry-After, WWW-Authenticate), then our shape."""
     if isinstance(exc, StaleVersionError | StaleSourceError):
@@ -152,6 +185,20 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
     elif isinstance(exc, PermissionDenied):
         # A refusal by tracker.rules carries its reason, the same words the admin shows.
         exc = exceptions.PermissionDenied(str(exc) or None)
+    elif isinstance(exc, exceptions.Throttled):
+        # DRF's own words are only half translated ("Expected available in …"). The detail
+        # is replaced, not the exception: DRF has set its status and headers on it.
+        exc.detail = exceptions.ErrorDetail(_throttled_message(exc.wait), code="throttled")
+    elif isinstance(exc, exceptions.AuthenticationFailed):
+        # DRF's "Invalid token." has no translation.
+        exc.detail = exceptions.ErrorDetail(
+            gettext(
+                "This token is not valid: send the key an account was given, as "
+                "`Authorization: Token <key>`, or no Authorization header to read "
+                "as an anonymous client."
+            ),
+            code="authentication_failed",
+        )
 
     response = drf_exception_handler(exc, context)
     if response is None:
