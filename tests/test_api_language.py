@@ -298,3 +298,16 @@ def test_a_pages_filter_message_is_in_the_pages_language(demo, client):
 
     assert response.status_code == 400
     assert "「2004-13-45」は日付ではありません。" in response.content.decode()
+
+
+def test_a_refusal_by_the_rules_is_in_the_language_asked_for(demo):
+    # The reason tracker.rules gives (the admin shows the same words), as the API's 403.
+    partner = client_as("partner")
+    refused = partner.post("/api/v1/sources/?lang=ja", {"title": "A source"}, format="json")
+
+    assert refused.status_code == 403
+    assert orjson.loads(refused.content) == {
+        "detail": "出典を追加できるのは編集者と公表担当者だけです。",
+        "code": "permission_denied",
+        "errors": {},
+    }
