@@ -193,7 +193,7 @@ class ReportViewSet(ReadOnlyViewSet):
             if not Report.objects.filter(slug=slug).exists():
                 raise exceptions.NotFound(no_such("report", slug))
             raise exceptions.NotFound(
-                gettext("There is no recommendation %(code)s in the report “%(report)s”.")
+                gettext("There is no recommendation “%(code)s” in “%(report)s”.")
                 % {"code": code, "report": slug}
             )
         return Response(shapes.RecommendationShape.build(recommendation))
