@@ -10,15 +10,19 @@ later does not take it out; a new due date is a new entry).
 
 Ids are permanent (RFC 4287): `tag:` URIs that name the evaluation, or the recommendation
 and the due date it missed, never the host name a request came in under; links use the
-canonical site URL when one is configured.
+canonical site URL when one is configured. A feed and its entries in another language are
+other feeds and entries (an id names one entry; a translation is another), so their ids
+carry the language (`tag:…:ja/evaluation/12`); the English ones are those they always were.
 """
 
 import datetime
 
+from django.conf import settings
 from django.contrib.syndication.views import Feed
 from django.db.models import Max, prefetch_related_objects
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import translation
 from django.utils.dateformat import format as format_date
 from django.utils.feedgenerator import Atom1Feed
 from django.utils.html import format_html
@@ -49,6 +53,15 @@ class _AtomFeed(Atom1Feed):
         return self.feed["empty_updated"]()
 
 
+def feed_tag(specific: str) -> str:
+    """The permanent id of a feed or an entry in the active language: English's as it
+    always was, another language's with the language before it."""
+    language = translation.get_language() or settings.LANGUAGE_CODE
+    if language == settings.LANGUAGE_CODE:
+        return tag_uri(specific)
+    return tag_uri(f"{language}/{specific}")
+
+
 class GradeChangesFeed(Feed):
     feed_type = _AtomFeed
 
@@ -56,7 +69,7 @@ class GradeChangesFeed(Feed):
         return get_report(report) if report is not None else None
 
     def feed_guid(self, report: Report | None) -> str:
-        return tag_uri(f"report/{report.slug}/feed" if report else "feed")
+        return feed_tag(f"report/{report.slug}/feed" if report else "feed")
 
     def feed_extra_kwargs(self, report: Report | None) -> dict:
         # Asked for only when the feed has no entry: no query otherwise.
@@ -156,8 +169,8 @@ class GradeChangesFeed(Feed):
     def item_guid(self, evaluation: Evaluation | Recommendation) -> str:
         if isinstance(evaluation, Recommendation):
             # The due date is part of the event: a new date missed is a new entry.
-            return tag_uri(f"recommendation/{evaluation.pk}/overdue/{evaluation.due_on}")
-        return tag_uri(f"evaluation/{evaluation.pk}")
+            return feed_tag(f"recommendation/{evaluation.pk}/overdue/{evaluation.due_on}")
+        return feed_tag(f"evaluation/{evaluation.pk}")
 
     item_guid_is_permalink = False
 

@@ -89,13 +89,21 @@ def normalised_query(request: HttpRequest) -> str:
     return urlencode(sorted(pairs, key=lambda pair: pair[0]))
 
 
+def answer_language() -> str:
+    """The language of the answer being made: Django's active one (a page's is the one its
+    path names, the API's the one it negotiated: scorecard/languages.py). Part of every key
+    and of every ETag, pages' and the API's: the same bytes in two languages are two
+    representations."""
+    return translation.get_language() or ""
+
+
 def key_for(request: HttpRequest, state: DataState, *, audience: str, media: str = "") -> str:
     """The cache key of this request's answer, of fixed length whatever the URL."""
     parts = [
         CODE_VERSION,
         state.token,
         audience,
-        translation.get_language() or "",
+        answer_language(),
         timezone.localdate().isoformat(),
         media,
         request.scheme,

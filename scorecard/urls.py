@@ -57,8 +57,8 @@ public_pages = [
     path("follow/unsubscribe/<str:token>/", follow_views.unsubscribe, name="follow-unsubscribe"),
 ]
 
-# One language only: the grades' stylesheet (no words in it), the editors' admin and the
-# partner API (English until the API negotiates its language).
+# Without a language prefix: the grades' stylesheet (no words in it), the editors' admin and
+# the partner API (one address in every language: it negotiates, scorecard/languages.py).
 urlpatterns = [
     path("grades.css", views.grade_stylesheet, name="grade-stylesheet"),
     path("admin/", admin.site.urls),

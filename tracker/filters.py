@@ -28,6 +28,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Length, StrIndex, Substr
 from django.utils import timezone
+from django.utils.translation import gettext, pgettext_lazy
 
 from tracker import actors, deadlines
 from tracker.models import Area, Grade, Recommendation, Report, Topic
@@ -118,13 +119,31 @@ class InvalidFilters(Exception):
 def _listed(values: Iterable[str]) -> str:
     known = sorted(set(values))
     if not known:
-        return "none yet"
+        return gettext("none yet")
     return ", ".join(known[:KNOWN_SHOWN]) + (", …" if len(known) > KNOWN_SHOWN else "")
 
 
 def unknown_message(noun: str, value: str, known: Iterable[str]) -> str:
-    """That `value` names no `noun` here, and which would (the first KNOWN_SHOWN)."""
-    return f"There is no {noun} “{value}” here. Choose one of: {_listed(known)}."
+    """That `value` names no `noun` here, and which would (the first KNOWN_SHOWN). In the
+    active language; the slugs listed are the values to send, in every language."""
+    return gettext("There is no %(noun)s “%(value)s” here. Choose one of: %(known)s.") % {
+        "noun": noun,
+        "value": value,
+        "known": _listed(known),
+    }
+
+
+# What the messages call each thing a parameter names (lazy: in the answer's language).
+NOUNS = {
+    "report": pgettext_lazy("named by a parameter", "report"),
+    "code": pgettext_lazy("named by a parameter", "recommendation code"),
+    "area": pgettext_lazy("named by a parameter", "area"),
+    "grade": pgettext_lazy("named by a parameter", "grade"),
+    "actor": pgettext_lazy("named by a parameter", "responsible actor"),
+    "topic": pgettext_lazy("named by a parameter", "topic"),
+    "due": pgettext_lazy("named by a parameter", "due state"),
+    "ordering": pgettext_lazy("named by a parameter", "ordering"),
+}
 
 
 # --- The slug filters -------------------------------------------------------------------------
@@ -140,7 +159,7 @@ class SlugFilter:
     `known_without_query`: `known` is a fixed list, checked while parsing.
     """
 
-    noun: str
+    noun: str  # for messages, translated when they are made (NOUNS)
     condition: Callable[[str], Q]
     known: Callable[[Report | None], Iterable[str]]
     known_without_query: bool = False
@@ -208,24 +227,26 @@ def _known_codes(report: Report | None) -> QuerySet:
 
 SLUG_FILTERS: dict[str, SlugFilter] = {
     "report": SlugFilter(
-        "report", _report_condition, lambda report: Report.objects.values_list("slug", flat=True)
+        NOUNS["report"],
+        _report_condition,
+        lambda report: Report.objects.values_list("slug", flat=True),
     ),
     # Codes are written in capitals, and cited in any case: `sec-3` is SEC-3.
     "code": SlugFilter(
-        "recommendation code",
+        NOUNS["code"],
         lambda code: Q(code__iexact=code),
         _known_codes,
         lookup="code__iexact",
     ),
     "area": SlugFilter(
-        "area",
+        NOUNS["area"],
         _area_condition,
         lambda report: _in_scope(Area.objects, report).values_list("slug", flat=True),
     ),
-    "grade": SlugFilter("grade", _grade_condition, _known_grades),
+    "grade": SlugFilter(NOUNS["grade"], _grade_condition, _known_grades),
     # Any actor of the record (tracker.actors): one with nothing here just matches nothing.
-    "actor": SlugFilter("responsible actor", actors.addressed_to, actors.known_actor_slugs),
-    "topic": SlugFilter("topic", _topic_condition, _known_topics),
+    "actor": SlugFilter(NOUNS["actor"], actors.addressed_to, actors.known_actor_slugs),
+    "topic": SlugFilter(NOUNS["topic"], _topic_condition, _known_topics),
 }
 
 
@@ -356,7 +377,7 @@ _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 def empty_message(name: str) -> str:
     """The message for `name=` with nothing after it (every list of the API says it so)."""
-    return f"{name} is empty: give a value, or leave {name} out."
+    return gettext("%(name)s is empty: give a value, or leave %(name)s out.") % {"name": name}
 
 
 def _parse_as_of(value: str) -> datetime.date:
@@ -366,25 +387,34 @@ def _parse_as_of(value: str) -> datetime.date:
         day = datetime.date.fromisoformat(value)
     except ValueError:
         raise ValueError(
-            f"“{value}” is not a date. Write the date as YYYY-MM-DD, e.g. 2004-04-26."
+            gettext("“%(value)s” is not a date. Write the date as YYYY-MM-DD, e.g. 2004-04-26.")
+            % {"value": value}
         ) from None
     if day > timezone.localdate():
         raise ValueError(
-            f"{value} is in the future; the scorecard can show how things stood up to today."
+            gettext(
+                "%(value)s is in the future; the scorecard can show how things stood up to today."
+            )
+            % {"value": value}
         )
     return day
 
 
 def _parse_q(value: str) -> str:
     if len(value) > Q_MAX_LENGTH:
-        raise ValueError(f"The search text is too long; use at most {Q_MAX_LENGTH} characters.")
+        raise ValueError(
+            gettext("The search text is too long; use at most %(count)d characters.")
+            % {"count": Q_MAX_LENGTH}
+        )
     return value
 
 
 def _parse_one(name: str, value: str) -> str | datetime.date:
     """A parameter's checked value, or ValueError with its message (no query)."""
     if "\x00" in value:
-        raise ValueError(f"{name} contains a NUL character, which no value can hold.")
+        raise ValueError(
+            gettext("%(name)s contains a NUL character, which no value can hold.") % {"name": name}
+        )
     value = value.strip()
     if not value:
         raise ValueError(empty_message(name))
@@ -394,15 +424,17 @@ def _parse_one(name: str, value: str) -> str | datetime.date:
         return _parse_q(value)
     if name == "due":
         if value not in deadlines.DUE_VALUES:
-            raise ValueError(unknown_message("due state", value, deadlines.DUE_VALUES))
+            raise ValueError(unknown_message(NOUNS["due"], value, deadlines.DUE_VALUES))
         return value
     if name == "ordering":
         if value not in ORDERING_VALUES:
-            raise ValueError(unknown_message("ordering", value, ORDERING_VALUES))
+            raise ValueError(unknown_message(NOUNS["ordering"], value, ORDERING_VALUES))
         return value
     slug_filter = SLUG_FILTERS[name]
     if len(value) > SLUG_MAX_LENGTH:
-        raise ValueError(f"There is no {slug_filter.noun} with a name that long here.")
+        raise ValueError(
+            gettext("There is no %(noun)s with a name that long here.") % {"noun": slug_filter.noun}
+        )
     if slug_filter.known_without_query and value not in slug_filter.known(None):
         raise ValueError(unknown_message(slug_filter.noun, value, slug_filter.known(None)))
     return value
@@ -524,7 +556,10 @@ class ReportFilters:
 
 def _parse_year(value: str) -> int:
     if not _YEAR.match(value) or int(value) < 1:
-        raise ValueError(f"“{value[:20]}” is not a year. Write it with four digits, e.g. 2004.")
+        raise ValueError(
+            gettext("“%(value)s” is not a year. Write it with four digits, e.g. 2004.")
+            % {"value": value[:20]}
+        )
     return int(value)
 
 

@@ -12,6 +12,7 @@ from rest_framework.response import Response
 
 from scorecard.api import shapes
 from scorecard.api.docs import READ_ERRORS, errors
+from scorecard.api.errors import no_such
 from scorecard.api.views import SLUG, ReadOnlyViewSet
 from tracker import actor_records
 from tracker.models import Actor
@@ -64,5 +65,5 @@ class ActorViewSet(ReadOnlyViewSet):
             raise exceptions.ValidationError({"years": [str(error)]}) from None
         record = actor_records.actor_record(self.kwargs["slug"], years=years, listed=False)
         if record is None:
-            raise exceptions.NotFound(f"There is no actor “{self.kwargs['slug']}”.")
+            raise exceptions.NotFound(no_such("actor", self.kwargs["slug"]))
         return Response(shapes.ActorRecordShape.build(record))

@@ -1,9 +1,9 @@
 """Conditional requests: validators on every read, preconditions on every write; and the
 response cache's use by the API.
 
-Reads carry a strong `ETag` (a hash of the exact body sent) and `Last-Modified` (the
-latest change to the record, `tracker.freshness`). A client sending either back gets
-`304 Not Modified` while nothing it would see has changed. The ETag is exact;
+Reads carry a strong `ETag` (a hash of the exact body sent, and of its language) and
+`Last-Modified` (the latest change to the record, `tracker.freshness`). A client sending
+either back gets `304 Not Modified` while nothing it would see has changed. The ETag is exact;
 Last-Modified is coarser (it also moves when drafts are saved), so clients that can should
 prefer If-None-Match.
 
@@ -22,9 +22,11 @@ import hashlib
 import re
 from collections.abc import Callable
 
+from django.conf import settings
 from django.http import HttpResponse, HttpResponseNotModified
 from django.utils.cache import patch_vary_headers
 from django.utils.http import http_date, parse_http_date_safe
+from django.utils.translation import gettext
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -44,7 +46,12 @@ _MICROSECOND = datetime.timedelta(microseconds=1)
 
 
 def body_hash(content: bytes) -> str:
-    return hashlib.blake2b(content, digest_size=12).hexdigest()
+    """The hash in an ETag: of the body, and of its language where that is not the default
+    (so English ETags are what they were before the API had languages, and the same body in
+    Japanese has another: a client holding one never gets a 304 for the other)."""
+    language = response_cache.answer_language()
+    salt = b"" if language == settings.LANGUAGE_CODE else language.encode()[:16]
+    return hashlib.blake2b(content, digest_size=12, person=salt).hexdigest()
 
 
 def evaluation_etag(evaluation_id: int, version: int, content: bytes | None = None) -> str:
@@ -181,7 +188,7 @@ def _if_match(
         raise PreconditionRequired(missing)
     if header == "*":
         raise PreconditionRequired(
-            "If-Match: * would overwrite whatever is there now; send the ETag you read."
+            gettext("If-Match: * would overwrite whatever is there now; send the ETag you read.")
         )
     tags = [tag.strip() for tag in header.split(",")]
     for tag in tags:
@@ -192,16 +199,22 @@ def _if_match(
         raise PreconditionFailed(
             {
                 "If-Match": [
-                    "A weak ETag (W/…) never matches in If-Match: send the ETag exactly as "
-                    f"GET {read_again} gave it, without W/."
+                    gettext(
+                        "A weak ETag (W/…) never matches in If-Match: send the ETag exactly as "
+                        "GET %(address)s gave it, without W/."
+                    )
+                    % {"address": read_again}
                 ]
             }
         )
     raise PreconditionFailed(
         {
             "If-Match": [
-                f"This is not an ETag of {what}. Read it again (GET {read_again}) and send "
-                "the ETag you get."
+                gettext(
+                    "This is not an ETag of %(what)s. Read it again (GET %(address)s) and send "
+                    "the ETag you get."
+                )
+                % {"what": what, "address": read_again}
             ]
         }
     )
@@ -215,7 +228,10 @@ def expected_version(request: Request, evaluation: Evaluation) -> int:
         return int(match[2]) if match and int(match[1]) == evaluation.pk else None
 
     return _if_match(
-        request, f"evaluation {evaluation.pk}", f"/api/v1/evaluations/{evaluation.pk}/", version_in
+        request,
+        gettext("evaluation %(id)s") % {"id": evaluation.pk},
+        f"/api/v1/evaluations/{evaluation.pk}/",
+        version_in,
     )
 
 
@@ -230,10 +246,12 @@ def expected_updated_at(request: Request, source: Source) -> datetime.datetime:
 
     microseconds = _if_match(
         request,
-        f"the source “{source.key}”",
+        gettext("the source “%(key)s”") % {"key": source.key},
         f"/api/v1/sources/{source.key}/",
         moment_in,
-        missing="Send If-Match with the ETag of the source you read, so you cannot overwrite "
-        "a change you have not seen.",
+        missing=gettext(
+            "Send If-Match with the ETag of the source you read, so you cannot overwrite "
+            "a change you have not seen."
+        ),
     )
     return _EPOCH + microseconds * _MICROSECOND

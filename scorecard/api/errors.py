@@ -9,6 +9,7 @@ each field (query parameter, body field or header) with its messages; it is empt
 particular field is at fault. Nested body fields are named with dots: `evidence.0.source`.
 """
 
+import math
 from collections.abc import Mapping
 from typing import Any
 
@@ -16,6 +17,8 @@ from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, JsonResponse
 from django.urls import reverse
+from django.utils.translation import gettext, ngettext, pgettext_lazy
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
@@ -27,10 +30,33 @@ from tracker.services import DuplicateSourceError, StaleSourceError, StaleVersio
 
 NON_FIELD = "non_field_errors"
 
+# What messages call each kind of thing (lazy: in the answer's language). The context is
+# the one tracker/filters.py's nouns have: one translation for the same word.
+NOUNS = {
+    "report": pgettext_lazy("named by a parameter", "report"),
+    "area": pgettext_lazy("named by a parameter", "area"),
+    "grade": pgettext_lazy("named by a parameter", "grade"),
+    "grade scale": pgettext_lazy("named by a parameter", "grade scale"),
+    "evaluator": pgettext_lazy("named by a parameter", "evaluator"),
+    "source": pgettext_lazy("named by a parameter", "source"),
+    "recommendation": pgettext_lazy("named by a parameter", "recommendation"),
+    "evaluation": pgettext_lazy("named by a parameter", "evaluation"),
+    "edition": pgettext_lazy("named by a parameter", "edition"),
+    "actor": pgettext_lazy("named by a parameter", "actor"),
+    "response": pgettext_lazy("named by a parameter", "response"),
+    "search result": pgettext_lazy("named by a parameter", "search result"),
+    "resource": pgettext_lazy("named by a parameter", "resource"),
+}
+
+
+def no_such(noun: str, value: object) -> str:
+    """The 404's message: there is no `noun` (a key of NOUNS) named `value`."""
+    return gettext("There is no %(noun)s “%(value)s”.") % {"noun": NOUNS[noun], "value": value}
+
 
 class PreconditionRequired(exceptions.APIException):
     status_code = 428
-    default_detail = (
+    default_detail = _(
         "Send If-Match with the ETag of the evaluation you read, so you cannot overwrite a "
         "change you have not seen."
     )
@@ -42,7 +68,7 @@ class PreconditionRequired(exceptions.APIException):
 
 class PreconditionFailed(exceptions.APIException):
     status_code = status.HTTP_412_PRECONDITION_FAILED
-    default_detail = "The evaluation changed since you read it; nothing was saved."
+    default_detail = _("The evaluation changed since you read it; nothing was saved.")
     default_code = "precondition_failed"
 
     def __init__(self, errors: Mapping[str, list[str]] | None = None):
@@ -112,16 +138,37 @@ def _code_of(exc: exceptions.APIException) -> str:
 
 
 def error_body(detail: str, code: str, errors: Mapping[str, list[str]] | None = None) -> dict:
-    return {"detail": detail, "code": code, "errors": dict(errors or {})}
+    """The error shape, of plain strings: a lazy translation (a message marked with
+    gettext_lazy) is rendered here, in the answer's language; orjson would refuse one as a
+    key, and JSON has no place for one."""
+    return {
+        "detail": str(detail),
+        "code": str(code),
+        "errors": {
+            str(name): [str(message) for message in messages]
+            for name, messages in (errors or {}).items()
+        },
+    }
 
 
 def _summary(errors: Mapping[str, list[str]]) -> str:
     if not errors:
-        return "Invalid input."
+        return gettext("Invalid input.")
     field, messages = next(iter(errors.items()))
     first = messages[0] if field == NON_FIELD else f"{field}: {messages[0]}"
     more = sum(len(m) for m in errors.values()) - 1
-    return first if not more else f"{first} (and {more} more; see errors)"
+    if not more:
+        return first
+    return gettext("%(first)s (and %(more)d more; see errors)") % {"first": first, "more": more}
+
+
+def _throttled_message(wait: float | None) -> str:
+    seconds = max(1, math.ceil(wait or 0))
+    return ngettext(
+        "Too many requests: try again in %(seconds)d second (Retry-After).",
+        "Too many requests: try again in %(seconds)d seconds (Retry-After).",
+        seconds,
+    ) % {"seconds": seconds}
 
 
 def exception_handler(exc: Exception, context: dict) -> Response | None:
@@ -138,6 +185,20 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
     elif isinstance(exc, PermissionDenied):
         # A refusal by tracker.rules carries its reason, the same words the admin shows.
         exc = exceptions.PermissionDenied(str(exc) or None)
+    elif isinstance(exc, exceptions.Throttled):
+        # DRF's own words are only half translated ("Expected available in …"). The detail
+        # is replaced, not the exception: DRF has set its status and headers on it.
+        exc.detail = exceptions.ErrorDetail(_throttled_message(exc.wait), code="throttled")
+    elif isinstance(exc, exceptions.AuthenticationFailed):
+        # DRF's "Invalid token." has no translation.
+        exc.detail = exceptions.ErrorDetail(
+            gettext(
+                "This token is not valid: send the key an account was given, as "
+                "`Authorization: Token <key>`, or no Authorization header to read "
+                "as an anonymous client."
+            ),
+            code="authentication_failed",
+        )
 
     response = drf_exception_handler(exc, context)
     if response is None:
@@ -157,12 +218,25 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
     return response
 
 
+def bad_request(errors: Mapping[str, list[str]]) -> JsonResponse:
+    """A 400 naming each bad parameter, for answers given before DRF's views (an unknown
+    `lang`, scorecard/languages.py)."""
+    return _json(error_body(_summary(errors), "invalid", errors), status=400)
+
+
+def _json(body: dict, *, status: int) -> JsonResponse:
+    # Japanese as it is, not as \u escapes (both decode the same).
+    return JsonResponse(body, status=status, json_dumps_params={"ensure_ascii": False})
+
+
 @csrf_exempt  # it changes nothing, and a CSRF failure page would hide the JSON 404
 def not_found(request: HttpRequest, *args: Any, **kwargs: Any) -> JsonResponse:
     """Any /api/ address that names nothing: a JSON 404, never the HTML page."""
-    return JsonResponse(
+    return _json(
         error_body(
-            "There is no API resource at this address; the documentation is at /api/docs/.",
+            gettext(
+                "There is no API resource at this address; the documentation is at /api/docs/."
+            ),
             "not_found",
         ),
         status=404,

@@ -20,11 +20,15 @@ from django.db.models import Q, QuerySet
 from django.http import HttpRequest, QueryDict
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
+from django.utils.text import format_lazy
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema_field
 from rest_framework import exceptions
 
 from scorecard.api import access
+from scorecard.api.errors import NOUNS
 from tracker import roles
 from tracker.filters import (
     DESCRIPTIONS,
@@ -54,14 +58,14 @@ from tracker.models import (
 
 class IsoDateField(forms.DateField):
     input_formats = ["%Y-%m-%d"]
-    default_error_messages = {"invalid": "Enter a date as YYYY-MM-DD, e.g. 2004-04-26."}
+    default_error_messages = {"invalid": _("Enter a date as YYYY-MM-DD, e.g. 2004-04-26.")}
 
 
 class UtcDateTimeField(forms.CharField):
     """An ISO 8601 date and time; without a zone it is taken as UTC."""
 
     _SPACE_FOR_PLUS = re.compile(r" (\d{2}(?::?\d{2})?)$")
-    invalid = "Enter an ISO 8601 date and time, e.g. 2024-05-01T00:00:00Z."
+    invalid = _("Enter an ISO 8601 date and time, e.g. 2024-05-01T00:00:00Z.")
 
     def to_python(self, value: Any) -> datetime.datetime | None:
         text = super().to_python(value).strip()
@@ -81,13 +85,15 @@ class UtcDateTimeField(forms.CharField):
             return moment.astimezone(datetime.UTC)
         except OverflowError:
             raise ValidationError(
-                "This date and time is outside the years 1 to 9999 in UTC.", code="invalid"
+                gettext("This date and time is outside the years 1 to 9999 in UTC."),
+                code="invalid",
             ) from None
 
 
 def unknown_slug_message(noun: str, slug: str, queryset: QuerySet) -> str:
-    """That `slug` names no `noun`, and which slugs would (in the filters' words)."""
-    return unknown_message(noun, slug, queryset.values_list("slug", flat=True))
+    """That `slug` names no `noun` (a key of NOUNS), and which slugs would (in the
+    filters' words)."""
+    return unknown_message(NOUNS[noun], slug, queryset.values_list("slug", flat=True))
 
 
 class ExistingSlugsField(forms.CharField):
@@ -131,7 +137,7 @@ class EvaluationGradeField(forms.CharField):
             raise ValidationError(
                 "%(message)s",
                 code="invalid",
-                params={"message": unknown_message("grade", slug, known)},
+                params={"message": unknown_message(NOUNS["grade"], slug, known)},
             )
         return slug
 
@@ -166,14 +172,18 @@ class SlugsFilter(filters.Filter):
 
 @extend_schema_field(OpenApiTypes.STR)
 class RecordFilter(filters.ModelChoiceFilter):
-    """A row named by a unique key; an unknown key is a 400."""
+    """A row named by a unique key; an unknown key is a 400. `noun` is a key of NOUNS."""
 
     def __init__(self, *args: Any, noun: str, key: str = "slug", **kwargs: Any):
         kwargs.setdefault("to_field_name", key)
-        kwargs.setdefault(
-            "error_messages",
-            {"invalid_choice": f"There is no {noun} with this {'id' if key == 'pk' else key}."},
+        # Lazy: the form is built once (EvaluationFilter), the message made in each answer's
+        # language. The key is named as the client sends it (`id`, `slug`), in every language.
+        message = format_lazy(
+            _("There is no {noun} with this {key}."),
+            noun=NOUNS[noun],
+            key="id" if key == "pk" else key,
         )
+        kwargs.setdefault("error_messages", {"invalid_choice": message})
         kwargs.setdefault("null_label", None)
         super().__init__(*args, **kwargs)
 
@@ -185,8 +195,8 @@ class TextFilter(filters.CharFilter):
 
 
 def _choice_message(choices: list[tuple[str, str]]) -> dict[str, str]:
-    values = ", ".join(value for value, _ in choices)
-    return {"invalid_choice": f"“%(value)s” is not one of: {values}."}
+    values = ", ".join(value for value, _label in choices)
+    return {"invalid_choice": format_lazy(_("“%(value)s” is not one of: {values}."), values=values)}
 
 
 @contextmanager

@@ -12,6 +12,7 @@ from typing import Any
 from django.core.paginator import InvalidPage
 from django.db.models import Model, QuerySet
 from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext
 from rest_framework import exceptions
 from rest_framework.pagination import BasePagination, PageNumberPagination
 from rest_framework.request import Request
@@ -33,14 +34,20 @@ def whole_number(name: str, raw: str, *, minimum: int = 1, maximum: int | None =
     """A query parameter that must be a whole number in range, or a 400 naming it."""
     text = raw.strip()
     if not text:
-        raise exceptions.ValidationError({name: ["Give a whole number, or leave it out."]})
+        raise exceptions.ValidationError({name: [gettext("Give a whole number, or leave it out.")]})
     if not text.isascii() or not text.isdigit() or len(text) > 19:
-        raise exceptions.ValidationError({name: [f"Enter a whole number, not “{raw}”."]})
+        raise exceptions.ValidationError(
+            {name: [gettext("Enter a whole number, not “%(value)s”.") % {"value": raw}]}
+        )
     number = int(text)
     if number < minimum:
-        raise exceptions.ValidationError({name: [f"Must be at least {minimum}."]})
+        raise exceptions.ValidationError(
+            {name: [gettext("Must be at least %(minimum)d.") % {"minimum": minimum}]}
+        )
     if maximum is not None and number > maximum:
-        raise exceptions.ValidationError({name: [f"Must be at most {maximum}."]})
+        raise exceptions.ValidationError(
+            {name: [gettext("Must be at most %(maximum)d.") % {"maximum": maximum}]}
+        )
     return number
 
 
@@ -100,7 +107,8 @@ class PagePagination(PageNumberPagination):
             self.page = paginator.page(number)
         except InvalidPage:
             raise exceptions.NotFound(
-                f"Page {number} does not exist: the last page is {paginator.num_pages}."
+                gettext("Page %(number)d does not exist: the last page is %(last)d.")
+                % {"number": number, "last": paginator.num_pages}
             ) from None
 
     # For a list that reads a page and its count in one query (the recommendations):
@@ -154,8 +162,10 @@ def decode_cursor(cursor: str) -> tuple[datetime.datetime, int]:
     invalid = exceptions.ValidationError(
         {
             "cursor": [
-                "This is not a cursor the API gave out: follow the `next` links as given, "
-                "or start again with updated_since."
+                gettext(
+                    "This is not a cursor the API gave out: follow the `next` links as given, "
+                    "or start again with updated_since."
+                )
             ]
         }
     )

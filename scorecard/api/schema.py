@@ -7,6 +7,8 @@ the 429 of the rate limits, and patterns for path parameters.
 
 from typing import Any, ClassVar
 
+from django.conf import settings
+from django.utils import translation
 from drf_spectacular.views import SpectacularAPIView
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -55,6 +57,14 @@ Always JSON: `{"detail": "…", "code": "invalid", "errors": {"field": ["message
 `errors` names each query parameter, body field or header at fault. Unknown values of
 filters (`?grade=nonexistent`) are a 400, not an empty list.
 
+## Languages
+Answers are in English or Japanese: ask with `?lang=ja` (it wins), or with
+`Accept-Language: ja` (q-values are weighed; `q=0` refuses a language); English otherwise.
+`Content-Language` says which was used, and answers vary on `Accept-Language`. What is
+translated: messages for people (`detail`, the messages in `errors`). What never is: field
+names, `code`, slugs, keys and enum values, the same in every language. An unknown `lang`
+is a 400 naming `lang` and the languages offered.
+
 ## Rate limits
 Anonymous clients: a low number of requests per minute per address; accounts: a higher
 one per account (the operator sets both). Past it: 429 with `Retry-After` in seconds.
@@ -81,6 +91,7 @@ def _read_headers() -> dict[str, Any]:
             "description": "The last change to the record; send it back in If-Modified-Since.",
         },
         "Cache-Control": _HEADER,
+        "Content-Language": _CONTENT_LANGUAGE,
     }
 
 
@@ -98,6 +109,34 @@ _CONDITIONAL_PARAMETERS = [
         "description": "A Last-Modified you hold (HTTP date): 304 if nothing changed since.",
     },
 ]
+
+# Every operation answers in the language asked for (scorecard/languages.py): said once here.
+_LANGUAGE_PARAMETERS = [
+    {
+        "in": "query",
+        "name": "lang",
+        "required": False,
+        "schema": {"type": "string", "enum": [code for code, _ in settings.LANGUAGES]},
+        "description": "The language of the answer's messages; wins over Accept-Language. "
+        "Any other value is a 400.",
+    },
+    {
+        "in": "header",
+        "name": "Accept-Language",
+        "required": False,
+        "schema": {"type": "string"},
+        "description": "Languages you read, with q-values (`ja, en;q=0.5`); English when "
+        "none of them is offered. Field names, codes, slugs and enum values never change.",
+    },
+]
+_CONTENT_LANGUAGE = {
+    **_HEADER,
+    "description": "The language of the answer: `lang`, else Accept-Language, else English.",
+}
+_BAD_REQUEST = {
+    "description": "Bad request: a parameter names nothing (an unknown `lang`, a filter).",
+    "content": {"application/json": {"schema": _ERROR}},
+}
 
 _PATH_PATTERNS = {
     "string": {"pattern": "^[-a-zA-Z0-9_]+$"},
@@ -137,8 +176,10 @@ def postprocess(result: dict[str, Any], generator: Any, request: Any, public: bo
             elif security is not None:
                 # The session cookie is for reading in a browser; a write needs a token.
                 operation["security"] = [{"tokenAuth": []}]
+            operation.setdefault("parameters", []).extend(_LANGUAGE_PARAMETERS)
+            responses.setdefault("400", _BAD_REQUEST)
             if method == "get":
-                operation.setdefault("parameters", []).extend(_CONDITIONAL_PARAMETERS)
+                operation["parameters"].extend(_CONDITIONAL_PARAMETERS)
                 responses["200"]["headers"] = _read_headers()
                 responses["304"] = {
                     "description": "Not modified: what you hold is current (no body).",
@@ -159,19 +200,23 @@ def postprocess(result: dict[str, Any], generator: Any, request: Any, public: bo
 
 
 class SchemaView(SpectacularAPIView):
-    """The schema, generated once per process: it changes only with the code, and
-    generating it costs a tenth of a second that anonymous clients could otherwise spend."""
+    """The schema, generated once per process and language (the language negotiated, as
+    for the rest of the API): it changes only with the code, and generating it costs a
+    tenth of a second that anonymous clients could otherwise spend."""
 
-    _schema: ClassVar[dict | None] = None
+    _schemas: ClassVar[dict[str, dict]] = {}
 
     def _get_schema_response(self, request: Request) -> Response:
-        if self.api_version or request.GET.get("version") or request.GET.get("lang"):
+        if self.api_version or request.GET.get("version"):
             return super()._get_schema_response(request)
-        if SchemaView._schema is None:
+        language = translation.get_language() or ""
+        schema = SchemaView._schemas.get(language)
+        if schema is None:
             generator = self.generator_class(urlconf=self.urlconf, patterns=self.patterns)
-            SchemaView._schema = generator.get_schema(request=request, public=self.serve_public)
+            schema = generator.get_schema(request=request, public=self.serve_public)
+            SchemaView._schemas[language] = schema
         filename = self._get_filename(request, None)
         return Response(
-            data=SchemaView._schema,
+            data=schema,
             headers={"Content-Disposition": f'inline; filename="{filename}"'},
         )

@@ -7,6 +7,7 @@ data's state and the audience, three queries whatever the size of the data.
 
 from typing import Any
 
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiExample,
@@ -31,7 +32,7 @@ from tracker.filters import (
     parse_filters,
 )
 
-Q_MISSING = "Give the words to search for, e.g. `q=missile defense`."
+Q_MISSING = _("Give the words to search for, e.g. `q=missile defense`.")
 
 
 def search_filters(params: Any) -> RecommendationFilters:

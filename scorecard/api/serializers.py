@@ -6,6 +6,8 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from scorecard.api.pagination import MAX_ID
@@ -22,7 +24,7 @@ class StrictSerializer(serializers.Serializer):
         if isinstance(data, Mapping):
             known = ", ".join(self.fields)
             unknown = {
-                str(name): [f"Unknown field; the fields are: {known}."]
+                str(name): [gettext("Unknown field; the fields are: %(known)s.") % {"known": known}]
                 for name in sorted(set(data) - set(self.fields), key=str)
             }
         try:
@@ -38,8 +40,8 @@ class StrictSerializer(serializers.Serializer):
 
 class RecommendationIdField(serializers.PrimaryKeyRelatedField):
     default_error_messages = {
-        "does_not_exist": "There is no recommendation {pk_value}.",
-        "incorrect_type": "Give the recommendation's id, a whole number.",
+        "does_not_exist": _("There is no recommendation {pk_value}."),
+        "incorrect_type": _("Give the recommendation's id, a whole number."),
     }
 
     def to_internal_value(self, data: Any) -> Recommendation:
@@ -51,18 +53,28 @@ class RecommendationIdField(serializers.PrimaryKeyRelatedField):
         return super().to_internal_value(int(data))
 
 
-def _key_field(model: type, key: str, noun: str, **kwargs: Any) -> serializers.SlugRelatedField:
-    messages = {
-        "does_not_exist": f"There is no {noun} “{{value}}”.",
-        "invalid": f"Give the {noun}'s {key}.",
-    }
+# What a field naming a row by its key says of a key that names none (lazy: DRF formats
+# them in the answer's language).
+_KEY_MESSAGES = {
+    Source: {
+        "does_not_exist": _("There is no source “{value}”."),
+        "invalid": _("Give the source's key."),
+    },
+    Evaluator: {
+        "does_not_exist": _("There is no evaluator “{value}”."),
+        "invalid": _("Give the evaluator's slug."),
+    },
+}
+
+
+def _key_field(model: type, key: str, **kwargs: Any) -> serializers.SlugRelatedField:
     return serializers.SlugRelatedField(
-        slug_field=key, queryset=model.objects.all(), error_messages=messages, **kwargs
+        slug_field=key, queryset=model.objects.all(), error_messages=_KEY_MESSAGES[model], **kwargs
     )
 
 
 class EvidenceWriteSerializer(StrictSerializer):
-    source = _key_field(Source, "key", "source", help_text="The source's key.")
+    source = _key_field(Source, "key", help_text="The source's key.")
     stance = serializers.ChoiceField(choices=Stance.choices, default=Stance.SUPPORTS)
     quote = serializers.CharField(allow_blank=True, default="", trim_whitespace=False)
     page = serializers.CharField(allow_blank=True, default="", max_length=50)
@@ -81,7 +93,8 @@ class DayField(serializers.DateField):
                 return datetime.date.fromisoformat(value.strip())
             except ValueError:
                 raise serializers.ValidationError(
-                    f"There is no {value.strip()}: that date does not exist."
+                    gettext("There is no %(day)s: that date does not exist.")
+                    % {"day": value.strip()}
                 ) from None
         return super().to_internal_value(value)
 
@@ -93,7 +106,7 @@ class EvaluationChangeSerializer(StrictSerializer):
     then checked against its scale with the other fields, so every problem is named at
     once."""
 
-    evaluator = _key_field(Evaluator, "slug", "evaluator", help_text="The evaluator's slug.")
+    evaluator = _key_field(Evaluator, "slug", help_text="The evaluator's slug.")
     grade = serializers.SlugField(
         max_length=50,
         allow_null=True,
@@ -114,7 +127,6 @@ class EvaluationChangeSerializer(StrictSerializer):
     publication = _key_field(
         Source,
         "key",
-        "source",
         allow_null=True,
         help_text="Key of the source the evaluation appeared in, or null.",
     )
@@ -135,7 +147,8 @@ class EvaluationChangeSerializer(StrictSerializer):
         if grade is None:
             known = ", ".join(scale.grades.values_list("slug", flat=True))
             raise serializers.ValidationError(
-                f"“{slug}” is not a grade of “{scale.name}”; choose one of: {known}."
+                gettext("“%(slug)s” is not a grade of “%(scale)s”; choose one of: %(known)s.")
+                % {"slug": slug, "scale": scale.name, "known": known}
             )
         return {"grade": grade}
 
@@ -156,7 +169,7 @@ class EvaluationCreateSerializer(EvaluationChangeSerializer):
     )
     wording = serializers.CharField(allow_blank=True, max_length=500, default="")
     narrative = serializers.CharField(allow_blank=True, default="")
-    publication = _key_field(Source, "key", "source", allow_null=True, default=None)
+    publication = _key_field(Source, "key", allow_null=True, default=None)
     evidence = EvidenceWriteSerializer(many=True, default=list, help_text="Sources cited.")
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
@@ -196,8 +209,11 @@ class SourceChangeSerializer(StrictSerializer):
         source = self.context["source"]
         if key != source.key:
             raise serializers.ValidationError(
-                f"A source's key never changes (evidence and partners cite it): this one "
-                f"stays “{source.key}”."
+                gettext(
+                    "A source's key never changes (evidence and partners cite it): this one "
+                    "stays “%(key)s”."
+                )
+                % {"key": source.key}
             )
         return key
 

@@ -10,6 +10,7 @@ from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Count, QuerySet
 from django.http import Http404, HttpResponseBase
 from django.urls import reverse
+from django.utils.translation import gettext
 from django_filters.utils import translate_validation
 from drf_spectacular.utils import extend_schema_view
 from rest_framework import exceptions, mixins, status
@@ -20,6 +21,7 @@ from rest_framework.viewsets import GenericViewSet
 
 from scorecard.api import access, conditional, docs, shapes
 from scorecard.api import serializers as s
+from scorecard.api.errors import no_such
 from scorecard.api.filters import (
     AreaFilter,
     EditionFilter,
@@ -62,7 +64,7 @@ class ApiViewSet(GenericViewSet):
             return super().get_object()
         except Http404:
             value = self.kwargs[self.lookup_url_kwarg or self.lookup_field]
-            raise exceptions.NotFound(f"There is no {self.noun} “{value}”.") from None
+            raise exceptions.NotFound(no_such(self.noun, value)) from None
 
     def etag_for(self, response: Response) -> str | None:
         """A view's own ETag for a response (default: a hash of the body)."""
@@ -144,7 +146,7 @@ class ReadOnlyViewSet(ApiViewSet):
         try:
             instance = self.shape.fetch(self.get_queryset()).get(**{field: value})
         except ObjectDoesNotExist:
-            raise exceptions.NotFound(f"There is no {self.noun} “{value}”.") from None
+            raise exceptions.NotFound(no_such(self.noun, value)) from None
         self.check_object_permissions(self.request, instance)
         return instance
 
@@ -198,8 +200,11 @@ class ReportViewSet(ReadOnlyViewSet):
         recommendation = _with_current_grade(request, cited)
         if recommendation is None:
             if not Report.objects.filter(slug=slug).exists():
-                raise exceptions.NotFound(f"There is no report “{slug}”.")
-            raise exceptions.NotFound(f"There is no recommendation “{code}” in “{slug}”.")
+                raise exceptions.NotFound(no_such("report", slug))
+            raise exceptions.NotFound(
+                gettext("There is no recommendation “%(code)s” in “%(report)s”.")
+                % {"code": code, "report": slug}
+            )
         return Response(shapes.RecommendationShape.build(recommendation))
 
 
@@ -262,7 +267,7 @@ class SourceViewSet(ReadOnlyViewSet):
         try:
             source = self.shape.fetch(self.get_queryset(), also=["updated_at"]).get(key=key)
         except Source.DoesNotExist:
-            raise exceptions.NotFound(f"There is no source “{key}”.") from None
+            raise exceptions.NotFound(no_such("source", key)) from None
         self.shown_source = source
         return source
 
@@ -330,7 +335,7 @@ class RecommendationViewSet(ReadOnlyViewSet):
         pk = self.kwargs["pk"]
         recommendation = _with_current_grade(request, self.get_queryset().filter(pk=pk))
         if recommendation is None:
-            raise exceptions.NotFound(f"There is no recommendation “{pk}”.")
+            raise exceptions.NotFound(no_such("recommendation", pk))
         return Response(self.shape.build(recommendation))
 
     @action(detail=True, filter_backends=[], pagination_class=None)
@@ -355,9 +360,7 @@ class RecommendationViewSet(ReadOnlyViewSet):
             try:
                 return queryset.get(pk=self.kwargs["pk"])
             except Recommendation.DoesNotExist:
-                raise exceptions.NotFound(
-                    f"There is no recommendation “{self.kwargs['pk']}”."
-                ) from None
+                raise exceptions.NotFound(no_such("recommendation", self.kwargs["pk"])) from None
         return super().get_object()
 
 
@@ -425,9 +428,7 @@ class EvaluationViewSet(
             try:
                 return queryset.get(pk=self.kwargs["pk"])
             except Evaluation.DoesNotExist:
-                raise exceptions.NotFound(
-                    f"There is no evaluation “{self.kwargs['pk']}”."
-                ) from None
+                raise exceptions.NotFound(no_such("evaluation", self.kwargs["pk"])) from None
         return super().get_object()
 
     def _current(self, evaluation: Evaluation, status_code: int = 200) -> Response:
@@ -543,7 +544,7 @@ class EditionViewSet(ReadOnlyViewSet):
         try:
             return editions.get(slug=slug)
         except Edition.DoesNotExist:
-            raise exceptions.NotFound(f"There is no edition “{slug}”.") from None
+            raise exceptions.NotFound(no_such("edition", slug)) from None
 
     @action(
         detail=True,
@@ -555,13 +556,20 @@ class EditionViewSet(ReadOnlyViewSet):
         before = self.get_object()
         after = self.get_queryset().filter(slug=other).first()
         if after is None:
-            raise exceptions.NotFound(f"There is no edition “{other}”.")
+            raise exceptions.NotFound(no_such("edition", other))
         if after.report_id != before.report_id:
             raise exceptions.ValidationError(
                 {
                     "other": [
-                        f"“{after.slug}” is an edition of {after.report.short_name}, not of "
-                        f"{before.report.short_name}; compare editions of the same report."
+                        gettext(
+                            "“%(other)s” is an edition of %(report)s, not of %(compared)s; "
+                            "compare editions of the same report."
+                        )
+                        % {
+                            "other": after.slug,
+                            "report": after.report.short_name,
+                            "compared": before.report.short_name,
+                        }
                     ]
                 }
             )

@@ -9,6 +9,7 @@ import datetime
 from typing import Any
 
 from django.http import HttpResponseBase, HttpResponseNotModified
+from django.utils.translation import gettext
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -83,11 +84,13 @@ def _expected_updated_at(request: Request, endpoint: WebhookEndpoint) -> int:
 
     return conditional._if_match(
         request,
-        f"the webhook endpoint {endpoint.pk}",
+        gettext("the webhook endpoint %(id)s") % {"id": endpoint.pk},
         f"/api/v1/webhooks/{endpoint.pk}/",
         moment_in,
-        missing="Send If-Match with the ETag of the endpoint you read, so you cannot "
-        "overwrite a change you have not seen.",
+        missing=gettext(
+            "Send If-Match with the ETag of the endpoint you read, so you cannot "
+            "overwrite a change you have not seen."
+        ),
     )
 
 
@@ -173,7 +176,8 @@ class WebhookEndpointViewSet(GenericViewSet):
             return self.get_queryset().get(pk=self.kwargs["pk"])
         except WebhookEndpoint.DoesNotExist:
             raise exceptions.NotFound(
-                f"There is no webhook endpoint “{self.kwargs['pk']}” of yours."
+                gettext("There is no webhook endpoint “%(id)s” of yours.")
+                % {"id": self.kwargs["pk"]}
             ) from None
 
     shown: WebhookEndpoint | None = None
@@ -317,7 +321,8 @@ class WebhookEndpointViewSet(GenericViewSet):
             delivery = endpoint.deliveries.get(pk=delivery_id)
         except WebhookDelivery.DoesNotExist:
             raise exceptions.NotFound(
-                f"There is no delivery “{delivery_id}” to endpoint {endpoint.pk}."
+                gettext("There is no delivery “%(delivery)s” to endpoint %(endpoint)s.")
+                % {"delivery": delivery_id, "endpoint": endpoint.pk}
             ) from None
         delivery = webhooks.redeliver(user=request.user, delivery=delivery)
         return Response(

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from django.contrib.auth.models import AnonymousUser, User
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.db.models import Model, Q
+from django.utils.translation import gettext_lazy as _
 
 from tracker import roles
 from tracker.models import (
@@ -165,47 +166,48 @@ MATRIX: dict[Operation, dict[State, Role | None]] = {
     Op.DELETE_TRANSLATION: {S.DRAFT: EDITORS, S.PUBLISHED: PUBLISHERS, S.FROZEN: NOBODY},
 }
 
-# Why a role below the one the matrix asks for is refused.
-_ONLY_EDITORS = "Only editors and publishers can change evaluations."
+# Why a role below the one the matrix asks for is refused (lazy: in the language of the
+# answer that says it, e.g. the API's 403).
+_ONLY_EDITORS = _("Only editors and publishers can change evaluations.")
 ROLE_REASONS: dict[Operation, str] = {
-    Op.VIEW_EVALUATION: "Drafts are seen by editors and publishers only.",
+    Op.VIEW_EVALUATION: _("Drafts are seen by editors and publishers only."),
     Op.CREATE_EVALUATION: _ONLY_EDITORS,
     Op.CHANGE_EVALUATION: _ONLY_EDITORS,
     Op.CITE_EVIDENCE: _ONLY_EDITORS,
     Op.CHANGE_EVIDENCE: _ONLY_EDITORS,
     Op.REMOVE_EVIDENCE: _ONLY_EDITORS,
-    Op.PUBLISH_EVALUATION: "Only publishers can publish evaluations.",
-    Op.WITHDRAW_EVALUATION: "Only publishers can withdraw evaluations to draft.",
+    Op.PUBLISH_EVALUATION: _("Only publishers can publish evaluations."),
+    Op.WITHDRAW_EVALUATION: _("Only publishers can withdraw evaluations to draft."),
     Op.DELETE_EVALUATION: _ONLY_EDITORS,
-    Op.CREATE_SOURCE: "Only editors and publishers can add sources.",
-    Op.CHANGE_SOURCE: "Only editors and publishers can correct sources.",
-    Op.DELETE_SOURCE: "Only publishers can delete sources.",
-    Op.SAVE_EVALUATOR: "Only editors and publishers can add or correct evaluators.",
-    Op.CREATE_RECOMMENDATION: (
+    Op.CREATE_SOURCE: _("Only editors and publishers can add sources."),
+    Op.CHANGE_SOURCE: _("Only editors and publishers can correct sources."),
+    Op.DELETE_SOURCE: _("Only publishers can delete sources."),
+    Op.SAVE_EVALUATOR: _("Only editors and publishers can add or correct evaluators."),
+    Op.CREATE_RECOMMENDATION: _(
         "Recommendations come from the report's scorecard file; import it to add them."
     ),
-    Op.CHANGE_RECOMMENDATION: "Only editors and publishers can correct recommendations.",
-    Op.DELETE_RECOMMENDATION: (
+    Op.CHANGE_RECOMMENDATION: _("Only editors and publishers can correct recommendations."),
+    Op.DELETE_RECOMMENDATION: _(
         "Recommendations come from the report's scorecard file; they are not deleted here."
     ),
-    Op.FREEZE_EDITION: "Only publishers can freeze editions.",
-    Op.CHANGE_EDITION: (
+    Op.FREEZE_EDITION: _("Only publishers can freeze editions."),
+    Op.CHANGE_EDITION: _(
         "An edition is frozen as it is; a draft edition changes only through its report's "
         "scorecard file."
     ),
-    Op.DELETE_EDITION: "Only publishers can delete editions.",
-    Op.IMPORT_SCORECARD: "Only publishers can import scorecard files.",
-    Op.SAVE_ACTOR: "Only editors and publishers can add or correct actors.",
-    Op.DELETE_ACTOR: "Only publishers can delete actors.",
-    Op.VIEW_RESPONSE: "Drafts are seen by editors and publishers only.",
-    Op.CREATE_RESPONSE: "Only editors and publishers can record responses.",
-    Op.CHANGE_RESPONSE: "Only editors and publishers can change responses.",
-    Op.PUBLISH_RESPONSE: "Only publishers can publish responses.",
-    Op.WITHDRAW_RESPONSE: "Only publishers can withdraw responses to draft.",
-    Op.DELETE_RESPONSE: "Only editors and publishers can delete draft responses.",
-    Op.SAVE_TRANSLATION: "Only editors and publishers can translate.",
-    Op.PUBLISH_TRANSLATION: "Only publishers can publish translations.",
-    Op.DELETE_TRANSLATION: "Only editors and publishers can delete translations.",
+    Op.DELETE_EDITION: _("Only publishers can delete editions."),
+    Op.IMPORT_SCORECARD: _("Only publishers can import scorecard files."),
+    Op.SAVE_ACTOR: _("Only editors and publishers can add or correct actors."),
+    Op.DELETE_ACTOR: _("Only publishers can delete actors."),
+    Op.VIEW_RESPONSE: _("Drafts are seen by editors and publishers only."),
+    Op.CREATE_RESPONSE: _("Only editors and publishers can record responses."),
+    Op.CHANGE_RESPONSE: _("Only editors and publishers can change responses."),
+    Op.PUBLISH_RESPONSE: _("Only publishers can publish responses."),
+    Op.WITHDRAW_RESPONSE: _("Only publishers can withdraw responses to draft."),
+    Op.DELETE_RESPONSE: _("Only editors and publishers can delete draft responses."),
+    Op.SAVE_TRANSLATION: _("Only editors and publishers can translate."),
+    Op.PUBLISH_TRANSLATION: _("Only publishers can publish translations."),
+    Op.DELETE_TRANSLATION: _("Only editors and publishers can delete translations."),
 }
 
 _PUBLISHED_NEEDS_PUBLISHER = (

@@ -11,6 +11,7 @@ import urllib.parse
 from django.core.exceptions import PermissionDenied
 from django.db.models import Model
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from tracker.models import (
     Actor as ResponsibleActor,
@@ -292,7 +293,7 @@ def edition_problems(
 # any); nobody sees or changes another's, not even a publisher: an endpoint holds its
 # owner's secret.
 
-WEBHOOK_ROLE_REASON = "Only partners, editors and publishers can manage webhooks."
+WEBHOOK_ROLE_REASON = _("Only partners, editors and publishers can manage webhooks.")
 WEBHOOK_NOT_YOURS = "There is no webhook endpoint {pk} of yours."
 
 
