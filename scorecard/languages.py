@@ -3,8 +3,13 @@
 A page's language is the one its path names: English at the site's own URLs (they are cited,
 so they never move), every other language of settings.LANGUAGES under its prefix (`/ja/…`,
 `i18n_patterns` in scorecard/urls.py). Nothing else decides it: not Accept-Language, not a
-cookie, so one URL is one page in one language, for readers and caches alike. The API, the
-admin and the health endpoints are outside the prefixed patterns and answer in English.
+cookie, so one URL is one page in one language, for readers and caches alike. The API and
+the health endpoints are outside the prefixed patterns and answer in English.
+
+The editors' admin (/admin/…) is the exception: its pages are private, never cached for
+anyone else, so it follows the editor's browser (`editor_language`: Accept-Language among
+settings.LANGUAGES, English by default) and says so (`Content-Language`,
+`Vary: Accept-Language`).
 
 `page_languages` gives every page its counterparts in each language (the switch in the header,
 the `hreflang` alternates), with the query string kept, so a filtered scorecard switches to
@@ -18,19 +23,42 @@ from django.http import HttpRequest, HttpResponse
 from django.middleware.locale import LocaleMiddleware
 from django.urls import get_script_prefix, translate_url
 from django.utils import translation
+from django.utils.cache import patch_vary_headers
 from django.utils.encoding import escape_uri_path
 from django.utils.functional import SimpleLazyObject
 
 from scorecard import links, response_cache
 
+# Where the editors' admin is mounted (scorecard/urls.py), as `request.path_info` shows it.
+ADMIN_PATH = "/admin/"
+
+
+def editor_language(request: HttpRequest) -> str | None:
+    """The language of an admin page: the editor's browser's (Accept-Language) among
+    settings.LANGUAGES, English by default; None for every other page (the path decides)."""
+    if not request.path_info.startswith(ADMIN_PATH):
+        return None
+    return translation.get_language_from_request(request, check_path=False)
+
 
 class PathLanguageMiddleware(LocaleMiddleware):
     """Django's LocaleMiddleware, without its `Vary: Accept-Language`: with the default
     language unprefixed (`prefix_default_language=False`), Django takes the language from the
-    path alone, so the header would only split shared caches for nothing."""
+    path alone, so the header would only split shared caches for nothing. The admin's pages
+    take the editor's language instead (`editor_language`), and vary by the header."""
+
+    def process_request(self, request: HttpRequest) -> None:
+        language = editor_language(request)
+        if language is None:
+            super().process_request(request)
+            return
+        translation.activate(language)
+        request.LANGUAGE_CODE = translation.get_language()
 
     def process_response(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
         response.headers.setdefault("Content-Language", translation.get_language())
+        if request.path_info.startswith(ADMIN_PATH):
+            patch_vary_headers(response, ("Accept-Language",))
         return response
 
 
