@@ -93,6 +93,7 @@ def test_an_evaluation_change_page_in_japanese(editor, recommendation):
     assert "第1版" in page  # our status panel
     assert "確認待ち:公開者が公開できます。" in page
     assert "読者向けの表示をプレビュー" in page
+    assert "評価者自身の言葉による評価(原文のまま)。例:「Slow progress」。" in page  # our form
     assert 'value="保存"' in page  # Django's
 
 
