@@ -3,8 +3,8 @@
 A page's language is the one its path names: English at the site's own URLs (they are cited,
 so they never move), every other language of settings.LANGUAGES under its prefix (`/ja/…`,
 `i18n_patterns` in scorecard/urls.py). Nothing else decides it: not Accept-Language, not a
-cookie, so one URL is one page in one language, for readers and caches alike. The admin and the
-health endpoints are outside the prefixed patterns and answer in English.
+cookie, so one URL is one page in one language, for readers and caches alike. The health
+endpoints are outside the prefixed patterns and answer in English.
 
 The API (everything under /api/) has one address per resource in every language, and
 negotiates instead (`api_language`): `?lang=ja` if given (an unknown value is a 400 naming
@@ -12,6 +12,10 @@ negotiates instead (`api_language`): `?lang=ja` if given (an unknown value is a 
 as RFC 9110 weighs them: `q=0` refuses a language), else English. Its answers say the
 language used (`Content-Language`) and vary on `Accept-Language`; the response cache and the
 ETags tell the languages apart (scorecard/response_cache.py, `answer_language`).
+
+The editors' admin (/admin/…) follows the editor's browser too: its pages are private, never
+cached for anyone else (`editor_language`: Accept-Language among settings.LANGUAGES, English
+by default), and say so (`Content-Language`, `Vary: Accept-Language`).
 
 `page_languages` gives every page its counterparts in each language (the switch in the header,
 the `hreflang` alternates), with the query string kept, so a filtered scorecard switches to
@@ -87,13 +91,31 @@ def unknown_language_message(value: str) -> str:
     }
 
 
+# Where the editors' admin is mounted (scorecard/urls.py), as `request.path_info` shows it.
+ADMIN_PATH = "/admin/"
+
+
+def editor_language(request: HttpRequest) -> str | None:
+    """The language of an admin page: the editor's browser's (Accept-Language) among
+    settings.LANGUAGES, English by default; None for every other page (the path decides)."""
+    if not request.path_info.startswith(ADMIN_PATH):
+        return None
+    return translation.get_language_from_request(request, check_path=False)
+
+
 class PathLanguageMiddleware(LocaleMiddleware):
     """Django's LocaleMiddleware, without its `Vary: Accept-Language` on pages: with the
     default language unprefixed (`prefix_default_language=False`), Django takes a page's
     language from the path alone, so the header would only split shared caches for nothing.
-    The API negotiates its language instead (`api_language`), and says so in `Vary`."""
+    The API negotiates its language instead (`api_language`) and the admin takes the
+    editor's (`editor_language`); both say so in `Vary`."""
 
     def process_request(self, request: HttpRequest) -> None:
+        language = editor_language(request)
+        if language is not None:
+            translation.activate(language)
+            request.LANGUAGE_CODE = translation.get_language()
+            return
         super().process_request(request)
         if is_api(request):
             language, request.refused_language = api_language(request)
@@ -112,7 +134,7 @@ class PathLanguageMiddleware(LocaleMiddleware):
 
     def process_response(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
         response.headers.setdefault("Content-Language", translation.get_language())
-        if is_api(request):
+        if is_api(request) or request.path_info.startswith(ADMIN_PATH):
             patch_vary_headers(response, ("Accept-Language",))
         return response
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from django.db.models import Max
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from tracker.models import Evaluation, Evaluator, Report, Source
 
@@ -31,7 +32,10 @@ def evaluation_as_of(
 ) -> DefaultDate:
     """The date a new evaluation of a recommendation of `report` speaks for, unless told."""
     if publication is not None and publication.published_on is not None:
-        return DefaultDate(publication.published_on, f"the date of “{publication.title}”")
+        return DefaultDate(
+            publication.published_on,
+            gettext("the date of “%(title)s”") % {"title": publication.title},
+        )
     if evaluator is not None:
         latest = (
             Evaluation.objects.filter(recommendation__report=report, evaluator=evaluator)
@@ -41,9 +45,11 @@ def evaluation_as_of(
         )
         if latest is not None:
             return DefaultDate(
-                latest, f"the date of the evaluation of {report.short_name} {evaluator} logged last"
+                latest,
+                gettext("the date of the evaluation of %(report)s %(evaluator)s logged last")
+                % {"report": report.short_name, "evaluator": evaluator},
             )
-    return DefaultDate(timezone.localdate(), "today")
+    return DefaultDate(timezone.localdate(), gettext("today"))
 
 
 def edition_as_of(report: Report) -> DefaultDate:
@@ -55,6 +61,8 @@ def edition_as_of(report: Report) -> DefaultDate:
     )
     if latest is not None:
         return DefaultDate(
-            latest, f"the latest date of the published evaluations of {report.short_name}"
+            latest,
+            gettext("the latest date of the published evaluations of %(report)s")
+            % {"report": report.short_name},
         )
-    return DefaultDate(timezone.localdate(), "today")
+    return DefaultDate(timezone.localdate(), gettext("today"))

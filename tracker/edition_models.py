@@ -7,6 +7,7 @@ from django.contrib.contenttypes.fields import GenericRelation
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Coalesce
+from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 # (Imported at the end of tracker.models, once these are defined there.)
@@ -30,7 +31,7 @@ class Edition(models.Model):
     slug = models.SlugField(unique=True)
     name = models.CharField(max_length=200)
     description = models.TextField(blank=True)
-    as_of = models.DateField(help_text="The date whose grades the edition freezes.")
+    as_of = models.DateField(help_text=_("The date whose grades the edition freezes."))
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT)
     published_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -16,6 +16,8 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db.models import Field, URLField
 from django.forms.models import BaseInlineFormSet
 from django.utils import formats
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from tracker import default_dates, rules
 from tracker.models import (
@@ -100,16 +102,16 @@ class EvaluationForm(ServiceForm):
             "not_rateable_reason": forms.Textarea(attrs={"rows": 3, "cols": 90}),
         }
         help_texts = {
-            "wording": "The grade in the evaluator's own words, verbatim, e.g. “Slow progress”.",
-            "narrative": (
+            "wording": _("The grade in the evaluator's own words, verbatim, e.g. “Slow progress”."),
+            "narrative": _(
                 "Why this grade, in Markdown: *emphasis*, **strong**, [a link](https://…), "
                 "lists with “- ”, quotes with “> ”. HTML is shown as typed, never run."
             ),
-            "as_of": (
+            "as_of": _(
                 "The date this judgment speaks for: not before the report was published, "
                 "not in the future."
             ),
-            "publication": "The report or article this evaluation appeared in, if any.",
+            "publication": _("The report or article this evaluation appeared in, if any."),
         }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -121,7 +123,7 @@ class EvaluationForm(ServiceForm):
             # The usual date follows from the publication and evaluator chosen below it,
             # so it is worked out when the form is sent (tracker.default_dates).
             self.fields["as_of"].required = False
-            self.fields["as_of"].help_text = (
+            self.fields["as_of"].help_text = gettext(
                 "Left empty: the date of the publication chosen below, if it has one; "
                 "otherwise the date of the evaluation of this report that the evaluator "
                 "logged last; otherwise today. "
@@ -141,15 +143,16 @@ class EvaluationForm(ServiceForm):
             field.choices = [("", "---------")] + [
                 (grade.pk, grade.label) for grade in scale.grades.order_by("-score")
             ]
-            field.help_text = (
-                f"A level of “{scale.name}”, the scale of {self.recommendation.report.short_name}."
-            )
+            field.help_text = gettext("A level of “%(scale)s”, the scale of %(report)s.") % {
+                "scale": scale.name,
+                "report": self.recommendation.report.short_name,
+            }
         else:
             by_scale: dict[str, list[tuple[int, str]]] = {}
             for grade in Grade.objects.select_related("scale").order_by("scale__name", "-score"):
                 by_scale.setdefault(grade.scale.name, []).append((grade.pk, grade.label))
             field.choices = [("", "---------"), *by_scale.items()]
-            field.help_text = "Only a grade of the recommendation's own scale is accepted."
+            field.help_text = gettext("Only a grade of the recommendation's own scale is accepted.")
 
     def clean_as_of(self) -> datetime.date | None:
         as_of = self.cleaned_data["as_of"]
@@ -196,7 +199,13 @@ class EvaluationForm(ServiceForm):
             for name, message in problems.items():
                 if name == "as_of" and default is not None:
                     shown = formats.date_format(default.date)
-                    message = f"Left empty, the date is {shown}, {default.reason}: {message}"
+                    message = gettext(
+                        "Left empty, the date is %(date)s, %(reason)s: %(problem)s"
+                    ) % {
+                        "date": shown,
+                        "reason": default.reason,
+                        "problem": message,
+                    }
                 if name not in self.errors:
                     self.add_error(name, message)
         return cleaned
@@ -224,45 +233,45 @@ class EvidenceForm(forms.ModelForm):
     """One piece of evidence: an existing source, or a new one described here."""
 
     new_source_title = forms.CharField(
-        label="Title",
+        label=_("Title"),
         required=False,
         max_length=500,
         widget=forms.TextInput(attrs={"class": "vTextField"}),
     )
     new_source_url = forms.URLField(
-        label="URL",
+        label=_("URL"),
         required=False,
         max_length=1000,
         assume_scheme="https",
         widget=forms.URLInput(attrs={"class": "vURLField"}),
-        help_text="If this URL is already on file, that source is offered instead.",
+        help_text=_("If this URL is already on file, that source is offered instead."),
     )
     new_source_archived_url = forms.URLField(
-        label="Archived URL",
+        label=_("Archived URL"),
         required=False,
         max_length=1000,
         assume_scheme="https",
         widget=forms.URLInput(attrs={"class": "vURLField"}),
-        help_text="Optional: a copy in a web archive, in case the page goes away.",
+        help_text=_("Optional: a copy in a web archive, in case the page goes away."),
     )
     new_source_publisher = forms.CharField(
-        label="Publisher",
+        label=_("Publisher"),
         required=False,
         max_length=300,
         widget=forms.TextInput(attrs={"class": "vTextField"}),
     )
     new_source_published_on = forms.DateField(
-        label="Published on", required=False, widget=AdminDateWidget
+        label=_("Published on"), required=False, widget=AdminDateWidget
     )
     new_source_kind = forms.ChoiceField(
-        label="Kind", choices=SourceKind.choices, initial=SourceKind.OTHER, required=False
+        label=_("Kind"), choices=SourceKind.choices, initial=SourceKind.OTHER, required=False
     )
 
     class Meta:
         model = EvidenceLink
         fields = ["source", "quote", "page", "stance"]
         widgets = {"quote": forms.Textarea(attrs={"rows": 3, "cols": 70})}
-        help_texts = {"quote": "The passage this grade relies on, verbatim."}
+        help_texts = {"quote": _("The passage this grade relies on, verbatim.")}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -279,23 +288,26 @@ class EvidenceForm(forms.ModelForm):
         if self.describes_new_source():
             if source is not None:
                 self.add_error(
-                    "source", "Choose an existing source or describe a new one, not both."
+                    "source", gettext("Choose an existing source or describe a new one, not both.")
                 )
             if not cleaned.get("new_source_title"):
-                self.add_error("new_source_title", "Give the new source a title.")
+                self.add_error("new_source_title", gettext("Give the new source a title."))
             existing = rules.source_with_url(cleaned.get("new_source_url", ""))
             if existing is not None:
                 self._offer_existing(existing)
         elif source is None and not self.errors:
-            self.add_error("source", "Choose a source, or add a new one below it.")
+            self.add_error("source", gettext("Choose a source, or add a new one below it."))
         return cleaned
 
     def _offer_existing(self, existing: Source) -> None:
         """Select the source already on file in place of the new one, and say so."""
         self.add_error(
             "new_source_url",
-            f"This URL is already on file as “{existing.title}”. It is now selected as the "
-            f"source above instead of adding a duplicate: check it and save again.",
+            gettext(
+                "This URL is already on file as “%(title)s”. It is now selected as the "
+                "source above instead of adding a duplicate: check it and save again."
+            )
+            % {"title": existing.title},
         )
         data = self.data.copy()
         data[self.add_prefix("source")] = str(existing.pk)
@@ -335,12 +347,16 @@ class EvidenceFormSet(BaseInlineFormSet):
             source = form.cleaned_data.get("source")
             if source is not None and not form.describes_new_source():
                 if source.pk in seen_sources:
-                    form.add_error("source", f"“{source}” is already cited above; cite it once.")
+                    form.add_error(
+                        "source",
+                        gettext("“%(source)s” is already cited above; cite it once.")
+                        % {"source": source},
+                    )
                 seen_sources[source.pk] = str(source)
             url = rules.source_url_key(form.cleaned_data.get("new_source_url") or "")
             if url:
                 if url in seen_urls:
-                    form.add_error("new_source_url", "This URL is already added above.")
+                    form.add_error("new_source_url", gettext("This URL is already added above."))
                 seen_urls.add(url)
 
     def evidence_edits(self) -> tuple[list[Mapping], dict[int, Mapping], set[int]]:
@@ -378,8 +394,8 @@ class SourceForm(ServiceForm):
         model = Source
         fields = list(rules.SOURCE_FIELDS)  # what an editor may set (and an edition freezes)
         help_texts = {
-            "key": "A short stable name; left empty, it is made from the title.",
-            "archived_url": "A copy in a web archive, in case the page goes away.",
+            "key": _("A short stable name; left empty, it is made from the title."),
+            "archived_url": _("A copy in a web archive, in case the page goes away."),
         }
         formfield_callback = https_by_default
 
@@ -394,8 +410,11 @@ class SourceForm(ServiceForm):
         existing = rules.source_with_url(url, exclude=saved)
         if existing is not None:
             raise ValidationError(
-                f"This URL is already on file as “{existing.title}” ({existing.key}); "
-                f"use that source instead of adding it again."
+                gettext(
+                    "This URL is already on file as “%(title)s” (%(key)s); "
+                    "use that source instead of adding it again."
+                )
+                % {"title": existing.title, "key": existing.key}
             )
         return url
 
@@ -406,9 +425,11 @@ class RecommendationForm(ServiceForm):
     addressed_to = forms.ModelMultipleChoiceField(
         queryset=Actor.objects.order_by("name"),
         required=False,
-        label="Actors",
-        help_text="Who is asked to act; none when the report does not say. An actor "
-        "includes the bodies within it (Japan includes its Ministry of Defense).",
+        label=_("Actors"),
+        help_text=_(
+            "Who is asked to act; none when the report does not say. An actor "
+            "includes the bodies within it (Japan includes its Ministry of Defense)."
+        ),
         widget=FilteredSelectMultiple("actors", is_stacked=False),
     )
 
@@ -458,9 +479,9 @@ class EditionForm(ServiceForm):
         model = Edition
         fields = ["report", "name", "slug", "as_of", "description"]
         help_texts = {
-            "name": "How readers will cite it, e.g. “2008 review”.",
-            "slug": "The last part of the edition's address (/editions/…/); it never changes.",
-            "as_of": (
+            "name": _("How readers will cite it, e.g. “2008 review”."),
+            "slug": _("The last part of the edition's address (/editions/…/); it never changes."),
+            "as_of": _(
                 "The grades current on this date are frozen (published evaluations only; "
                 "not in the future). Left empty: the latest date among the report's "
                 "published evaluations. The next page shows the date before anything is "

@@ -17,8 +17,8 @@ hex_colour = RegexValidator(r"^#[0-9a-fA-F]{6}$", "Enter a colour as #RRGGBB.")
 
 
 class DueSetBy(models.TextChoices):
-    REPORT = "report", "The report"
-    EDITORS = "editors", "The editors"
+    REPORT = "report", _("The report")
+    EDITORS = "editors", _("The editors")
 
 
 class LegacyActor(models.TextChoices):
@@ -54,20 +54,22 @@ class Grade(models.Model):
     translations = GenericRelation("tracker.Translation")  # its texts in other languages
     slug = models.SlugField()
     label = models.CharField(max_length=100)
-    score = models.PositiveSmallIntegerField(help_text="Orders the levels; higher is better.")
+    score = models.PositiveSmallIntegerField(help_text=_("Orders the levels; higher is better."))
     colour = models.CharField(max_length=7, validators=[hex_colour])
     description = models.TextField(
-        blank=True, help_text="What this level means, for readers: shown on the public pages."
+        blank=True, help_text=_("What this level means, for readers: shown on the public pages.")
     )
     guidance = models.TextField(
         blank=True,
-        help_text="How graders choose this level (e.g. the wordings it is used for). "
-        "Shown apart from the description, under a heading of its own.",
+        help_text=_(
+            "How graders choose this level (e.g. the wordings it is used for). "
+            "Shown apart from the description, under a heading of its own."
+        ),
     )
     # Whether reaching this level means the recommendation was carried out: the
     # implementation rate and "overdue" count on it (tracker.actors).
     counts_as_done = models.BooleanField(
-        default=False, help_text="Reaching this grade means the recommendation was carried out."
+        default=False, help_text=_("Reaching this grade means the recommendation was carried out.")
     )
     # Every response reads the latest change of every model it shows (tracker.freshness).
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
@@ -109,7 +111,7 @@ class Report(models.Model):
     published_on = models.DateField()
     url = models.URLField(max_length=500, blank=True)
     citation = models.CharField(max_length=500, blank=True)
-    description = models.TextField(blank=True, help_text="Markdown.")
+    description = models.TextField(blank=True, help_text=_("Markdown."))
     grade_scale = models.ForeignKey(GradeScale, on_delete=models.PROTECT, related_name="reports")
     # Every response reads the latest change of every model it shows (tracker.freshness).
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
@@ -127,7 +129,7 @@ class Area(models.Model):
     slug = models.SlugField()
     name = models.CharField(max_length=200)
     position = models.PositiveSmallIntegerField()
-    intro = models.TextField(blank=True, help_text="The area's introductory quote, verbatim.")
+    intro = models.TextField(blank=True, help_text=_("The area's introductory quote, verbatim."))
     # Every response reads the latest change of every model it shows (tracker.freshness).
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
 
@@ -167,7 +169,7 @@ class Actor(models.Model):
         null=True,
         blank=True,
         related_name="children",
-        help_text="The government (or body) this one is part of; empty for a government.",
+        help_text=_("The government (or body) this one is part of; empty for a government."),
     )
     # Every response reads the latest change of every model it shows (tracker.freshness).
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
@@ -231,24 +233,24 @@ class Recommendation(models.Model):
         max_length=20,
         validators=[RegexValidator(r"^[A-Z][A-Z0-9]*-[0-9]+$", "Use a code like SEC-2.")],
     )
-    position = models.PositiveIntegerField(help_text="Order within the report.")
+    position = models.PositiveIntegerField(help_text=_("Order within the report."))
     title = models.CharField(max_length=200)
-    text = models.TextField(help_text="The recommendation, verbatim.")
+    text = models.TextField(help_text=_("The recommendation, verbatim."))
     actors = models.ManyToManyField(
         Actor,
         blank=True,
         through=RecommendationActor,
         related_name="recommendations",
-        help_text="Who is asked to act (none: the report does not say).",
+        help_text=_("Who is asked to act (none: the report does not say)."),
     )
     due_on = models.DateField(
-        null=True, blank=True, help_text="By when the recommendation is to be carried out."
+        null=True, blank=True, help_text=_("By when the recommendation is to be carried out.")
     )
     due_set_by = models.CharField(
         max_length=20,
         choices=DueSetBy.choices,
         blank=True,
-        help_text="Whose date it is: the report's own, or the editors'.",
+        help_text=_("Whose date it is: the report's own, or the editors'."),
     )
     topics = models.ManyToManyField(Topic, blank=True, related_name="recommendations")
     # Every response reads the latest change of every model it shows (tracker.freshness).
@@ -337,8 +339,8 @@ class RecommendationLink(models.Model):
 
 
 class EvaluatorKind(models.TextChoices):
-    PERSON = "person", "Person"
-    ORGANIZATION = "organization", "Organization"
+    PERSON = "person", _("Person")
+    ORGANIZATION = "organization", _("Organization")
 
 
 class Evaluator(models.Model):
@@ -372,7 +374,7 @@ class SourceKind(models.TextChoices):
 
 
 class Source(models.Model):
-    key = models.SlugField(max_length=100, unique=True, help_text="A short stable name.")
+    key = models.SlugField(max_length=100, unique=True, help_text=_("A short stable name."))
     title = models.CharField(max_length=500)
     author = models.CharField(max_length=300, blank=True)
     publisher = models.CharField(max_length=300, blank=True)
@@ -383,7 +385,7 @@ class Source(models.Model):
     # per page, held by the database even when two editors add it at the same moment.
     url_key = models.CharField(max_length=1000, blank=True, editable=False)
     kind = models.CharField(max_length=20, choices=SourceKind.choices, default=SourceKind.OTHER)
-    citation = models.TextField(blank=True, help_text="The full citation, as printed.")
+    citation = models.TextField(blank=True, help_text=_("The full citation, as printed."))
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     history = HistoricalRecords()
@@ -421,8 +423,8 @@ NOT_RATEABLE_LABEL = "Not rateable"
 
 
 class Status(models.TextChoices):
-    DRAFT = "draft", "Draft"
-    PUBLISHED = "published", "Published"
+    DRAFT = "draft", _("Draft")
+    PUBLISHED = "published", _("Published")
 
 
 class EvaluationQuerySet(models.QuerySet):
@@ -447,22 +449,24 @@ class Evaluation(models.Model):
     not_rateable_reason = models.TextField(
         blank=True,
         help_text=(
-            "Only when the recommendation cannot be graded (too vague, no information): "
-            "why. Leave the grade empty then."
+            _(
+                "Only when the recommendation cannot be graded (too vague, no information): "
+                "why. Leave the grade empty then."
+            )
         ),
     )
     wording = models.CharField(
-        max_length=500, blank=True, help_text="The evaluator's own grade wording, verbatim."
+        max_length=500, blank=True, help_text=_("The evaluator's own grade wording, verbatim.")
     )
-    narrative = models.TextField(blank=True, help_text="Markdown.")
-    as_of = models.DateField(help_text="The date this judgment speaks for.")
+    narrative = models.TextField(blank=True, help_text=_("Markdown."))
+    as_of = models.DateField(help_text=_("The date this judgment speaks for."))
     publication = models.ForeignKey(
         Source,
         on_delete=models.PROTECT,
         null=True,
         blank=True,
         related_name="published_evaluations",
-        help_text="The publication this evaluation appeared in, if any.",
+        help_text=_("The publication this evaluation appeared in, if any."),
     )
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT)
     author = models.ForeignKey(
@@ -545,7 +549,7 @@ class EvidenceLink(models.Model):
     translations = GenericRelation("tracker.Translation")  # its texts in other languages
     source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="evidence")
     stance = models.CharField(max_length=20, choices=Stance.choices, default=Stance.SUPPORTS)
-    quote = models.TextField(blank=True, help_text="The passage relied on.")
+    quote = models.TextField(blank=True, help_text=_("The passage relied on."))
     page = models.CharField(max_length=50, blank=True)
     position = models.PositiveSmallIntegerField(default=0)
     # Every response reads the latest change of every model it shows (tracker.freshness).

@@ -39,9 +39,9 @@ class Response(models.Model):
     actor = models.ForeignKey("tracker.Actor", on_delete=models.PROTECT, related_name="responses")
     position = models.CharField(max_length=20, choices=ResponsePosition.choices)
     statement = models.TextField(
-        blank=True, help_text="What it says it did, in Markdown; quote it verbatim."
+        blank=True, help_text=_("What it says it did, in Markdown; quote it verbatim.")
     )
-    said_on = models.DateField(help_text="The date it said so.")
+    said_on = models.DateField(help_text=_("The date it said so."))
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT)
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -103,7 +103,7 @@ class ResponseSource(models.Model):
     source = models.ForeignKey(
         "tracker.Source", on_delete=models.PROTECT, related_name="response_citations"
     )
-    quote = models.TextField(blank=True, help_text="The passage, verbatim.")
+    quote = models.TextField(blank=True, help_text=_("The passage, verbatim."))
     page = models.CharField(max_length=50, blank=True)
     position = models.PositiveSmallIntegerField(default=0)
     # Every response reads the latest change of every model it shows (tracker.freshness).

@@ -24,7 +24,7 @@ class SearchDocument(models.Model):
     """
 
     kind = models.CharField(max_length=20, choices=SearchKind.choices)
-    object_id = models.BigIntegerField(help_text="The id of what it is the document of.")
+    object_id = models.BigIntegerField(help_text=_("The id of what it is the document of."))
     report = models.ForeignKey("tracker.Report", on_delete=models.CASCADE, related_name="+")
     recommendation = models.ForeignKey(
         "tracker.Recommendation", on_delete=models.CASCADE, related_name="+"

@@ -9,6 +9,7 @@ sweep finds the row due again.
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class EventType(models.TextChoices):
@@ -32,7 +33,7 @@ class WebhookEndpoint(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="webhook_endpoints"
     )
     url = models.URLField(max_length=2000)
-    events = models.JSONField(default=list, help_text="The event types it receives.")
+    events = models.JSONField(default=list, help_text=_("The event types it receives."))
     description = models.CharField(max_length=200, blank=True)
     # `whsec_` + base64 of 32 random bytes (Standard Webhooks); shown once, on creation
     # and on rotation.

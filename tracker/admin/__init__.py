@@ -4,6 +4,8 @@ Who may do what is decided by `tracker.rules` (the role × state × operation ma
 top of it, by the Django model permissions of the Editor and Publisher groups (migration
 0003_roles), which an operator may narrow. Reference data (reports, areas, grade scales,
 topics) comes from the scorecard files (`import_scorecard`) and is read-only here.
+Every word shown here is marked for translation, and the admin answers in the editor's
+language (their browser's, `scorecard.languages.editor_language`).
 
     base             ServiceAdmin (writes through the services), ReferenceAdmin, grade chips
     reference        grade scales, grades, reports, areas, topics, links, evaluators
@@ -20,6 +22,7 @@ topics) comes from the scorecard files (`import_scorecard`) and is read-only her
 """
 
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from tracker.admin import (
     actors,
@@ -34,9 +37,9 @@ from tracker.admin import (
     webhooks,
 )
 
-admin.site.site_header = "Alliance Scorecard — editors"
-admin.site.site_title = "Alliance Scorecard editors"
-admin.site.index_title = "The record"
+admin.site.site_header = _("Alliance Scorecard — editors")
+admin.site.site_title = _("Alliance Scorecard editors")
+admin.site.index_title = _("The record")
 
 __all__ = [
     "actors",

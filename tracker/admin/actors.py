@@ -2,6 +2,7 @@
 
 from django.contrib import admin
 from django.db.models import Count
+from django.utils.translation import gettext_lazy as _
 
 from tracker import forms, models, rules, services
 from tracker.admin.base import ServiceAdmin
@@ -21,7 +22,7 @@ class ActorAdmin(ServiceAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(named=Count("recommendation_links"))
 
-    @admin.display(description="recommendations naming it", ordering="named")
+    @admin.display(description=_("recommendations naming it"), ordering="named")
     def recommendations_named(self, obj: models.Actor) -> int:
         return obj.named
 

@@ -8,6 +8,8 @@ from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from tracker import forms, models, queries, rules, services
 from tracker.admin.base import NOT_RATEABLE_CHIP, ServiceAdmin, _adopt, grade_chip
@@ -33,7 +35,7 @@ class EvidenceLinkAdmin(ServiceAdmin):
     list_filter = ["stance"]
     search_fields = ["source__title", "quote", "evaluation__recommendation__code"]
 
-    @admin.display(description="evaluation")
+    @admin.display(description=_("evaluation"))
     def evaluation_shown(self, obj: models.EvidenceLink):
         return format_html(
             '<a href="{}">{}</a>',
@@ -60,7 +62,7 @@ class EditionEntryInline(admin.TabularInline):
     readonly_fields = fields
     extra = 0
     can_delete = False
-    verbose_name_plural = "Frozen grades"
+    verbose_name_plural = _("Frozen grades")
 
     def get_queryset(self, request):
         return (
@@ -75,23 +77,23 @@ class EditionEntryInline(admin.TabularInline):
     def has_change_permission(self, request, obj=None):
         return False
 
-    @admin.display(description="recommendation")
+    @admin.display(description=_("recommendation"))
     def frozen_recommendation(self, obj: models.EditionEntry):
         # As the edition froze it, whatever it is called now.
         return obj.shown_recommendation
 
-    @admin.display(description="grade")
+    @admin.display(description=_("grade"))
     def grade(self, obj: models.EditionEntry):
         # As the edition froze it, whatever the grade is called now.
         if obj.evaluation.is_not_rateable:
             return grade_chip(None, models.NOT_RATEABLE_LABEL, NOT_RATEABLE_CHIP)
         return grade_chip(obj.shown_grade)
 
-    @admin.display(description="evaluator")
+    @admin.display(description=_("evaluator"))
     def evaluator(self, obj: models.EditionEntry):
         return obj.evaluation.evaluator
 
-    @admin.display(description="as of")
+    @admin.display(description=_("as of"))
     def as_of(self, obj: models.EditionEntry):
         return obj.evaluation.as_of
 
@@ -107,7 +109,7 @@ class EditionAdmin(ServiceAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(entry_count=Count("entries"))
 
-    @admin.display(description="grades frozen", ordering="entry_count")
+    @admin.display(description=_("grades frozen"), ordering="entry_count")
     def grades(self, obj: models.Edition) -> int:
         return obj.entry_count
 
@@ -148,7 +150,7 @@ class EditionAdmin(ServiceAdmin):
             form = self.get_form(request, None, change=False)(request.POST)
             if form.is_valid():
                 return self.confirm_freeze(request, form)
-        context = {"title": "Freeze an edition", **(extra_context or {})}
+        context = {"title": gettext("Freeze an edition"), **(extra_context or {})}
         return super().add_view(request, form_url, context)
 
     def confirm_freeze(self, request: HttpRequest, form) -> HttpResponse:
@@ -165,7 +167,7 @@ class EditionAdmin(ServiceAdmin):
         context = {
             **self.admin_site.each_context(request),
             "opts": self.model._meta,
-            "title": f"Freeze “{data['name']}”?",
+            "title": gettext("Freeze “%(name)s”?") % {"name": data["name"]},
             "edition": data,
             "as_of_default": form.as_of_default,
             "report": report,

@@ -12,6 +12,8 @@ from django.urls import path, reverse
 from django.utils.cache import patch_cache_control
 from django.utils.html import format_html
 from django.utils.text import Truncator
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
 
 from tracker import forms, mail_tasks, models, roles, rules, services
 from tracker.admin.base import NOT_RATEABLE_CHIP, ServiceAdmin, _adopt, grade_chip
@@ -33,8 +35,8 @@ class EvidenceInline(admin.StackedInline):
     formset = forms.EvidenceFormSet
     autocomplete_fields = ["source"]
     extra = 1
-    verbose_name = "piece of evidence"
-    verbose_name_plural = "Evidence (at least one before publishing)"
+    verbose_name = _("piece of evidence")
+    verbose_name_plural = _("Evidence (at least one before publishing)")
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("source").order_by("position", "id")
@@ -45,7 +47,7 @@ class EvidenceInline(admin.StackedInline):
             return [cited]
         # One field a line: Django opens a collapsed fieldset with errors only then.
         new_source = (
-            "Not on file yet? Add a new source",
+            _("Not on file yet? Add a new source"),
             {
                 "fields": [
                     "new_source_title",
@@ -110,7 +112,7 @@ class EvaluationAdmin(ServiceAdmin):
 
     # List columns -------------------------------------------------------------------
 
-    @admin.display(description="recommendation", ordering="recommendation__position")
+    @admin.display(description=_("recommendation"), ordering="recommendation__position")
     def recommendation_code(self, obj: models.Evaluation):
         recommendation = obj.recommendation
         return format_html(
@@ -120,11 +122,11 @@ class EvaluationAdmin(ServiceAdmin):
             recommendation.code,
         )
 
-    @admin.display(description="their words", ordering="wording")
+    @admin.display(description=_("their words"), ordering="wording")
     def wording_shown(self, obj: models.Evaluation) -> str:
         return Truncator(obj.wording).chars(60) or "—"
 
-    @admin.display(description="grade", ordering="grade__score")
+    @admin.display(description=_("grade"), ordering="grade__score")
     def grade_shown(self, obj: models.Evaluation):
         if obj.is_not_rateable:
             return grade_chip(None, models.NOT_RATEABLE_LABEL, NOT_RATEABLE_CHIP)
@@ -145,13 +147,13 @@ class EvaluationAdmin(ServiceAdmin):
         if obj is None or read_only_reason(request, obj) is None:
             judgment.append("loaded_version")
         fieldsets = [
-            ("The judgment", {"fields": judgment}),
-            ("Narrative", {"fields": ["narrative"] + (["narrative_shown"] if obj else [])}),
+            (_("The judgment"), {"fields": judgment}),
+            (_("Narrative"), {"fields": ["narrative"] + (["narrative_shown"] if obj else [])}),
         ]
         if obj is not None:
             fieldsets.append(
                 (
-                    "Record",
+                    _("Record"),
                     {
                         "fields": [
                             "status",
@@ -180,17 +182,17 @@ class EvaluationAdmin(ServiceAdmin):
             "published_at",
         ]
 
-    @admin.display(description="as readers will see it")
+    @admin.display(description=_("as readers will see it"))
     def narrative_shown(self, obj: models.Evaluation):
         if not obj.narrative.strip():
-            return "(no narrative yet)"
+            return gettext("(no narrative yet)")
         html = render_markdown(obj.narrative)
         return format_html('<div class="narrative-preview">{}</div>', html)
 
-    @admin.display(description="frozen in")
+    @admin.display(description=_("frozen in"))
     def frozen(self, obj: models.Evaluation):
         edition = rules.frozen_in(obj)
-        return edition.name if edition else "no published edition"
+        return edition.name if edition else gettext("no published edition")
 
     # Permissions --------------------------------------------------------------------
 
@@ -214,7 +216,9 @@ class EvaluationAdmin(ServiceAdmin):
         if change:
             expected = form.cleaned_data.get("loaded_version")
             if expected is None:
-                raise ValidationError({"version": "The form lost track of its version; reload."})
+                raise ValidationError(
+                    {"version": gettext("The form lost track of its version; reload.")}
+                )
             services.update_evaluation(
                 evaluation=form.instance,
                 expected_version=expected,
@@ -272,24 +276,38 @@ class EvaluationAdmin(ServiceAdmin):
 
     # Publishing ---------------------------------------------------------------------
 
-    @admin.action(description="Publish selected evaluations", permissions=["publish"])
+    @admin.action(description=_("Publish selected evaluations"), permissions=["publish"])
     def publish_selected(self, request: HttpRequest, queryset: QuerySet) -> None:
         with mail_tasks.publishing_round():  # one e-mail per follower for all of them
             done = self._apply_to_each(
                 request, queryset.filter(status=models.Status.DRAFT), services.publish_evaluation,
-                "Not published",
+                gettext("Not published"),
             )  # fmt: skip
         if done:
-            self.message_user(request, f"Published {plural(done, 'evaluation')}.")
+            self.message_user(
+                request,
+                ngettext(
+                    "Published %(count)d evaluation.", "Published %(count)d evaluations.", done
+                )
+                % {"count": done},
+            )
 
-    @admin.action(description="Withdraw selected evaluations to draft", permissions=["publish"])
+    @admin.action(description=_("Withdraw selected evaluations to draft"), permissions=["publish"])
     def withdraw_selected(self, request: HttpRequest, queryset: QuerySet) -> None:
         done = self._apply_to_each(
             request, queryset.filter(status=models.Status.PUBLISHED), services.unpublish_evaluation,
-            "Not withdrawn",
+            gettext("Not withdrawn"),
         )  # fmt: skip
         if done:
-            self.message_user(request, f"Withdrew {plural(done, 'evaluation')} to draft.")
+            self.message_user(
+                request,
+                ngettext(
+                    "Withdrew %(count)d evaluation to draft.",
+                    "Withdrew %(count)d evaluations to draft.",
+                    done,
+                )
+                % {"count": done},
+            )
 
     def _apply_to_each(self, request, queryset, service, refused: str) -> int:
         """Run a service on each evaluation on its own, naming each one it refuses."""
@@ -300,7 +318,12 @@ class EvaluationAdmin(ServiceAdmin):
             except ValidationError as refusal:
                 self.message_user(
                     request,
-                    f"{refused}: {describe(evaluation)} — {' '.join(refusal.messages)}",
+                    gettext("%(refused)s: %(evaluation)s — %(reasons)s")
+                    % {
+                        "refused": refused,
+                        "evaluation": describe(evaluation),
+                        "reasons": " ".join(refusal.messages),
+                    },
                     messages.ERROR,
                 )
             else:
@@ -336,15 +359,25 @@ class EvaluationAdmin(ServiceAdmin):
         except services.StaleVersionError:
             self.message_user(
                 request,
-                "Not published: someone changed this evaluation after you opened it. "
-                "Read the current version below, then publish again.",
+                gettext(
+                    "Not published: someone changed this evaluation after you opened it. "
+                    "Read the current version below, then publish again."
+                ),
                 messages.ERROR,
             )
         except ValidationError as refusal:
             for message in refusal.messages:
-                self.message_user(request, f"Not published: {message}", messages.ERROR)
+                self.message_user(
+                    request,
+                    gettext("Not published: %(reason)s") % {"reason": message},
+                    messages.ERROR,
+                )
         else:
-            self.message_user(request, f"Published {describe(evaluation)}.", messages.SUCCESS)
+            self.message_user(
+                request,
+                gettext("Published %(evaluation)s.") % {"evaluation": describe(evaluation)},
+                messages.SUCCESS,
+            )
         return HttpResponseRedirect(self._change_url(evaluation))
 
     def withdraw_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
@@ -357,9 +390,16 @@ class EvaluationAdmin(ServiceAdmin):
             services.unpublish_evaluation(evaluation=evaluation, user=request.user)
         except ValidationError as refusal:
             for message in refusal.messages:
-                self.message_user(request, f"Not withdrawn: {message}", messages.ERROR)
+                self.message_user(
+                    request,
+                    gettext("Not withdrawn: %(reason)s") % {"reason": message},
+                    messages.ERROR,
+                )
         else:
-            self.message_user(request, f"Withdrew {describe(evaluation)} to draft.")
+            self.message_user(
+                request,
+                gettext("Withdrew %(evaluation)s to draft.") % {"evaluation": describe(evaluation)},
+            )
         return HttpResponseRedirect(self._change_url(evaluation))
 
     def preview_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
@@ -384,7 +424,7 @@ class EvaluationAdmin(ServiceAdmin):
         return response
 
     def add_view(self, request, form_url="", extra_context=None):
-        context = {"title": "Log an evaluation", **(extra_context or {})}
+        context = {"title": gettext("Log an evaluation"), **(extra_context or {})}
         return super().add_view(request, form_url, context)
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
@@ -426,11 +466,11 @@ def public_url(evaluation: models.Evaluation) -> str:
 
 
 def describe(evaluation: models.Evaluation) -> str:
-    return f"{evaluation.recommendation.code} as of {evaluation.as_of} by {evaluation.evaluator}"
-
-
-def plural(count: int, noun: str) -> str:
-    return f"{count} {noun}{'' if count == 1 else 's'}"
+    return gettext("%(code)s as of %(date)s by %(evaluator)s") % {
+        "code": evaluation.recommendation.code,
+        "date": evaluation.as_of,
+        "evaluator": evaluation.evaluator,
+    }
 
 
 CONFLICT_FIELDS = (*rules.EVALUATION_FIELDS, "status")
@@ -480,7 +520,7 @@ def _shown(evaluation: models.Evaluation, field: str, value: Any) -> str:
     model_field = models.Evaluation._meta.get_field(field)
     if model_field.is_relation and value is not None:
         related = model_field.related_model.objects.filter(pk=value).first()
-        return str(related) if related is not None else f"(deleted #{value})"
+        return str(related) if related is not None else gettext("(deleted #%(id)s)") % {"id": value}
     if model_field.choices:
         return dict(model_field.flatchoices).get(value, value)
     return "—" if value in (None, "") else str(value)

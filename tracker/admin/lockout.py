@@ -11,6 +11,7 @@ from django.contrib import admin
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.translation import gettext
 
 
 def lockout_response(
@@ -20,7 +21,7 @@ def lockout_response(
     cool_off = get_cool_off(request)
     context = {
         **admin.site.each_context(request),
-        "title": "Too many failed logins",
+        "title": gettext("Too many failed logins"),
         "username": get_client_username(request, credentials) or "",
         "failure_limit": get_failure_limit(request, credentials),
         "cool_off_minutes": round(cool_off.total_seconds() / 60) if cool_off else None,

@@ -4,6 +4,8 @@ from django.contrib import admin
 from django.db.models import Count, OuterRef, Q, Subquery
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from tracker import forms, models, queries, rules, services
 from tracker.admin.base import ServiceAdmin, grade_chip
@@ -14,7 +16,7 @@ class EvaluationInline(admin.TabularInline):
     """A recommendation's evaluations, newest first, drafts included, to open and edit."""
 
     model = models.Evaluation
-    verbose_name_plural = "Evaluations (newest first, drafts included)"
+    verbose_name_plural = _("Evaluations (newest first, drafts included)")
     fields = ["as_of", "grade_shown", "wording", "evaluator", "status", "author", "open"]
     readonly_fields = fields
     extra = 0
@@ -39,14 +41,16 @@ class EvaluationInline(admin.TabularInline):
     def has_delete_permission(self, request, obj=None):
         return False
 
-    @admin.display(description="grade")
+    @admin.display(description=_("grade"))
     def grade_shown(self, obj: models.Evaluation):
         return grade_chip(obj.grade)
 
     @admin.display(description="")
     def open(self, obj: models.Evaluation):
         return format_html(
-            '<a href="{}">open</a>', reverse("admin:tracker_evaluation_change", args=[obj.pk])
+            '<a href="{}">{}</a>',
+            reverse("admin:tracker_evaluation_change", args=[obj.pk]),
+            gettext("open"),
         )
 
 
@@ -66,14 +70,14 @@ class RecommendationAdmin(ServiceAdmin):
             None,
             {"fields": ["report", "code", "title", "area", "position", "addressed_to", "topics"]},
         ),
-        ("Deadline", {"fields": ["due_on", "due_set_by"]}),
-        ("The recommendation, verbatim", {"fields": ["text"]}),
-        ("Grades so far (published)", {"fields": ["grade_timeline"]}),
+        (_("Deadline"), {"fields": ["due_on", "due_set_by"]}),
+        (_("The recommendation, verbatim"), {"fields": ["text"]}),
+        (_("Grades so far (published)"), {"fields": ["grade_timeline"]}),
     ]
 
-    @admin.display(description="Actors")
+    @admin.display(description=_("Actors"))
     def addressed_to(self, obj: models.Recommendation) -> str:
-        return ", ".join(actor.name for actor in obj.actors.all()) or "Not specified"
+        return ", ".join(actor.name for actor in obj.actors.all()) or gettext("Not specified")
 
     def view_on_site(self, obj: models.Recommendation) -> str:
         return reverse("recommendation", args=[obj.report.slug, obj.slug])
@@ -87,19 +91,19 @@ class RecommendationAdmin(ServiceAdmin):
             draft_count=Count("evaluations", filter=Q(evaluations__status=models.Status.DRAFT)),
         )
 
-    @admin.display(description="current grade", ordering="current_grade_label")
+    @admin.display(description=_("current grade"), ordering="current_grade_label")
     def current_grade(self, obj: models.Recommendation):
         return grade_chip(None, obj.current_grade_label, obj.current_grade_colour)
 
-    @admin.display(description="drafts", ordering="draft_count")
+    @admin.display(description=_("drafts"), ordering="draft_count")
     def drafts(self, obj: models.Recommendation) -> int:
         return obj.draft_count
 
-    @admin.display(description="timeline")
+    @admin.display(description=_("timeline"))
     def grade_timeline(self, obj: models.Recommendation):
         timeline = queries.grade_timeline(obj) if obj.pk else []
         if not timeline:
-            return "Not graded yet."
+            return gettext("Not graded yet.")
         return format_html(
             '<ol class="grade-timeline">{}</ol>',
             format_html_join(

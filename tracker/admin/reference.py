@@ -4,6 +4,8 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from tracker import models, rules, services
 from tracker.admin.base import URL_FIELDS, ReferenceAdmin, grade_chip
@@ -23,11 +25,11 @@ class GradeAdmin(ReferenceAdmin):
     # What readers are told about a level, apart from how graders choose it.
     fieldsets = [
         (None, {"fields": ["scale", "slug", "label", "score", "colour"]}),
-        ("For readers", {"fields": ["description"]}),
-        ("For graders", {"fields": ["guidance"]}),
+        (_("For readers"), {"fields": ["description"]}),
+        (_("For graders"), {"fields": ["guidance"]}),
     ]
 
-    @admin.display(description="as shown")
+    @admin.display(description=_("as shown"))
     def chip(self, obj: models.Grade):
         return grade_chip(obj)
 
@@ -38,11 +40,13 @@ class ReportAdmin(ReferenceAdmin):
     list_select_related = ["grade_scale"]
     actions = ["freeze_edition"]
 
-    @admin.action(description="Freeze an edition of this report", permissions=["publish"])
+    @admin.action(description=_("Freeze an edition of this report"), permissions=["publish"])
     def freeze_edition(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
         reports = list(queryset[:2])
         if len(reports) != 1:
-            self.message_user(request, "Choose exactly one report to freeze.", messages.WARNING)
+            self.message_user(
+                request, gettext("Choose exactly one report to freeze."), messages.WARNING
+            )
             return None
         return HttpResponseRedirect(
             reverse("admin:tracker_edition_add") + f"?report={reports[0].pk}"

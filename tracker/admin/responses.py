@@ -4,6 +4,7 @@
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
 from tracker import models, rules
 from tracker import responses as services
@@ -99,12 +100,12 @@ class ResponseAdmin(ServiceAdmin):
             else:
                 done += 1
         if done:
-            self.message_user(request, done_message.format(done=done))
+            self.message_user(request, str(done_message).format(done=done))
 
-    @admin.action(description="Publish the selected responses")
+    @admin.action(description=_("Publish the selected responses"))
     def publish_selected(self, request, queryset):
-        self._each(request, queryset, services.publish_response, "Published {done}.")
+        self._each(request, queryset, services.publish_response, _("Published {done}."))
 
-    @admin.action(description="Withdraw the selected responses to draft")
+    @admin.action(description=_("Withdraw the selected responses to draft"))
     def withdraw_selected(self, request, queryset):
-        self._each(request, queryset, services.unpublish_response, "Withdrew {done}.")
+        self._each(request, queryset, services.unpublish_response, _("Withdrew {done}."))

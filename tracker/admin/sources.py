@@ -3,6 +3,8 @@
 from django.contrib import admin, messages
 from django.db.models import Count
 from django.utils.html import format_html
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from tracker import forms, models, rules, services
 from tracker.admin.base import ServiceAdmin, _adopt
@@ -20,15 +22,17 @@ class SourceAdmin(ServiceAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(cited_count=Count("evidence"))
 
-    @admin.display(description="cited by", ordering="cited_count")
+    @admin.display(description=_("cited by"), ordering="cited_count")
     def cited(self, obj: models.Source) -> int:
         return obj.cited_count
 
-    @admin.display(description="URL")
+    @admin.display(description=_("URL"))
     def link(self, obj: models.Source):
         if not obj.url:
             return "—"
-        return format_html('<a href="{}" rel="noopener noreferrer">open</a>', obj.url)
+        return format_html(
+            '<a href="{}" rel="noopener noreferrer">{}</a>', obj.url, gettext("open")
+        )
 
     def get_readonly_fields(self, request, obj=None):
         readonly = list(super().get_readonly_fields(request, obj))
@@ -56,8 +60,11 @@ class SourceAdmin(ServiceAdmin):
         if edition is not None and request.method == "GET":
             self.message_user(
                 request,
-                f"Cited in the published edition “{edition.name}”, which never changes: "
-                f"only the archived URL can still be added.",
+                gettext(
+                    "Cited in the published edition “%(edition)s”, which never changes: "
+                    "only the archived URL can still be added."
+                )
+                % {"edition": edition.name},
                 messages.WARNING,
             )
         return super().change_view(request, object_id, form_url, extra_context)

@@ -5,6 +5,7 @@ and this admin refuses everyone but superusers whatever permissions they are giv
 """
 
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from tracker.models import Subscription
 
@@ -18,7 +19,7 @@ class SubscriptionAdmin(admin.ModelAdmin):
     raw_id_fields = ["report", "recommendation"]
     readonly_fields = ["created_at", "confirmation_sent_at", "confirmed_at", "last_digest_at"]
 
-    @admin.display(description="Follows")
+    @admin.display(description=_("Follows"))
     def scope(self, subscription: Subscription) -> str:
         return subscription.scope_name
 

@@ -21,6 +21,8 @@ from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from tracker import models, rules, services, translation_status
 from tracker.rules import Operation
@@ -31,10 +33,10 @@ from tracker.translation_models import (
 )
 
 STATE_LABELS = {
-    translation_status.MISSING: "not translated",
-    translation_status.DRAFT: "draft",
-    translation_status.PUBLISHED: "published",
-    translation_status.OUTDATED: "outdated: the original changed since",
+    translation_status.MISSING: _("not translated"),
+    translation_status.DRAFT: _("draft"),
+    translation_status.PUBLISHED: _("published"),
+    translation_status.OUTDATED: _("outdated: the original changed since"),
 }
 
 
@@ -57,14 +59,14 @@ class TranslationAdmin(admin.ModelAdmin):
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         return super().get_queryset(request).prefetch_related("target")
 
-    @admin.display(description="translates")
+    @admin.display(description=_("translates"))
     def of(self, obj: models.Translation):
         target = obj.target
         if target is None:
             return "—"
         return format_html('<a href="{}">{}</a>', translate_url(target, obj.language), target)
 
-    @admin.display(description="state")
+    @admin.display(description=_("state"))
     def state(self, obj: models.Translation) -> str:
         original = getattr(obj.target, obj.field, "") if obj.target is not None else ""
         text = translation_status.Text(obj.target, obj.field, original, obj)
@@ -90,7 +92,7 @@ class TranslationAdmin(admin.ModelAdmin):
             for translation in queryset:
                 services.delete_translation(translation=translation, user=request.user)
 
-    @admin.action(description="Publish the selected translations")
+    @admin.action(description=_("Publish the selected translations"))
     def publish_selected(self, request: HttpRequest, queryset: QuerySet) -> None:
         published, refused = 0, []
         for translation in queryset:
@@ -100,7 +102,9 @@ class TranslationAdmin(admin.ModelAdmin):
             except (PermissionDenied, ValidationError) as error:
                 refused.append(f"{translation}: {'; '.join(_messages_of(error))}")
         if published:
-            self.message_user(request, f"{published} published.", messages.SUCCESS)
+            self.message_user(
+                request, gettext("%(count)d published.") % {"count": published}, messages.SUCCESS
+            )
         for reason in refused:
             self.message_user(request, reason, messages.ERROR)
 
@@ -143,7 +147,7 @@ class TranslationAdmin(admin.ModelAdmin):
             publish = request.POST.get("publish") == "1"
             errors = self._save_all(request, target, language, texts, posted, kind, publish)
             if not errors:
-                self.message_user(request, "Translations saved.", messages.SUCCESS)
+                self.message_user(request, gettext("Translations saved."), messages.SUCCESS)
                 return HttpResponseRedirect(request.path)
         elif texts:
             kinds = {text.translation.kind for text in texts.values() if text.translation}
@@ -163,7 +167,8 @@ class TranslationAdmin(admin.ModelAdmin):
         context = {
             **self.admin_site.each_context(request),
             "opts": self.model._meta,
-            "title": f"Translate “{target}” into {dict(_languages())[language]}",
+            "title": gettext("Translate “%(target)s” into %(language)s")
+            % {"target": target, "language": dict(_languages())[language]},
             "target": target,
             "language": language,
             "rows": rows,
@@ -238,7 +243,7 @@ class TranslationAdmin(admin.ModelAdmin):
         context = {
             **self.admin_site.each_context(request),
             "opts": self.model._meta,
-            "title": "Translation status",
+            "title": gettext("Translation status"),
             "rows": rows,
             "page": page,
         }
@@ -256,7 +261,8 @@ class TranslationAdmin(admin.ModelAdmin):
         context = {
             **self.admin_site.each_context(request),
             "opts": self.model._meta,
-            "title": f"{report.short_name}: translation into {dict(_languages())[language]}",
+            "title": gettext("%(report)s: translation into %(language)s")
+            % {"report": report.short_name, "language": dict(_languages())[language]},
             "report": report,
             "language": language,
             "counts": translation_status.counts(texts),

@@ -15,6 +15,10 @@
 - **The date bounds of an evaluation**: from its report's publication to today.
 - **The URL identity of sources**: one source per normalised URL (`source_url_key`), held
   by a unique constraint on `Source.url_key`.
+
+Every reason is marked for translation (lazily, at import) and made a sentence in the
+language of the request when a refusal is made (`refusal`, `_fill`): a `Refusal` always
+holds a plain string.
 """
 
 import enum
@@ -24,6 +28,8 @@ from dataclasses import dataclass
 from django.contrib.auth.models import AnonymousUser, User
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.db.models import Model, Q
+from django.utils.functional import Promise
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from tracker import roles
@@ -40,6 +46,7 @@ from tracker.models import (
 )
 
 Someone = User | AnonymousUser | None  # None: the operator (shell, management commands)
+StrOrPromise = str | Promise  # a reason: marked for translation, translated when refused
 
 
 class Role(enum.IntEnum):
@@ -166,10 +173,9 @@ MATRIX: dict[Operation, dict[State, Role | None]] = {
     Op.DELETE_TRANSLATION: {S.DRAFT: EDITORS, S.PUBLISHED: PUBLISHERS, S.FROZEN: NOBODY},
 }
 
-# Why a role below the one the matrix asks for is refused (lazy: in the language of the
-# answer that says it, e.g. the API's 403).
+# Why a role below the one the matrix asks for is refused.
 _ONLY_EDITORS = _("Only editors and publishers can change evaluations.")
-ROLE_REASONS: dict[Operation, str] = {
+ROLE_REASONS: dict[Operation, StrOrPromise] = {
     Op.VIEW_EVALUATION: _("Drafts are seen by editors and publishers only."),
     Op.CREATE_EVALUATION: _ONLY_EDITORS,
     Op.CHANGE_EVALUATION: _ONLY_EDITORS,
@@ -183,17 +189,19 @@ ROLE_REASONS: dict[Operation, str] = {
     Op.CHANGE_SOURCE: _("Only editors and publishers can correct sources."),
     Op.DELETE_SOURCE: _("Only publishers can delete sources."),
     Op.SAVE_EVALUATOR: _("Only editors and publishers can add or correct evaluators."),
-    Op.CREATE_RECOMMENDATION: _(
-        "Recommendations come from the report's scorecard file; import it to add them."
+    Op.CREATE_RECOMMENDATION: (
+        _("Recommendations come from the report's scorecard file; import it to add them.")
     ),
     Op.CHANGE_RECOMMENDATION: _("Only editors and publishers can correct recommendations."),
-    Op.DELETE_RECOMMENDATION: _(
-        "Recommendations come from the report's scorecard file; they are not deleted here."
+    Op.DELETE_RECOMMENDATION: (
+        _("Recommendations come from the report's scorecard file; they are not deleted here.")
     ),
     Op.FREEZE_EDITION: _("Only publishers can freeze editions."),
-    Op.CHANGE_EDITION: _(
-        "An edition is frozen as it is; a draft edition changes only through its report's "
-        "scorecard file."
+    Op.CHANGE_EDITION: (
+        _(
+            "An edition is frozen as it is; a draft edition changes only through its report's "
+            "scorecard file."
+        )
     ),
     Op.DELETE_EDITION: _("Only publishers can delete editions."),
     Op.IMPORT_SCORECARD: _("Only publishers can import scorecard files."),
@@ -210,89 +218,96 @@ ROLE_REASONS: dict[Operation, str] = {
     Op.DELETE_TRANSLATION: _("Only editors and publishers can delete translations."),
 }
 
-_PUBLISHED_NEEDS_PUBLISHER = (
+_PUBLISHED_NEEDS_PUBLISHER = _(
     "This evaluation is published: only a publisher can change it, or withdraw it to draft "
     "so that you can."
 )
 # Why an editor (who may work on drafts) is refused an object in this state.
-STATE_ROLE_REASONS: dict[tuple[Operation, State], str] = {
+STATE_ROLE_REASONS: dict[tuple[Operation, State], StrOrPromise] = {
     (Op.CHANGE_RESPONSE, S.PUBLISHED): (
-        "This response is published: only a publisher can change it, or withdraw it to draft "
-        "so that you can."
+        _(
+            "This response is published: only a publisher can change it, or withdraw it to draft "
+            "so that you can."
+        )
     ),
     (Op.CHANGE_EVALUATION, S.PUBLISHED): _PUBLISHED_NEEDS_PUBLISHER,
     (Op.CITE_EVIDENCE, S.PUBLISHED): _PUBLISHED_NEEDS_PUBLISHER,
     (Op.CHANGE_EVIDENCE, S.PUBLISHED): _PUBLISHED_NEEDS_PUBLISHER,
     (Op.REMOVE_EVIDENCE, S.PUBLISHED): _PUBLISHED_NEEDS_PUBLISHER,
     (Op.SAVE_TRANSLATION, S.PUBLISHED): (
-        "This translation is published: only a publisher can change it."
+        _("This translation is published: only a publisher can change it.")
     ),
     (Op.DELETE_TRANSLATION, S.PUBLISHED): (
-        "This translation is published: only a publisher can delete it."
+        _("This translation is published: only a publisher can delete it.")
     ),
 }
 
-_FROZEN_EVALUATION = (
+_FROZEN_EVALUATION = _(
     "This evaluation is frozen in the published edition “{edition}”, which never changes. "
     "To correct it, log a new evaluation."
 )
-_PUBLISHED_NOT_DELETED = (
+_PUBLISHED_NOT_DELETED = _(
     "A published evaluation cannot be deleted: readers may have cited it. Withdraw it to "
     "draft first, or log a new evaluation to correct it."
 )
-_FROZEN_RESPONSE = (
+_FROZEN_RESPONSE = _(
     "This response is frozen in the published edition “{edition}”, which never changes. "
     "To correct it, record a new response."
 )
-_PUBLISHED_RESPONSE_NOT_DELETED = (
+_PUBLISHED_RESPONSE_NOT_DELETED = _(
     "A published response cannot be deleted: readers may have cited it. Withdraw it to draft first."
 )
-_FROZEN_TRANSLATION = (
+_FROZEN_TRANSLATION = _(
     "This translation is frozen with the text it translates in the published edition "
     "“{edition}”, which never changes in any language."
 )
 # Why nobody may do this to an object in this state: (the field it is about, the reason).
-STATE_REASONS: dict[tuple[Operation, State], tuple[str, str]] = {
+STATE_REASONS: dict[tuple[Operation, State], tuple[str, StrOrPromise]] = {
     (Op.CHANGE_EVALUATION, S.FROZEN): (NON_FIELD_ERRORS, _FROZEN_EVALUATION),
     (Op.CITE_EVIDENCE, S.FROZEN): ("evidence", _FROZEN_EVALUATION),
     (Op.CHANGE_EVIDENCE, S.FROZEN): ("evidence", _FROZEN_EVALUATION),
     (Op.REMOVE_EVIDENCE, S.FROZEN): ("evidence", _FROZEN_EVALUATION),
-    (Op.PUBLISH_EVALUATION, S.PUBLISHED): ("status", "This evaluation is already published."),
-    (Op.PUBLISH_EVALUATION, S.FROZEN): ("status", "This evaluation is already published."),
-    (Op.WITHDRAW_EVALUATION, S.DRAFT): ("status", "This evaluation is not published."),
+    (Op.PUBLISH_EVALUATION, S.PUBLISHED): ("status", _("This evaluation is already published.")),
+    (Op.PUBLISH_EVALUATION, S.FROZEN): ("status", _("This evaluation is already published.")),
+    (Op.WITHDRAW_EVALUATION, S.DRAFT): ("status", _("This evaluation is not published.")),
     (Op.WITHDRAW_EVALUATION, S.FROZEN): (
         "status",
-        "This evaluation is frozen in the published edition “{edition}” and cannot be withdrawn.",
+        _(
+            "This evaluation is frozen in the published edition “{edition}” and cannot be "
+            "withdrawn."
+        ),
     ),
     (Op.DELETE_EVALUATION, S.PUBLISHED): ("status", _PUBLISHED_NOT_DELETED),
     (Op.DELETE_EVALUATION, S.FROZEN): ("status", _PUBLISHED_NOT_DELETED),
     (Op.DELETE_SOURCE, S.FROZEN): (
         NON_FIELD_ERRORS,
-        "“{name}” is cited in the published edition “{edition}”; it cannot be deleted.",
+        _("“{name}” is cited in the published edition “{edition}”; it cannot be deleted."),
     ),
     (Op.DELETE_RECOMMENDATION, S.FROZEN): (
         NON_FIELD_ERRORS,
-        "This recommendation is part of the published edition “{edition}”, which never changes.",
+        _("This recommendation is part of the published edition “{edition}”, which never changes."),
     ),
     (Op.CHANGE_EDITION, S.PUBLISHED): (
         NON_FIELD_ERRORS,
-        "“{name}” is published: published editions never change. Freeze a new edition instead.",
+        _("“{name}” is published: published editions never change. Freeze a new edition instead."),
     ),
     (Op.DELETE_EDITION, S.PUBLISHED): (
         NON_FIELD_ERRORS,
-        "“{name}” is published: published editions never change and cannot be deleted, "
-        "because readers cite them. Freeze a new edition instead.",
+        _(
+            "“{name}” is published: published editions never change and cannot be deleted, "
+            "because readers cite them. Freeze a new edition instead."
+        ),
     ),
     (Op.CHANGE_RESPONSE, S.FROZEN): (NON_FIELD_ERRORS, _FROZEN_RESPONSE),
-    (Op.PUBLISH_RESPONSE, S.PUBLISHED): ("status", "This response is already published."),
-    (Op.PUBLISH_RESPONSE, S.FROZEN): ("status", "This response is already published."),
-    (Op.WITHDRAW_RESPONSE, S.DRAFT): ("status", "This response is not published."),
+    (Op.PUBLISH_RESPONSE, S.PUBLISHED): ("status", _("This response is already published.")),
+    (Op.PUBLISH_RESPONSE, S.FROZEN): ("status", _("This response is already published.")),
+    (Op.WITHDRAW_RESPONSE, S.DRAFT): ("status", _("This response is not published.")),
     (Op.WITHDRAW_RESPONSE, S.FROZEN): ("status", _FROZEN_RESPONSE),
     (Op.DELETE_RESPONSE, S.PUBLISHED): ("status", _PUBLISHED_RESPONSE_NOT_DELETED),
     (Op.DELETE_RESPONSE, S.FROZEN): ("status", _PUBLISHED_RESPONSE_NOT_DELETED),
     (Op.SAVE_TRANSLATION, S.FROZEN): ("text", _FROZEN_TRANSLATION),
-    (Op.PUBLISH_TRANSLATION, S.PUBLISHED): ("status", "This translation is already published."),
-    (Op.PUBLISH_TRANSLATION, S.FROZEN): ("status", "This translation is already published."),
+    (Op.PUBLISH_TRANSLATION, S.PUBLISHED): ("status", _("This translation is already published.")),
+    (Op.PUBLISH_TRANSLATION, S.FROZEN): ("status", _("This translation is already published.")),
     (Op.DELETE_TRANSLATION, S.FROZEN): (NON_FIELD_ERRORS, _FROZEN_TRANSLATION),
 }
 
@@ -486,13 +501,14 @@ def refusal(
         return Refusal(_fill(reason, obj), about_role=False, field=field)
     if role >= Role.EDITOR and (operation, state) in STATE_ROLE_REASONS:
         return Refusal(_fill(STATE_ROLE_REASONS[(operation, state)], obj), about_role=True)
-    return Refusal(ROLE_REASONS[operation], about_role=True)
+    return Refusal(str(ROLE_REASONS[operation]), about_role=True)
 
 
-def _fill(reason: str, obj: Model | None) -> str:
+def _fill(reason: StrOrPromise, obj: Model | None) -> str:
     edition = frozen_in(obj) if obj is not None and not isinstance(obj, Edition) else None
     name = getattr(obj, "name", None) or getattr(obj, "title", None) or str(obj)
-    return reason.format(edition=edition.name if edition else "", name=name)
+    # Translated now, in the language of the request, then filled in.
+    return str(reason).format(edition=edition.name if edition else "", name=name)
 
 
 def allows(user: Someone, operation: Operation, obj: Model | None = None, **kwargs) -> bool:
@@ -529,13 +545,17 @@ def check_fields(user: Someone, operation: Operation, obj: Model, changed: Itera
     frozen = {
         Op.CHANGE_SOURCE: (
             SOURCE_FIELDS_FROZEN,
-            "This source is cited in the published edition “{edition}”, which never "
-            "changes; only its archived URL can still be added.",
+            gettext(
+                "This source is cited in the published edition “{edition}”, which never "
+                "changes; only its archived URL can still be added."
+            ),
         ),
         Op.CHANGE_RECOMMENDATION: (
             RECOMMENDATION_FIELDS_FROZEN,
-            "This recommendation is part of the published edition “{edition}”, which never "
-            "changes.",
+            gettext(
+                "This recommendation is part of the published edition “{edition}”, which never "
+                "changes."
+            ),
         ),
     }
     fields, reason = frozen[operation]

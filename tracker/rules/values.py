@@ -11,6 +11,7 @@ import urllib.parse
 from django.core.exceptions import PermissionDenied
 from django.db.models import Model
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from tracker.models import (
@@ -33,11 +34,11 @@ from tracker.rules import Role, Someone, role_of  # (defined before this module 
 
 # A judgment is a grade, or the reason the recommendation cannot be graded: never both,
 # never neither (a draft too: the constraint `evaluation_grade_or_not_rateable`).
-JUDGMENT_NEEDED = (
+JUDGMENT_NEEDED = _(
     "Choose a grade, or say in “not rateable reason” why this recommendation cannot be "
     "graded (too vague, no information)."
 )
-JUDGMENT_TWICE = (
+JUDGMENT_TWICE = _(
     "An evaluation either grades the recommendation or says why it cannot be graded: "
     "clear the grade or the not rateable reason."
 )
@@ -47,24 +48,28 @@ def judgment_problems(*, grade: Grade | None, not_rateable_reason: str) -> dict[
     """What is wrong with an evaluation's judgment (empty when it has exactly one)."""
     reason = (not_rateable_reason or "").strip()
     if grade is None and not reason:
-        return {"grade": JUDGMENT_NEEDED}
+        return {"grade": str(JUDGMENT_NEEDED)}
     if grade is not None and reason:
-        return {"not_rateable_reason": JUDGMENT_TWICE}
+        return {"not_rateable_reason": str(JUDGMENT_TWICE)}
     return {}
 
 
 PUBLICATION_REQUIRES = {
-    "narrative": "Write the narrative before publishing: say why this grade.",
+    "narrative": _("Write the narrative before publishing: say why this grade."),
     "evidence": (
-        "Cite at least one source before publishing: every published grade shows the "
-        "evidence behind it."
+        _(
+            "Cite at least one source before publishing: every published grade shows the "
+            "evidence behind it."
+        )
     ),
 }
 PUBLISHED_KEEPS = {
-    "narrative": "A published evaluation keeps its narrative; withdraw it to draft first.",
+    "narrative": _("A published evaluation keeps its narrative; withdraw it to draft first."),
     "evidence": (
-        "A published evaluation keeps at least one piece of evidence; cite another source "
-        "before removing this one, or withdraw it to draft first."
+        _(
+            "A published evaluation keeps at least one piece of evidence; cite another source "
+            "before removing this one, or withdraw it to draft first."
+        )
     ),
 }
 
@@ -85,14 +90,14 @@ def publication_problems(evaluation: Evaluation) -> dict[str, str]:
         narrative=evaluation.narrative,
         evidence_count=1 if evaluation.pk and evaluation.evidence.exists() else 0,
     )
-    return {name: PUBLICATION_REQUIRES[name] for name in missing}
+    return {name: str(PUBLICATION_REQUIRES[name]) for name in missing}
 
 
 # What publishing a response requires: the statement, and where it was said.
 RESPONSE_PUBLICATION_REQUIRES = {
-    "statement": "Quote what the actor says it did before publishing the response.",
+    "statement": _("Quote what the actor says it did before publishing the response."),
     "sources": (
-        "Cite at least one source before publishing: a response shows where the actor said so."
+        _("Cite at least one source before publishing: a response shows where the actor said so.")
     ),
 }
 
@@ -104,7 +109,7 @@ def response_publication_problems(response: Response) -> dict[str, str]:
         missing.append("statement")
     if not (response.pk and response.sources.exists()):
         missing.append("sources")
-    return {name: RESPONSE_PUBLICATION_REQUIRES[name] for name in missing}
+    return {name: str(RESPONSE_PUBLICATION_REQUIRES[name]) for name in missing}
 
 
 def response_field_problems(
@@ -119,17 +124,17 @@ def response_field_problems(
     date from the report's publication to today, one response per actor and date."""
     errors: dict[str, str] = {}
     if position not in ResponsePosition.values:
-        errors["position"] = (
-            f"“{position}” is not a position; choose one of: {', '.join(ResponsePosition.values)}."
-        )
+        errors["position"] = gettext(
+            "“%(position)s” is not a position; choose one of: %(positions)s."
+        ) % {"position": position, "positions": ", ".join(ResponsePosition.values)}
     report = recommendation.report
     if said_on > timezone.localdate():
-        errors["said_on"] = "A response cannot be dated in the future."
+        errors["said_on"] = gettext("A response cannot be dated in the future.")
     elif said_on < report.published_on:
-        errors["said_on"] = (
-            f"A response to a recommendation cannot be dated before its report was published "
-            f"({report.short_name}, {report.published_on.isoformat()})."
-        )
+        errors["said_on"] = gettext(
+            "A response to a recommendation cannot be dated before its report was published "
+            "(%(report)s, %(date)s)."
+        ) % {"report": report.short_name, "date": report.published_on.isoformat()}
     if actor is not None and "said_on" not in errors:
         others = Response.objects.filter(
             recommendation=recommendation, actor=actor, said_on=said_on
@@ -137,10 +142,10 @@ def response_field_problems(
         if response is not None and response.pk is not None:
             others = others.exclude(pk=response.pk)
         if others.exists():
-            errors["said_on"] = (
-                f"{actor} already has a response to {recommendation.code} dated {said_on}; "
-                f"edit that one, or choose another date."
-            )
+            errors["said_on"] = gettext(
+                "%(actor)s already has a response to %(code)s dated %(date)s; "
+                "edit that one, or choose another date."
+            ) % {"actor": actor, "code": recommendation.code, "date": said_on}
     return errors
 
 
@@ -161,23 +166,23 @@ def evaluation_date_problem(as_of: datetime.date, report: Report | None) -> str 
     """
     earliest, latest = evaluation_date_bounds(report.published_on if report else None)
     if as_of > latest:
-        return "The date an evaluation speaks for cannot be in the future."
+        return gettext("The date an evaluation speaks for cannot be in the future.")
     if report is not None and as_of < earliest:
-        return (
-            f"The date an evaluation speaks for cannot be before its report was published "
-            f"({report.short_name}, {earliest.isoformat()})."
-        )
+        return gettext(
+            "The date an evaluation speaks for cannot be before its report was published "
+            "(%(report)s, %(date)s)."
+        ) % {"report": report.short_name, "date": earliest.isoformat()}
     return None
 
 
 def edition_date_problem(as_of: datetime.date, report: Report) -> str | None:
     if as_of > timezone.localdate():
-        return "An edition cannot speak for a date in the future."
+        return gettext("An edition cannot speak for a date in the future.")
     if as_of < report.published_on:
-        return (
-            f"An edition cannot speak for a date before its report was published "
-            f"({report.short_name}, {report.published_on.isoformat()})."
-        )
+        return gettext(
+            "An edition cannot speak for a date before its report was published "
+            "(%(report)s, %(date)s)."
+        ) % {"report": report.short_name, "date": report.published_on.isoformat()}
     return None
 
 
@@ -211,27 +216,27 @@ def source_with_url(url: str, *, exclude: Source | None = None) -> Source | None
 
 
 def duplicate_url_message(existing: Source) -> str:
-    return (
-        f"This URL is already on file as “{existing.title}” ({existing.key}); cite that "
-        f"source instead of adding it again."
-    )
+    return gettext(
+        "This URL is already on file as “%(title)s” (%(key)s); cite that "
+        "source instead of adding it again."
+    ) % {"title": existing.title, "key": existing.key}
 
 
 # Names ------------------------------------------------------------------------------------
 
 
 def duplicate_edition_name_message(report: Report, name: str) -> str:
-    return (
-        f"{report.short_name} already has an edition called “{name}”; give this one a name "
-        f"readers can tell apart."
-    )
+    return gettext(
+        "%(report)s already has an edition called “%(name)s”; give this one a name "
+        "readers can tell apart."
+    ) % {"report": report.short_name, "name": name}
 
 
 def duplicate_evaluation_message(recommendation: Recommendation, evaluator, as_of) -> str:
-    return (
-        f"{evaluator} already has an evaluation of {recommendation.code} as of {as_of}; "
-        f"edit that one, or choose another date."
-    )
+    return gettext(
+        "%(evaluator)s already has an evaluation of %(code)s as of %(date)s; "
+        "edit that one, or choose another date."
+    ) % {"evaluator": evaluator, "code": recommendation.code, "date": as_of}
 
 
 # What is wrong with the values of a write ----------------------------------------------
@@ -263,10 +268,9 @@ def evaluation_field_problems(
             errors["as_of"] = duplicate_evaluation_message(recommendation, evaluator, as_of)
     report = recommendation.report
     if grade is not None and grade.scale_id != report.grade_scale_id:
-        errors["grade"] = (
-            f"“{grade.label}” is not on the grade scale of {report.short_name}; "
-            f"choose a grade of “{report.grade_scale.name}”."
-        )
+        errors["grade"] = gettext(
+            "“%(grade)s” is not on the grade scale of %(report)s; choose a grade of “%(scale)s”."
+        ) % {"grade": grade.label, "report": report.short_name, "scale": report.grade_scale.name}
     date_problem = evaluation_date_problem(as_of, report)
     if date_problem is not None:
         errors["as_of"] = date_problem
@@ -282,7 +286,7 @@ def edition_problems(
     if date_problem is not None:
         errors["as_of"] = date_problem
     if Edition.objects.filter(slug=slug).exists():
-        errors["slug"] = f"An edition called “{slug}” already exists."
+        errors["slug"] = gettext("An edition called “%(slug)s” already exists.") % {"slug": slug}
     if Edition.objects.filter(report=report, name=name).exists():
         errors["name"] = duplicate_edition_name_message(report, name)
     return errors
@@ -294,7 +298,7 @@ def edition_problems(
 # owner's secret.
 
 WEBHOOK_ROLE_REASON = _("Only partners, editors and publishers can manage webhooks.")
-WEBHOOK_NOT_YOURS = "There is no webhook endpoint {pk} of yours."
+WEBHOOK_NOT_YOURS = _("There is no webhook endpoint {pk} of yours.")
 
 
 def may_manage_webhooks(user: Someone) -> bool:
@@ -303,7 +307,7 @@ def may_manage_webhooks(user: Someone) -> bool:
 
 def check_manage_webhooks(user: Someone) -> None:
     if not may_manage_webhooks(user):
-        raise PermissionDenied(WEBHOOK_ROLE_REASON)
+        raise PermissionDenied(str(WEBHOOK_ROLE_REASON))
 
 
 def webhook_endpoint_visible(user: Someone, endpoint: Model) -> bool:
@@ -327,8 +331,11 @@ def actor_parent_problem(actor: Model, parent: Model | None) -> str | None:
     while step is not None and step.pk not in seen:
         if step.pk == actor.pk:
             if step is parent:
-                return "An actor cannot be its own parent."
-            return f"“{parent}” is within “{actor}”; it cannot also be its parent."
+                return gettext("An actor cannot be its own parent.")
+            return gettext("“%(parent)s” is within “%(actor)s”; it cannot also be its parent.") % {
+                "parent": parent,
+                "actor": actor,
+            }
         seen.add(step.pk)
         step = step.parent
     return None
@@ -345,17 +352,18 @@ def due_date_problems(
     problems = {}
     if due_on is None:
         if due_set_by:
-            problems["due_set_by"] = "Give the due date too, or leave whose date it is empty."
+            problems["due_set_by"] = gettext(
+                "Give the due date too, or leave whose date it is empty."
+            )
         return problems
     if not due_set_by:
-        problems["due_set_by"] = (
+        problems["due_set_by"] = gettext(
             "Say whose date it is: the report's own deadline, or one the editors set."
         )
     if due_on < report.published_on:
-        problems["due_on"] = (
-            f"The report was published on {report.published_on.isoformat()}; nothing it "
-            f"asks can be due before that."
-        )
+        problems["due_on"] = gettext(
+            "The report was published on %(date)s; nothing it asks can be due before that."
+        ) % {"date": report.published_on.isoformat()}
     return problems
 
 
@@ -371,23 +379,25 @@ def translation_problems(
 
     problems: dict[str, str] = {}
     if target is None or target.pk is None:
-        problems["target"] = "Translate a text that is saved already."
+        problems["target"] = gettext("Translate a text that is saved already.")
     else:
         fields = TRANSLATABLE_FIELDS.get(target._meta.label_lower, ())
         if field not in fields:
-            offered = ", ".join(fields) or "none"
-            problems["field"] = f"“{field}” cannot be translated here; these can: {offered}."
+            offered = ", ".join(fields) or gettext("none")
+            problems["field"] = gettext(
+                "“%(field)s” cannot be translated here; these can: %(offered)s."
+            ) % {"field": field, "offered": offered}
         elif not (getattr(target, field, "") or "").strip():
-            problems["field"] = "The original is empty: there is nothing to translate."
+            problems["field"] = gettext("The original is empty: there is nothing to translate.")
     if language not in translation_languages():
         offered = ", ".join(translation_languages())
-        problems["language"] = (
-            f"“{language}” is not a language texts are translated into ({offered})."
-        )
+        problems["language"] = gettext(
+            "“%(language)s” is not a language texts are translated into (%(offered)s)."
+        ) % {"language": language, "offered": offered}
     if not text.strip():
-        problems["text"] = "Write the translation."
+        problems["text"] = gettext("Write the translation.")
     elif "\x00" in text:
-        problems["text"] = "The translation contains a NUL character."
+        problems["text"] = gettext("The translation contains a NUL character.")
     if kind not in TranslationKind.values:
-        problems["kind"] = "Choose official, editors or machine."
+        problems["kind"] = gettext("Choose official, editors or machine.")
     return problems
