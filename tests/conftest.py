@@ -3,6 +3,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.core.management import call_command
+from django.utils import translation
 
 from scorecard import response_cache
 from scorecard.api import throttling
@@ -98,3 +99,11 @@ def demo(db):
     """
     services.import_scorecard(files=DEMO_FILES)
     return Report.objects.get(slug="armitage-nye-2000")
+
+
+@pytest.fixture(autouse=True)
+def _english_after_each_test():
+    """A request leaves its language active in the thread (Django's way: the next request
+    activates its own); the tests after these ones call the services outside any request."""
+    yield
+    translation.deactivate()

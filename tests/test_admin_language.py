@@ -4,7 +4,6 @@ Public pages keep the path rule (one URL, one language)."""
 
 import pytest
 from django.test import Client
-from django.utils import translation
 
 from tests import factories
 from tests.editors_support import logged_in, messages_of, text_of
@@ -12,14 +11,6 @@ from tracker.models import Status
 
 EVALUATIONS = "/admin/tracker/evaluation/"
 JA = {"HTTP_ACCEPT_LANGUAGE": "ja"}
-
-
-@pytest.fixture(autouse=True)
-def _english_after_each_test():
-    """A request leaves its language active in the thread (Django's way: the next request
-    activates its own); the tests after these ones call the services outside any request."""
-    yield
-    translation.deactivate()
 
 
 @pytest.fixture

@@ -121,5 +121,5 @@ def test_roles_deleted_by_a_flush_come_back_with_the_next_migrate():
         "Publisher",
     ]
     assert (
-        Group.objects.get(name="Editor").permissions.count() == 36
-    )  # (+4: actors, +8: responses and their sources, issue 17)
+        Group.objects.get(name="Editor").permissions.count() == 40
+    )  # (+4: actors, +8: responses and their sources, issue 17; +4: translations, issue 15)
