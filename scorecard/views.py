@@ -26,7 +26,7 @@ from scorecard import charts
 from scorecard.links import absolute_url
 from scorecard.public import PUBLIC_MAX_AGE, BadParameter, NotFound, public
 from scorecard.public import not_found as not_found  # handler404 names it here
-from tracker import actors, deadlines, queries
+from tracker import actors, deadlines, queries, translations
 from tracker import responses as actor_responses
 from tracker.filters import (
     NOT_RATEABLE,
@@ -159,11 +159,13 @@ def home(request: HttpRequest) -> HttpResponse:
         )
         report.last_published = last_published.get(report.pk)
         report.edition_list = editions.get(report.pk, [])
-    return render(
-        request,
-        "scorecard/home.html",
-        {"reports": reports, "changes": _describe_changes(queries.grade_changes(limit=8))},
+    changes = _describe_changes(queries.grade_changes(limit=8))
+    translations.attach(
+        [*reports, *(g for grades in grades_by_scale.values() for g in grades)]
+        + [edition for report in reports for edition in report.edition_list]
+        + [e for evaluation in changes for e in (evaluation.recommendation, evaluation.grade)]
     )
+    return render(request, "scorecard/home.html", {"reports": reports, "changes": changes})
 
 
 def _describe_changes(evaluations: Iterable[Evaluation]) -> list[Evaluation]:
@@ -235,6 +237,10 @@ def report_scorecard(request: HttpRequest, report: str) -> HttpResponse:
     unspecified = len(rows) - len(named)
     due = deadlines.due_counts(rows)
     topic_counts = Counter(topic.slug for row in rows for topic in row.topic_list)
+    translations.attach(
+        [report, report.grade_scale, *grades, *areas, *editions]
+        + [e for row in shown for e in (row, _grade_of(row.current_evaluation))]
+    )
     export_query = urlencode(filters.params(SCORECARD_PARAMETERS))
     context = {
         "report": report,
@@ -247,7 +253,8 @@ def report_scorecard(request: HttpRequest, report: str) -> HttpResponse:
         "shown_count": len(shown),
         "total_count": len(rows),
         "grade_options": [
-            (grade.slug, grade.label, grade_counts.get(grade.pk, 0)) for grade in grades
+            (grade.slug, translations.text_of(grade, "label"), grade_counts.get(grade.pk, 0))
+            for grade in grades
         ]
         + [
             (NOT_RATEABLE, gettext("Not rateable"), grade_counts.get(NOT_RATEABLE, 0)),
@@ -277,6 +284,10 @@ def report_scorecard(request: HttpRequest, report: str) -> HttpResponse:
         "today": timezone.localdate(),
     }
     return render(request, "scorecard/report.html", context)
+
+
+def _grade_of(evaluation: Evaluation | None) -> Grade | None:
+    return evaluation.grade if evaluation is not None else None
 
 
 # --- One recommendation ---------------------------------------------------------------------
@@ -355,6 +366,22 @@ def recommendation_page_context(
         if timeline
         else ""
     )
+    related = queries.related_recommendations(recommendation)
+    editions = queries.recommendation_editions(recommendation)
+    # Every text of the record the page shows, in the page's language (one query).
+    translations.attach(
+        [report, recommendation, recommendation.area, *grades]
+        + [e for evaluation in timeline for e in (evaluation, evaluation.grade)]
+        + [link for evaluation in timeline for link in evaluation.evidence_list]
+        + [item.recommendation for item in related]
+        + [
+            grade
+            for item in related
+            if item.recommendation.current_evaluation is not None
+            for grade in (item.recommendation.current_evaluation.grade,)
+        ]
+        + [entry.edition for entry in editions]
+    )
     return {
         "report": report,
         "recommendation": recommendation,
@@ -377,10 +404,10 @@ def recommendation_page_context(
         if len(evaluators) > 1
         else [],
         "side_by_side": list(latest_by_evaluator.values()) if len(latest_by_evaluator) > 1 else [],
-        "related": queries.related_recommendations(recommendation),
+        "related": related,
         "responses": responses,
         "claims": claims,
-        "editions": queries.recommendation_editions(recommendation),
+        "editions": editions,
         "preview": preview is not None,
         # The preview is shown among the published evaluations, but is not one of them.
         "published_count": sum(not evaluation.is_preview for evaluation in timeline),
