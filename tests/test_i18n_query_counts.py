@@ -1,8 +1,8 @@
 """The Japanese pages, feeds, exports and badges run the queries of the English ones, with the
 25-recommendation demo and with 1,000 more recommendations (3,000 more evaluations): a
 language costs no query, except the one that reads the published translations of all the
-texts a page shows (issue 15: the home, scorecard and recommendation pages; the English pages
-make none). tests/test_public_query_counts.py has the English counts."""
+texts a page shows (issue 15: the home, scorecard, recommendation and edition pages; the
+English pages make none). tests/test_public_query_counts.py has the English counts."""
 
 from django.test.client import Client
 
@@ -18,6 +18,7 @@ TRANSLATED = {
     "/reports/armitage-nye-2000/?as_of=2005-01-01&area=security",
     "/reports/armitage-nye-2000/sec-7/",
     "/reports/heritage-2004/her-1/",
+    "/editions/2004-report-card/",
 }
 
 

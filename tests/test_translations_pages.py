@@ -3,12 +3,13 @@ marked with their language and kind, the original a step away; an outdated one s
 text without a translation shows its original, marked as such; drafts are never shown;
 English pages stay as they were (issue 15)."""
 
+import datetime
 import re
 
 import pytest
 
 from tracker import services
-from tracker.models import Evaluation, Recommendation
+from tracker.models import Evaluation, Recommendation, Translation
 
 pytestmark = pytest.mark.django_db
 
@@ -162,3 +163,19 @@ def test_deleting_a_translation_moves_the_etag_too(demo, client):
 
     assert response.status_code == 200
     assert "日米防衛協力の指針" not in response.content.decode()
+
+
+def test_an_edition_shows_the_translations_it_froze_only(demo, client):
+    edition = demo.editions.get(slug="2004-report-card")
+    area = demo.areas.get(slug="security")
+    before = _translate(area, "name", "安全保障")
+    Translation.objects.filter(pk=before.pk).update(
+        published_at=edition.published_at - datetime.timedelta(days=1)
+    )
+    _translate(_rec(demo), "title", "のちの翻訳")
+
+    html = client.get("/ja/editions/2004-report-card/").content.decode()
+
+    assert '<h2 id="area-security-heading"><span lang="ja">安全保障</span>' in html
+    assert "のちの翻訳" not in html
+    assert "のちの翻訳" in client.get(f"/ja{SEC_1}").content.decode()
