@@ -230,3 +230,30 @@ def test_every_problem_of_the_translations_is_named_with_its_line(tmp_path):
     ]
     assert Report.objects.count() == 0
     assert Grade.objects.count() == 0
+
+
+def test_a_shared_grade_scale_carries_the_same_translations_in_every_file(tmp_path):
+    other = edit(
+        edit(translated_mini(), "  slug: mini\n", "  slug: other\n"),
+        "  - slug: mini-2004\n    name: Mini 2004\n",
+        "  - slug: other-2004\n    name: Other 2004\n",
+    )
+    files = [write(tmp_path, translated_mini()), write(tmp_path, other, "other.yaml")]
+
+    services.import_scorecard(files=files)
+
+    grade = Grade.objects.get(slug="done")
+    assert list(Translation.objects.of(grade).values_list("text", flat=True)) == ["達成"]
+
+    differing = write(tmp_path, edit(other, "label: 達成", "label: 完了"), "other.yaml")
+    with pytest.raises(ScorecardFileError) as raised:
+        services.import_scorecard(files=[files[0], differing])
+    text, first = differing.read_text(), line(translated_mini(), "label: 達成")
+    assert [(p.where.file, p.where.line, p.message) for p in raised.value.problems] == [
+        (
+            str(differing),
+            line(text, "label: 完了"),
+            f"translated differently in {files[0]} (line {first}); "
+            "a shared definition is the same in every file",
+        )
+    ]

@@ -165,6 +165,9 @@ def write_translations(writer, items: list[tuple[Model, list[TranslationSpec]]])
     items = [(target, specs) for target, specs in items if specs]
     counts = writer.counts["translations"]
     problems: list[Problem] = []
+    # A shared definition (a grade scale and its grades) comes with each file that uses it:
+    # its translations must be the same in each, and are written once.
+    seen: dict[tuple, TranslationSpec] = {}
     for start in range(0, len(items), CHUNK):
         chunk = items[start : start + CHUNK]
         existing = _existing([target for target, _ in chunk])
@@ -172,7 +175,20 @@ def write_translations(writer, items: list[tuple[Model, list[TranslationSpec]]])
         for target, specs in chunk:
             ct = ContentType.objects.get_for_model(target)
             for spec in specs:
-                row = existing.get((ct.pk, target.pk, spec.field, spec.language))
+                key = (ct.pk, target.pk, spec.field, spec.language)
+                first = seen.setdefault(key, spec)
+                if first is not spec:
+                    if first != spec:
+                        where = first.at[first.field]
+                        problems.append(
+                            Problem(
+                                spec.at[spec.field],
+                                f"translated differently in {where.file} (line {where.line}); "
+                                f"a shared definition is the same in every file",
+                            )
+                        )
+                    continue
+                row = existing.get(key)
                 if row is None:
                     created.append(_new(ct, target, spec, writer))
                     continue
