@@ -12,7 +12,7 @@ from django.utils.translation import gettext
 
 from scorecard.public import BadParameter, NotFound, public
 from scorecard.views import count_grades, distribution
-from tracker import comparisons, queries
+from tracker import comparisons, queries, translations
 from tracker import responses as actor_responses
 from tracker.markdown import render_markdown
 from tracker.models import Edition
@@ -79,6 +79,15 @@ def edition_page(request: HttpRequest, edition: str) -> HttpResponse:
         response.source_list = list(response.sources.all())
         said.setdefault(response.recommendation_id, []).append(response)
     frozen_responses = [(r, said[r.pk]) for r in recommendations if r.pk in said]
+    # The texts as the edition froze them in every language: the translations published
+    # by the time it was (tracker.rules freezes those), in one query.
+    translations.attach(
+        [edition, report, *grades, *others, *recommendations]
+        + [section["area"] for section in sections.values()]
+        + [e for e in frozen.values() if e is not None]
+        + [e.grade for e in frozen.values() if e is not None],
+        published_before=edition.published_at,
+    )
     return render(
         request,
         "scorecard/edition.html",

@@ -26,7 +26,7 @@ from scorecard import charts, paging
 from scorecard.links import absolute_url
 from scorecard.public import PUBLIC_MAX_AGE, BadParameter, NotFound, public
 from scorecard.public import not_found as not_found  # handler404 names it here
-from tracker import actors, deadlines, listings, queries
+from tracker import actors, deadlines, listings, queries, translations
 from tracker import responses as actor_responses
 from tracker.filters import (
     NOT_RATEABLE,
@@ -182,12 +182,18 @@ def home(request: HttpRequest) -> HttpResponse:
         )
         report.last_published = last_published.get(report.pk)
         report.edition_list = editions.get(report.pk, [])
+    changes = _describe_changes(queries.grade_changes(limit=8))
+    translations.attach(
+        [*reports, *(g for grades in grades_by_scale.values() for g in grades)]
+        + [edition for report in reports for edition in report.edition_list]
+        + [e for evaluation in changes for e in (evaluation.recommendation, evaluation.grade)]
+    )
     return render(
         request,
         "scorecard/home.html",
         {
             "reports": reports,
-            "changes": _describe_changes(queries.grade_changes(limit=8)),
+            "changes": changes,
             "filters": filters,
             "pager": pager,
             # One page of reports and no filter: the page as it always looked, no form.
@@ -263,6 +269,10 @@ def report_scorecard(request: HttpRequest, report: str) -> HttpResponse:
     actor_counts = actors.counts_within(actor_tree, named)
     unspecified = figures.total - len(named)
     due = figures.due
+    translations.attach(
+        [report, report.grade_scale, *grades, *areas, *editions]
+        + [e for row in page.rows for e in (row, _grade_of(row.current_evaluation))]
+    )
     export_query = urlencode(filters.params(SCORECARD_PARAMETERS))
     context = {
         "report": report,
@@ -276,7 +286,8 @@ def report_scorecard(request: HttpRequest, report: str) -> HttpResponse:
         "total_count": figures.total,
         "pager": pager,
         "grade_options": [
-            (grade.slug, grade.label, grade_counts.get(grade.pk, 0)) for grade in grades
+            (grade.slug, translations.text_of(grade, "label"), grade_counts.get(grade.pk, 0))
+            for grade in grades
         ]
         + [
             (NOT_RATEABLE, gettext("Not rateable"), grade_counts.get(NOT_RATEABLE, 0)),
@@ -343,6 +354,10 @@ def _scorecard_sections(
             }
         )
     return sections
+
+
+def _grade_of(evaluation: Evaluation | None) -> Grade | None:
+    return evaluation.grade if evaluation is not None else None
 
 
 # --- One recommendation ---------------------------------------------------------------------
@@ -421,6 +436,22 @@ def recommendation_page_context(
         if timeline
         else ""
     )
+    related = queries.related_recommendations(recommendation)
+    editions = queries.recommendation_editions(recommendation)
+    # Every text of the record the page shows, in the page's language (one query).
+    translations.attach(
+        [report, recommendation, recommendation.area, *grades]
+        + [e for evaluation in timeline for e in (evaluation, evaluation.grade)]
+        + [link for evaluation in timeline for link in evaluation.evidence_list]
+        + [item.recommendation for item in related]
+        + [
+            grade
+            for item in related
+            if item.recommendation.current_evaluation is not None
+            for grade in (item.recommendation.current_evaluation.grade,)
+        ]
+        + [entry.edition for entry in editions]
+    )
     return {
         "report": report,
         "recommendation": recommendation,
@@ -443,10 +474,10 @@ def recommendation_page_context(
         if len(evaluators) > 1
         else [],
         "side_by_side": list(latest_by_evaluator.values()) if len(latest_by_evaluator) > 1 else [],
-        "related": queries.related_recommendations(recommendation),
+        "related": related,
         "responses": responses,
         "claims": claims,
-        "editions": queries.recommendation_editions(recommendation),
+        "editions": editions,
         "preview": preview is not None,
         # The preview is shown among the published evaluations, but is not one of them.
         "published_count": sum(not evaluation.is_preview for evaluation in timeline),

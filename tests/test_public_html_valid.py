@@ -19,7 +19,8 @@ from django.utils import timezone
 from scorecard.errors import server_error
 from tests import factories
 from tracker import responses as actor_responses
-from tracker.models import Actor, Evaluation, EvidenceLink, Status
+from tracker import services
+from tracker.models import Actor, Evaluation, EvidenceLink, Recommendation, Status
 
 ROOT = Path(__file__).resolve().parent.parent
 VNU = ROOT / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
@@ -109,6 +110,7 @@ def saved_pages(demo, client, tmp_path) -> dict[str, Path]:
             quiet=True,
             stdout=StringIO(),
         )
+    _translate_some(demo)
     saved = {}
     for name, url in PAGES.items():
         response = client.get(url)
@@ -120,6 +122,32 @@ def saved_pages(demo, client, tmp_path) -> dict[str, Path]:
     saved["server-error"] = tmp_path / "server-error.html"
     saved["server-error"].write_bytes(error_page.content)
     return saved
+
+
+def _translate_some(report) -> None:
+    """Translations of each kind of text (one of them outdated), so the Japanese pages show
+    the markup of translated texts beside that of originals (issue 15)."""
+    dip_4 = report.recommendations.get(code="DIP-4")
+    evaluation = dip_4.evaluations.filter(status=Status.PUBLISHED).order_by("as_of").last()
+    grade = report.grade_scale.grades.order_by("-score").first()
+    texts = [
+        (dip_4, "title", "対話の強化"),
+        (dip_4, "text", "日米の対話を強化する。"),
+        (dip_4.area, "name", "外交"),
+        (dip_4.area, "intro", "同盟の基盤。"),
+        (grade, "label", "達成"),
+        (grade, "description", "完全に実施された。"),
+        (report, "title", "日米関係"),
+        (evaluation, "narrative", "**進展**があった。"),
+    ]
+    if evaluation.wording:
+        texts.append((evaluation, "wording", "一定の進展"))
+    texts += [(link, "quote", "引用。") for link in evaluation.evidence.exclude(quote="")[:1]]
+    for target, field, text in texts:
+        services.save_translation(
+            target=target, field=field, language="ja", text=text, publish=True
+        )
+    Recommendation.objects.filter(pk=dip_4.pk).update(title=f"{dip_4.title} (revised)")
 
 
 def test_every_public_page_type_is_valid_html(saved_pages):

@@ -8,12 +8,13 @@ What moves the state:
 
 - every model any response shows carries an indexed `updated_at` (`auto_now`): reports,
   areas, grade scales, grades, topics, evaluators, recommendations, links between them,
-  evaluations, evidence, sources, editions and edition entries. Writes that bypass
+  evaluations, evidence, sources, editions and edition entries, and translations. Writes that bypass
   `save()` (`QuerySet.update`, `bulk_update`) set it themselves: the services'
   optimistic-locking UPDATEs and the import's batched writer do;
 - deletions leave a row in the audit history (django-simple-history) of evaluations,
   evidence, recommendations (with their topics), sources and editions, so the latest
-  `history_date` of those tables moves. The other models are never deleted by any path
+  `history_date` of those tables moves (translations too: deleted by an editor, or with
+  the object they translate). The other models are never deleted by any path
   (reference data is read-only in the admin and the import deletes nothing); an edition's
   entries are only replaced in a draft, which touches the edition.
 
@@ -62,6 +63,8 @@ SHOWN_MODELS = (
     # Responses (issue 17): what the actor says, on the recommendation page, API, exports.
     "Response",
     "ResponseSource",
+    # Translations (issue 15): the texts of the pages in another language.
+    "Translation",
 )
 # Those whose deletions the audit history records.
 HISTORIED_MODELS = (
@@ -73,6 +76,7 @@ HISTORIED_MODELS = (
     "Actor",
     "Response",
     "ResponseSource",
+    "Translation",
 )
 
 

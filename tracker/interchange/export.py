@@ -13,11 +13,17 @@ from django.db.models import Prefetch
 from tracker.actors import ActorTree
 from tracker.interchange.responses import export_responses
 from tracker.interchange.specs import FORMAT
+from tracker.interchange.translations import Exported
 from tracker.models import (
     Actor,
+    Area,
+    Edition,
     EditionEntry,
     Evaluation,
     EvidenceLink,
+    Grade,
+    GradeScale,
+    Recommendation,
     RecommendationLink,
     Report,
     Topic,
@@ -110,9 +116,22 @@ def export_report(report: Report) -> str:
         )
     )
 
+    # The published translations of every item written (one query; drafts stay out).
+    tr = Exported(
+        [
+            Report.objects.filter(pk=report.pk),
+            GradeScale.objects.filter(pk=scale.pk),
+            Grade.objects.filter(scale=scale),
+            Area.objects.filter(report=report),
+            Recommendation.objects.filter(report=report),
+            Evaluation.objects.filter(recommendation__report=report),
+            EvidenceLink.objects.filter(evaluation__recommendation__report=report),
+            Edition.objects.filter(report=report),
+        ]
+    )
     data: dict = {"format": FORMAT}
-    data["report"] = _report(report)
-    data["grade_scale"] = _scale(scale)
+    data["report"] = _report(report, tr)
+    data["grade_scale"] = _scale(scale, tr)
     # Shared definitions: those the report uses, in order of first use.
     topics = {t.slug: t for rec in recommendations for t in rec.topics.all()}
     evaluators = {e.evaluator.slug: e.evaluator for e in evaluations}
@@ -127,13 +146,13 @@ def export_report(report: Report) -> str:
         sources.setdefault(source.key, source)
     _put(data, "topics", [{"slug": t.slug, "name": t.name} for t in topics.values()])
     _put(data, "actors", _actors(recommendations))
-    data["areas"] = [_area(area) for area in report.areas.order_by("position", "slug")]
-    data["recommendations"] = [_recommendation(rec) for rec in recommendations]
+    data["areas"] = [_area(area, tr) for area in report.areas.order_by("position", "slug")]
+    data["recommendations"] = [_recommendation(rec, tr) for rec in recommendations]
     _put(data, "links", [_link(link, report) for link in links])
     _put(data, "evaluators", [_evaluator(e) for e in evaluators.values()])
     _put(data, "sources", [_source(s) for s in sources.values()])
-    _put(data, "evaluations", [_evaluation(e) for e in evaluations])
-    _put(data, "editions", [_edition(e) for e in editions])
+    _put(data, "evaluations", [_evaluation(e, tr) for e in evaluations])
+    _put(data, "editions", [_edition(e, tr) for e in editions])
     for item in responses:
         if "published_at" in item:
             item["published_at"] = timestamp(item["published_at"])
@@ -149,7 +168,7 @@ def export_report(report: Report) -> str:
     )
 
 
-def _report(report: Report) -> dict:
+def _report(report: Report, tr: Exported) -> dict:
     out = {"slug": report.slug, "short_name": report.short_name, "title": report.title}
     _put(out, "authors", report.authors)
     _put(out, "institution", report.institution)
@@ -158,10 +177,11 @@ def _report(report: Report) -> dict:
     _put(out, "citation", report.citation)
     _put(out, "description", report.description)
     out["grade_scale"] = report.grade_scale.slug
+    tr.put(out, report)
     return out
 
 
-def _scale(scale) -> dict:
+def _scale(scale, tr: Exported) -> dict:
     out = {"slug": scale.slug, "name": scale.name}
     _put(out, "description", scale.description)
     out["grades"] = []
@@ -172,23 +192,27 @@ def _scale(scale) -> dict:
         _put(item, "guidance", grade.guidance)
         if grade.counts_as_done:
             item["counts_as_done"] = True
+        tr.put(item, grade)
         out["grades"].append(item)
+    tr.put(out, scale)
     return out
 
 
-def _area(area) -> dict:
+def _area(area, tr: Exported) -> dict:
     out = {"slug": area.slug, "name": area.name}
     _put(out, "intro", area.intro)
+    tr.put(out, area)
     return out
 
 
-def _recommendation(rec) -> dict:
+def _recommendation(rec, tr: Exported) -> dict:
     out = {"code": rec.code, "area": rec.area.slug, "title": rec.title}
     _put(out, "actors", _Flow(a.slug for a in rec.actors.all()))
     _put(out, "due_on", rec.due_on)
     _put(out, "due_set_by", rec.due_set_by)
     _put(out, "topics", _Flow(t.slug for t in rec.topics.all()))
     out["text"] = rec.text
+    tr.put(out, rec)
     return out
 
 
@@ -234,7 +258,7 @@ def _source(source) -> dict:
     return out
 
 
-def _evaluation(evaluation: Evaluation) -> dict:
+def _evaluation(evaluation: Evaluation, tr: Exported) -> dict:
     out = {
         "recommendation": evaluation.recommendation.code,
         "evaluator": evaluation.evaluator.slug,
@@ -254,12 +278,14 @@ def _evaluation(evaluation: Evaluation) -> dict:
         item = {"source": link.source.key, "stance": link.stance}
         _put(item, "quote", link.quote)
         _put(item, "page", link.page)
+        tr.put(item, link)
         evidence.append(item)
     _put(out, "evidence", evidence)
+    tr.put(out, evaluation)
     return out
 
 
-def _edition(edition) -> dict:
+def _edition(edition, tr: Exported) -> dict:
     out = {"slug": edition.slug, "name": edition.name, "as_of": edition.as_of}
     out["status"] = edition.status
     if edition.published_at is not None and edition.is_published:
@@ -273,4 +299,5 @@ def _edition(edition) -> dict:
         }
         for entry in edition.entries.all()
     ]
+    tr.put(out, edition)
     return out

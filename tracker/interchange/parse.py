@@ -47,6 +47,7 @@ from tracker.interchange.specs import (
     SourceSpec,
     TopicSpec,
 )
+from tracker.interchange.translations import parse_translations
 from tracker.interchange.yamlread import (
     SLUG_RE,
     Mapping,
@@ -258,6 +259,9 @@ def _report(m: Mapping) -> ReportSpec | None:
         grade_scale=required["grade_scale"],
         at=_places(m),
     )
+    spec.translations = parse_translations(
+        m, Report, {"title": spec.title, "description": spec.description}
+    )
     return spec if required["slug"] is not None else None
 
 
@@ -283,6 +287,9 @@ def _scale(m: Mapping, problems: Problems, unreadable: set) -> ScaleSpec | None:
         grades=grades,
         at=_places(m),
     )
+    spec.translations = parse_translations(
+        m, GradeScale, {"name": spec.name, "description": spec.description}
+    )
     return spec if slug is not None else None
 
 
@@ -293,6 +300,7 @@ def _grade(m: Mapping) -> GradeSpec | None:
     description = m.text("description")
     guidance = m.text("guidance")
     done = m.choice("counts_as_done", ["true", "false"], what="true or false", default="false")
+    translations = parse_translations(m, Grade, {"label": label, "description": description})
     if not _complete(m, before, values):
         return None
     return GradeSpec(
@@ -301,6 +309,7 @@ def _grade(m: Mapping) -> GradeSpec | None:
         guidance=guidance,
         counts_as_done=done == "true",
         at=_places(m),
+        translations=translations,
         **values,
     )
 
@@ -325,7 +334,10 @@ def _area(m: Mapping, position: int) -> AreaSpec | None:
     slug = m.slug("slug")
     name = m.text("name", required=True, max_length=max_length(Area, "name"), single_line=True)
     intro = m.text("intro")
-    return AreaSpec(slug, name, intro, position, at=_places(m)) if slug is not None else None
+    translations = parse_translations(m, Area, {"name": name, "intro": intro})
+    if slug is None:
+        return None
+    return AreaSpec(slug, name, intro, position, at=_places(m), translations=translations)
 
 
 def _code(m: Mapping, key: str, *, required: bool = True) -> str | None:
@@ -364,6 +376,7 @@ def _recommendation(m: Mapping, position: int) -> RecommendationSpec | None:
         m.problem("due_on", "whose due date it is is given, but not the date")
     topics = m.slugs("topics", "topic slugs")
     text = m.text("text", required=True)
+    translations = parse_translations(m, Recommendation, {"title": title, "text": text})
     if code is None:
         return None
     spec = RecommendationSpec(
@@ -377,6 +390,7 @@ def _recommendation(m: Mapping, position: int) -> RecommendationSpec | None:
         text=text,
         position=position,
         at=_places(m),
+        translations=translations,
     )
     spec.topic_at = [where for _, where in topics]
     spec.actor_at = [where for _, where in actors]
@@ -482,6 +496,7 @@ def _evaluation(m: Mapping, problems: Problems, unreadable: set) -> EvaluationSp
         "publication", required=False, max_length=max_length(Source, "key"), what="a source key"
     )
     published_at = m.datetime("published_at")
+    translations = parse_translations(m, Evaluation, {"wording": wording, "narrative": narrative})
     evidence = []
     unique = _Unique(
         "sources within an evaluation's evidence",
@@ -497,8 +512,13 @@ def _evaluation(m: Mapping, problems: Problems, unreadable: set) -> EvaluationSp
         quote = item.text("quote")
         page = item.text("page", max_length=max_length(EvidenceLink, "page"), single_line=True)
         places = _places(item)
+        translated = parse_translations(item, EvidenceLink, {"quote": quote})
         if source is not None and unique.check(source, places["source"]) and stance is not None:
-            evidence.append(EvidenceSpec(source, stance, quote, page, position, at=places))
+            evidence.append(
+                EvidenceSpec(
+                    source, stance, quote, page, position, at=places, translations=translated
+                )
+            )
     if values["status"] == Status.DRAFT and published_at is not None:
         m.problem(
             "published_at",
@@ -523,6 +543,7 @@ def _evaluation(m: Mapping, problems: Problems, unreadable: set) -> EvaluationSp
         published_at=published_at,
         evidence=evidence,
         at=_places(m),
+        translations=translations,
         **values,
     )
 
@@ -535,6 +556,7 @@ def _edition(m: Mapping, problems: Problems) -> EditionSpec | None:
     status = m.choice("status", Status.values, what="a status", default=Status.PUBLISHED)
     published_at = m.datetime("published_at")
     description = m.text("description")
+    translations = parse_translations(m, Edition, {"name": name, "description": description})
     if status == Status.DRAFT and published_at is not None:
         m.problem(
             "published_at",
@@ -568,4 +590,5 @@ def _edition(m: Mapping, problems: Problems) -> EditionSpec | None:
         description=description,
         entries=entries,
         at=_places(m),
+        translations=translations,
     )

@@ -40,14 +40,25 @@ REPORT_KEYS = (
     "citation",
     "description",
     "grade_scale",
+    "translations",
 )
-SCALE_KEYS = ("slug", "name", "description", "grades")
-GRADE_KEYS = ("slug", "label", "score", "colour", "description", "guidance", "counts_as_done")
+SCALE_KEYS = ("slug", "name", "description", "grades", "translations")
+GRADE_KEYS = (
+    "slug",
+    "label",
+    "score",
+    "colour",
+    "description",
+    "guidance",
+    "counts_as_done",
+    "translations",
+)
 TOPIC_KEYS = ("slug", "name")
-AREA_KEYS = ("slug", "name", "intro")
+AREA_KEYS = ("slug", "name", "intro", "translations")
 # `actor`: the fixed choice of before actors were records (read, never written).
 RECOMMENDATION_KEYS = (
     "code", "area", "title", "actors", "actor", "due_on", "due_set_by", "topics", "text",
+    "translations",
 )  # fmt: skip
 ACTOR_KEYS = ("slug", "name", "kind", "parent")
 LINK_KEYS = ("from", "to", "kind", "note")
@@ -75,9 +86,19 @@ EVALUATION_KEYS = (
     "status",
     "published_at",
     "evidence",
+    "translations",
 )
-EVIDENCE_KEYS = ("source", "stance", "quote", "page")
-EDITION_KEYS = ("slug", "name", "as_of", "status", "published_at", "description", "entries")
+EVIDENCE_KEYS = ("source", "stance", "quote", "page", "translations")
+EDITION_KEYS = (
+    "slug",
+    "name",
+    "as_of",
+    "status",
+    "published_at",
+    "description",
+    "entries",
+    "translations",
+)
 ENTRY_KEYS = ("recommendation", "evaluator", "as_of")
 
 
@@ -94,6 +115,8 @@ class GradeSpec:
     guidance: str = ""
     counts_as_done: bool = False
     at: Places | None = field(default=None, compare=False, repr=False)
+    # Its `translations:` (tracker.interchange.translations), in the file's order.
+    translations: list = field(default_factory=list, compare=False, repr=False)
 
 
 @dataclass
@@ -103,6 +126,8 @@ class ScaleSpec:
     description: str
     grades: list[GradeSpec]
     at: Places | None = field(default=None, compare=False, repr=False)
+    # Its `translations:` (tracker.interchange.translations), in the file's order.
+    translations: list = field(default_factory=list, compare=False, repr=False)
 
 
 @dataclass
@@ -158,6 +183,8 @@ class ReportSpec:
     description: str
     grade_scale: str
     at: Places | None = field(default=None, compare=False, repr=False)
+    # Its `translations:` (tracker.interchange.translations), in the file's order.
+    translations: list = field(default_factory=list, compare=False, repr=False)
 
 
 @dataclass
@@ -167,6 +194,8 @@ class AreaSpec:
     intro: str
     position: int
     at: Places | None = field(default=None, compare=False, repr=False)
+    # Its `translations:` (tracker.interchange.translations), in the file's order.
+    translations: list = field(default_factory=list, compare=False, repr=False)
 
 
 @dataclass
@@ -181,6 +210,8 @@ class RecommendationSpec:
     due_on: datetime.date | None = None
     due_set_by: str = ""
     at: Places | None = field(default=None, compare=False, repr=False)
+    # Its `translations:` (tracker.interchange.translations), in the file's order.
+    translations: list = field(default_factory=list, compare=False, repr=False)
     topic_at: list[Where] = field(default_factory=list, compare=False, repr=False)
     actor_at: list[Where] = field(default_factory=list, compare=False, repr=False)
 
@@ -203,6 +234,8 @@ class EvidenceSpec:
     page: str
     position: int
     at: Places | None = field(default=None, compare=False, repr=False)
+    # Its `translations:` (tracker.interchange.translations), in the file's order.
+    translations: list = field(default_factory=list, compare=False, repr=False)
 
 
 @dataclass
@@ -218,6 +251,8 @@ class EvaluationSpec:
     published_at: datetime.datetime | None
     evidence: list[EvidenceSpec]
     at: Places | None = field(default=None, compare=False, repr=False)
+    # Its `translations:` (tracker.interchange.translations), in the file's order.
+    translations: list = field(default_factory=list, compare=False, repr=False)
     not_rateable_reason: str = ""
 
     @property
@@ -247,6 +282,8 @@ class EditionSpec:
     description: str
     entries: list[EntrySpec] | None  # None: freeze the current grades as of `as_of`
     at: Places | None = field(default=None, compare=False, repr=False)
+    # Its `translations:` (tracker.interchange.translations), in the file's order.
+    translations: list = field(default_factory=list, compare=False, repr=False)
 
 
 @dataclass

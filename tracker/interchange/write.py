@@ -18,6 +18,7 @@ from tracker import queries
 from tracker.interchange.responses import write_responses
 from tracker.interchange.snapshot import Plan
 from tracker.interchange.specs import EditionSpec, EvaluationSpec, FileSpec
+from tracker.interchange.translations import translated_items, write_translations
 from tracker.interchange.yamlread import Problem, quoted
 from tracker.models import (
     Actor,
@@ -52,6 +53,7 @@ KINDS = (
     "evaluations",
     "evidence",
     "editions",
+    "translations",
 )
 BATCH = 1000
 
@@ -126,6 +128,8 @@ class Writer:
         for f in self.plan.files:
             for spec in f.editions:
                 self.write_edition(f, spec)
+        # Last: the items they translate are written, and the editions that freeze them.
+        write_translations(self, [item for f in self.plan.files for item in translated_items(f)])
         return self.counts
 
     def upsert(self, kind: str, model: type[Model], row, key: dict, values: dict):

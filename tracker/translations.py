@@ -1,0 +1,105 @@
+"""Reading the published translations a page shows (issue 15): one query for all of them.
+
+A page gathers the objects whose texts it shows (its report, areas, recommendations,
+grades, evaluations, evidence, editions) and calls `attach(objects, language)` once: it
+reads the published translations of all those objects into that language in one query and
+keeps them on each object, so `translation_of(obj, field)` and the `translated` template tag
+ask nothing more. Pages in the original language ask nothing at all.
+
+What an edition froze is read with `published_before`: the translations published by the
+time the edition was (rules.frozen_in freezes those; later ones are not the edition's).
+"""
+
+import datetime
+from collections import defaultdict
+from collections.abc import Iterable
+
+from django.db.models import F, Model, Q
+from django.utils.translation import get_language
+
+from tracker.translation_models import (
+    TRANSLATABLE_FIELDS,
+    Translation,
+    TranslationKind,
+    original_language,
+)
+
+# Where `attach` keeps an object's translations: field → Translation (published ones only).
+ATTACHED = "_translations"
+# How many objects of one kind a page names by id; past it, it reads all of that kind.
+MANY = 500
+
+
+def language_of_page(language: str | None = None) -> str:
+    """The language a page is in (the request's), as `settings.LANGUAGES` names it."""
+    return (language or get_language() or original_language()).split("-")[0]
+
+
+def in_original_language(language: str | None = None) -> bool:
+    return language_of_page(language) == original_language()
+
+
+def attach(
+    objects: Iterable[Model | None],
+    language: str | None = None,
+    *,
+    published_before: datetime.datetime | None = None,
+) -> None:
+    """Read the published translations into `language` of every text of `objects` (one
+    query; none for the original language) and keep them on each object. The same row
+    given twice (two instances of one grade) gets them on both."""
+    language = language_of_page(language)
+    if language == original_language():
+        return
+    wanted: dict[str, dict[int, list[Model]]] = defaultdict(lambda: defaultdict(list))
+    for obj in objects:
+        if obj is None:
+            continue
+        label = obj._meta.label_lower
+        if label not in TRANSLATABLE_FIELDS:
+            continue
+        setattr(obj, ATTACHED, {})
+        if obj.pk is not None:
+            wanted[obj._meta.model_name][obj.pk].append(obj)
+    if not wanted:
+        return
+    which = Q()
+    for model_name, by_pk in wanted.items():
+        if len(by_pk) > MANY:
+            # Past a few hundred ids the list costs more than it saves (and SQLite caps a
+            # query's parameters): every translation of the kind, the unwanted ones skipped.
+            which |= Q(content_type__model=model_name)
+        else:
+            which |= Q(content_type__model=model_name, object_id__in=list(by_pk))
+    rows = Translation.objects.published().filter(
+        which, content_type__app_label="tracker", language=language
+    )
+    if published_before is not None:
+        rows = rows.filter(published_at__lte=published_before)
+    for row in rows.annotate(model_name=F("content_type__model")).order_by():
+        for obj in wanted[row.model_name].get(row.object_id, ()):
+            getattr(obj, ATTACHED)[row.field] = row
+
+
+def is_attached(obj: Model) -> bool:
+    return hasattr(obj, ATTACHED)
+
+
+def translation_of(obj: Model | None, field: str) -> Translation | None:
+    """The published translation of `obj.field` that `attach` read, if there is one."""
+    if obj is None:
+        return None
+    return getattr(obj, ATTACHED, {}).get(field)
+
+
+def text_of(obj: Model | None, field: str) -> str:
+    """The text a reader of this page reads: the translation if there is one, else the
+    original (for attributes and plain-text places, where no marker fits)."""
+    translation = translation_of(obj, field)
+    if translation is not None:
+        return translation.text
+    return getattr(obj, field, "") if obj is not None else ""
+
+
+def kind_label(kind: str) -> str:
+    return TranslationKind(kind).label
