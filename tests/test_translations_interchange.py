@@ -217,8 +217,7 @@ def test_every_problem_of_the_translations_is_named_with_its_line(tmp_path):
         (line(text, "description: 説明"), "the original is empty: there is nothing to translate"),
         (
             line(text, "kind: editorial"),
-            "“editorial” is not a kind of translation (choose one of: official, editors, "
-            "machine)",
+            "“editorial” is not a kind of translation (choose one of: official, editors, machine)",
         ),
         (line(text, "fr:"), "unknown key; allowed keys: ja"),
         (line(text, 'title: "  "'), "write the translation"),
