@@ -35,6 +35,7 @@ from django.urls import reverse
 from django.utils.translation import gettext
 
 from scorecard.api import shapes
+from scorecard.api.shape import translated_bodies
 from scorecard.links import absolute_url
 from scorecard.views import (
     BadParameter,
@@ -464,7 +465,22 @@ def scorecard_json(request: HttpRequest, report: str) -> HttpResponse:
         evidence.setdefault(link.evaluation_id, []).append(link)
     # What the actors say, beside the grades (never one of them).
     said = actor_responses.responses_by_recommendation(report.pk, as_of=as_of, edition=edition)
-    document = {
+    with translated_bodies():  # the API's shapes inside, their translations read at once
+        document = _scorecard_document(
+            request, report, recommendations, as_of, edition, grades, evidence, said
+        )
+    response = HttpResponse(
+        orjson.dumps(document, option=orjson.OPT_INDENT_2),
+        content_type="application/json",
+    )
+    response["Content-Disposition"] = (
+        f'inline; filename="{_filename(report, as_of, edition, "json")}"'
+    )
+    return response
+
+
+def _scorecard_document(request, report, recommendations, as_of, edition, grades, evidence, said):
+    return {
         "report": {
             "slug": report.slug,
             "short_name": report.short_name,
@@ -491,14 +507,6 @@ def scorecard_json(request: HttpRequest, report: str) -> HttpResponse:
             for recommendation in recommendations
         ],
     }
-    response = HttpResponse(
-        orjson.dumps(document, option=orjson.OPT_INDENT_2),
-        content_type="application/json",
-    )
-    response["Content-Disposition"] = (
-        f'inline; filename="{_filename(report, as_of, edition, "json")}"'
-    )
-    return response
 
 
 def _recommendation_json(

@@ -14,6 +14,7 @@ from openapi_core import OpenAPI
 from openapi_core.testing import MockRequest, MockResponse
 from openapi_schema_validator import OAS31Validator
 
+from scorecard.api import shape as shape_module
 from scorecard.api import shapes
 from scorecard.api.renderers import JSONRenderer
 from tests import factories
@@ -589,6 +590,10 @@ def _instances(report: Report) -> dict[type[shapes.Shape], list]:
         shapes.SearchResultShape: search.page(
             parse_filters({"q": "e"}, accepted=("q",)), drafts_visible=True, limit=200, offset=0
         )[1],
+        shapes.TranslationNoteShape: [
+            shape_module._Note("ja", "editors", False, "The original"),
+            shape_module._Note("ja", "machine", True, "The original"),
+        ],
     }
 
 

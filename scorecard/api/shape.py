@@ -15,6 +15,12 @@ it is. From that one declaration come
 In the spirit of Sentry's one serializer per type and healthchecks' `Check.to_dict()`.
 Adding a key to a resource is one line here (and its test).
 
+A shape's `translated` keys are texts with translations (issue 15): in an answer in another
+language than the originals', each holds its published translation where there is one, and
+the shape's `translations` key says which are translations, of what kind, whether outdated,
+and gives the original, never replaced. Every body built inside `translated_bodies()` (a
+list, a body with its nested ones) has its translations read in one query at the end.
+
 A key's `source` is an attribute path from the instance (`"report.slug"`; `"*"` is the
 instance itself); it defaults to the key. A path through a missing (None) object reads
 None. Paths that are not model fields (annotations, properties, attributes a query sets,
@@ -22,14 +28,19 @@ such as `current_evaluation`) are read but not fetched: whoever makes the instan
 provides them.
 """
 
+import contextlib
+import contextvars
 import operator
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any, ClassVar, NamedTuple
 
 from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Model, Prefetch, QuerySet
 from rest_framework import serializers
+
+from tracker import translations
+from tracker.translation_models import TranslationKind
 
 # --- The kinds of key ----------------------------------------------------------------------
 
@@ -196,6 +207,68 @@ def _many_reader(path: str) -> Callable[[Any], Any]:
     return read
 
 
+# --- Translated texts --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, eq=False)
+class TranslationNotes(Key):
+    """Which of the body's texts are translations: key → note. Filled when the body's
+    translations are read (`translated_bodies`); empty in the originals' language."""
+
+    def serializer_field(self) -> serializers.Field:
+        return serializers.DictField(
+            child=TranslationNoteShape.serializer(), help_text=self.help_text or None
+        )
+
+    def reader(self, name: str) -> Callable[[Any], Any]:
+        return lambda instance: {}
+
+
+TRANSLATIONS_HELP = (
+    "The texts of this body given in the answer's language (`lang` or `Accept-Language`), "
+    "by key: each one's language, kind, whether it is outdated, and the original. A text "
+    "without a translation is the original and is not listed; empty in English."
+)
+
+# The bodies being built inside `translated_bodies`: (body, instance, translated keys).
+_collected: contextvars.ContextVar[list | None] = contextvars.ContextVar(
+    "translated_bodies", default=None
+)
+
+
+@contextlib.contextmanager
+def translated_bodies() -> Iterator[None]:
+    """Give every body built inside its texts in the active language, all of them read in
+    one query when the block ends (no query in the originals' language)."""
+    if _collected.get() is not None or translations.in_original_language():
+        yield
+        return
+    collected: list = []
+    token = _collected.set(collected)
+    try:
+        yield
+    finally:
+        _collected.reset(token)
+    _translate(collected)
+
+
+def _translate(collected: list) -> None:
+    if not collected:
+        return
+    translations.attach(instance for _body, instance, _keys in collected)
+    for body, instance, keys in collected:
+        notes = body["translations"]
+        for key in keys:
+            found = translations.translation_of(instance, key)
+            if found is None:
+                continue
+            original = body[key] or ""
+            notes[key] = TranslationNoteShape.build(
+                _Note(found.language, found.kind, found.is_outdated(original), original)
+            )
+            body[key] = found.text
+
+
 # --- Shapes ----------------------------------------------------------------------------------
 
 
@@ -215,6 +288,9 @@ class Shape:
     another shape extends it with more keys."""
 
     model: ClassVar[type[Model] | None] = None
+    # Keys (model fields of the instance) whose texts may be given in translation; a shape
+    # with any gets a `translations` key last.
+    translated: ClassVar[tuple[str, ...]] = ()
     # Columns a source that is not a field (a property) reads, fetched beside the keys'.
     also_fetch: ClassVar[tuple[str, ...]] = ()
     component: ClassVar[str]  # the OpenAPI component's name: the class name less "Shape"
@@ -227,7 +303,14 @@ class Shape:
         super().__init_subclass__(**kwargs)
         inherited = getattr(cls, "keys", {})
         own = {name: key for name, key in vars(cls).items() if isinstance(key, Key | Nested)}
-        cls.keys = {**inherited, **own}
+        keys = {**inherited, **own}
+        if cls.translated:
+            unknown = set(cls.translated) - set(keys)
+            if unknown:
+                raise TypeError(f"{cls.__name__}.translated names no key: {sorted(unknown)}")
+            keys.pop("translations", None)
+            keys["translations"] = TranslationNotes(serializers.DictField, TRANSLATIONS_HELP)
+        cls.keys = keys
         cls.component = cls.__name__.removesuffix("Shape")
         cls._plan = ()  # compiled on first use: nested shapes may be declared later
         cls._fetch_plan = None
@@ -235,9 +318,21 @@ class Shape:
 
     @classmethod
     def build(cls, instance: Any) -> dict[str, Any]:
-        """The body of one instance."""
+        """The body of one instance (in the active language: `translated_bodies`)."""
+        if _collected.get() is None and not translations.in_original_language():
+            with translated_bodies():
+                return cls._body(instance)
+        return cls._body(instance)
+
+    @classmethod
+    def _body(cls, instance: Any) -> dict[str, Any]:
         plan = cls._plan or cls._compile()
-        return {name: read(instance) for name, read in plan}
+        body = {name: read(instance) for name, read in plan}
+        if cls.translated and isinstance(instance, Model):
+            collected = _collected.get()
+            if collected is not None:
+                collected.append((body, instance, cls.translated))
+        return body
 
     @classmethod
     def _compile(cls) -> tuple[tuple[str, Callable[[Any], Any]], ...]:
@@ -291,7 +386,7 @@ def _plan_fetch(
     only: list[str] = [f"{prefix}{model._meta.pk.name}"]
     only += [f"{prefix}{column}" for column in shape.also_fetch]
     for name, key in shape.keys.items():
-        if isinstance(key, Constant):
+        if isinstance(key, Constant | TranslationNotes):
             continue
         source = (isinstance(key, Nested) and key.fetch_as) or key.source or name
         if source == "*":
@@ -339,3 +434,22 @@ def _prefetch(key: Key | Nested, field: Any, path: str, last: bool) -> Prefetch:
         queryset = related._default_manager.only("pk", "slug")
         return Prefetch(path, queryset=queryset, to_attr=fetched(path.rsplit("__", 1)[-1]))
     return Prefetch(path)
+
+
+class _Note(NamedTuple):
+    language: str
+    kind: str
+    outdated: bool
+    original: str
+
+
+class TranslationNoteShape(Shape):
+    """A text of the body given in translation (the values of a body's `translations`)."""
+
+    language = Text("The language of the text in the body.")
+    kind = Choice(
+        TranslationKind.choices,
+        "`official`, `editors` (the editors' unofficial translation) or `machine`.",
+    )
+    outdated = Boolean("Whether the original changed after this translation was made.")
+    original = Text("The original text, as written.")

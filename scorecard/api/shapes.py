@@ -21,6 +21,8 @@ from scorecard.api.shape import (
     Slug,
     SlugList,
     Text,
+    TranslationNoteShape,
+    translated_bodies,
 )
 from scorecard.api.webhook_shapes import (
     WebhookDeliveryShape,
@@ -63,6 +65,7 @@ from tracker.models import Response as ActorResponse
 
 class GradeSummaryShape(Shape):
     model = Grade
+    translated = ("label",)
     slug = Slug("Unique within the grade scale.")
     label = Text()
     score = Integer("Orders the levels of the scale; higher is better.")
@@ -70,6 +73,7 @@ class GradeSummaryShape(Shape):
 
 
 class GradeShape(GradeSummaryShape):
+    translated = ("label", "description")
     description = Text("What this level means, for readers.")
     guidance = Text(
         "How graders choose this level (for example the wordings it is used for); may be empty."
@@ -78,6 +82,7 @@ class GradeShape(GradeSummaryShape):
 
 class GradeScaleShape(Shape):
     model = GradeScale
+    translated = ("name", "description")
     slug = Slug()
     name = Text()
     description = Text()
@@ -89,6 +94,7 @@ class GradeScaleShape(Shape):
 
 class ReportShape(Shape):
     model = Report
+    translated = ("title", "description")
     slug = Slug("The report's key in URLs and filters.")
     short_name = Text()
     title = Text()
@@ -107,6 +113,7 @@ class ReportShape(Shape):
 
 class AreaShape(Shape):
     model = Area
+    translated = ("name", "intro")
     id = Integer()
     report = Slug(source="report.slug")
     slug = Slug("Unique within its report.")
@@ -117,6 +124,7 @@ class AreaShape(Shape):
 
 class AreaSummaryShape(Shape):
     model = Area
+    translated = ("name",)
     slug = Slug()
     name = Text()
 
@@ -218,6 +226,7 @@ class SourceSummaryShape(Shape):
 
 class EvidenceShape(Shape):
     model = EvidenceLink
+    translated = ("quote",)
     id = Integer()
     source = Nested(SourceShape)
     stance = Choice(Stance.choices)
@@ -230,6 +239,7 @@ class EvidenceShape(Shape):
 
 class RecommendationRefShape(Shape):
     model = Recommendation
+    translated = ("title",)
     id = Integer()
     report = Slug(source="report.slug")
     code = Text()
@@ -238,6 +248,7 @@ class RecommendationRefShape(Shape):
 
 class EvaluationShape(Shape):
     model = Evaluation
+    translated = ("wording", "narrative")
     id = Integer()
     recommendation = Nested(RecommendationRefShape)
     evaluator = Nested(EvaluatorSummaryShape)
@@ -278,6 +289,7 @@ class WithdrawnShape(Shape):
 
 class EvaluationSummaryShape(Shape):
     model = Evaluation
+    translated = ("wording", "narrative")
     id = Integer()
     as_of = Date()
     evaluator = Nested(EvaluatorSummaryShape)
@@ -294,6 +306,7 @@ class RecommendationShape(Shape):
     # `current_evaluation` (with its grade and evaluator) is set by
     # `tracker.queries.attach_current_evaluations`: the current-grade rule lives there.
     model = Recommendation
+    translated = ("title", "text")
     id = Integer()
     report = Slug(source="report.slug")
     area = Nested(AreaSummaryShape)
@@ -396,6 +409,7 @@ class TimelineShape(Shape):
 
 class EditionShape(Shape):
     model = Edition
+    translated = ("name", "description")
     slug = Slug()
     name = Text()
     description = Text()
@@ -407,6 +421,7 @@ class EditionShape(Shape):
 
 class EvaluationRefShape(Shape):
     model = Evaluation
+    translated = ("wording",)
     id = Integer()
     as_of = Date()
     evaluator = Nested(EvaluatorSummaryShape)
@@ -559,10 +574,12 @@ RESOURCES: tuple[type[Shape], ...] = (
     ResponseSourceShape,
     ResponseShape,
     SearchResultShape,
+    TranslationNoteShape,
 )
 
 
 def body(shape: type[Shape], instances: Any) -> list[dict[str, Any]]:
-    """The bodies of many instances of one shape."""
+    """The bodies of many instances of one shape (their translations read at one query)."""
     build = shape.build
-    return [build(instance) for instance in instances]
+    with translated_bodies():
+        return [build(instance) for instance in instances]
