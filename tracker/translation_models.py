@@ -26,7 +26,7 @@ from tracker.models import Status
 # Which texts can be translated: model label → its translatable fields, in reading order.
 # Names, titles and verbatim texts; never codes, slugs, dates, URLs or the evidence's page.
 TRANSLATABLE_FIELDS: dict[str, tuple[str, ...]] = {
-    "tracker.report": ("title", "description"),
+    "tracker.report": ("short_name", "title", "description"),
     "tracker.gradescale": ("name", "description"),
     "tracker.grade": ("label", "description"),
     "tracker.area": ("name", "intro"),

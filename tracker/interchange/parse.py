@@ -260,7 +260,9 @@ def _report(m: Mapping) -> ReportSpec | None:
         at=_places(m),
     )
     spec.translations = parse_translations(
-        m, Report, {"title": spec.title, "description": spec.description}
+        m,
+        Report,
+        {"short_name": spec.short_name, "title": spec.title, "description": spec.description},
     )
     return spec if required["slug"] is not None else None
 
