@@ -82,7 +82,7 @@ def test_an_evaluation_change_page_in_japanese(editor, recommendation):
     assert 'class="fieldset-heading">判定</h2>' in page  # our fieldsets
     assert 'class="fieldset-heading">講評</h2>' in page
     assert "第1版" in page  # our status panel
-    assert "確認待ち:公開者が公開できます。" in page
+    assert "確認待ち:公表担当者が公開できます。" in page
     assert "読者向けの表示をプレビュー" in page
     assert "評価者自身の言葉による評価(原文のまま)。例:「Slow progress」。" in page  # our form
     assert 'value="保存"' in page  # Django's
@@ -95,8 +95,8 @@ def test_a_refusal_reads_in_japanese_and_in_english(editor, published):
     english = editor.get(change)
 
     assert japanese.context["read_only_reason"] == (
-        "この評価は公開済みです。変更できるのは公開者だけです。"
-        "公開者が撤回して下書きに戻せば、あなたも変更できます。"
+        "この評価は公開済みです。変更できるのは公表担当者だけです。"
+        "公表担当者が撤回して下書きに戻せば、あなたも変更できます。"
     )
     assert english.context["read_only_reason"] == (
         "This evaluation is published: only a publisher can change it, or withdraw it "

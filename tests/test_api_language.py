@@ -16,6 +16,9 @@ from rest_framework.test import APIClient
 
 from scorecard import response_cache
 from tests.api_support import client_as
+from tests.conftest import DEMO_FILES
+from tracker import services
+from tracker.models import Translation
 
 REPORTS = "/api/v1/reports/"
 LIST = "/api/v1/recommendations/?page_size=10"
@@ -192,15 +195,28 @@ def test_an_invalid_token_is_told_in_the_language_asked_for(demo):
     }
 
 
-def test_data_are_the_same_in_every_language(demo):
-    # Until content has translations (another slice), a body holds data only. (With
-    # `?lang=`, the `next` link keeps it: the next page is in the same language.)
+def test_data_are_the_same_in_every_language_but_their_translations(demo):
+    # Without translations a body holds the same data in every language (with `?lang=`, the
+    # `next` link keeps it: the next page is in the same language).
+    Translation.objects.all().delete()
     english, japanese = ask(LIST), ask(LIST, **{"Accept-Language": "ja"})
-
     assert orjson.loads(english.content) == orjson.loads(japanese.content)
+
+    # The demo's translations (tests/test_api_translations.py): the texts in Japanese, each
+    # named with its original; codes, slugs and numbers the same.
+    services.import_scorecard(files=DEMO_FILES)
+    response_cache.clear(shared=True)
+    english, japanese = ask(LIST), ask(LIST, **{"Accept-Language": "ja"})
+    en, ja = orjson.loads(english.content), orjson.loads(japanese.content)
+    assert [r["code"] for r in ja["results"]] == [r["code"] for r in en["results"]]
+    pairs = [(e, j) for e, j in zip(en["results"], ja["results"], strict=True)]
+    assert all(j["translations"]["title"]["original"] == e["title"] for e, j in pairs)
+    assert all(j["title"] != e["title"] for e, j in pairs)
+    assert all(e["translations"] == {} for e, _j in pairs)
 
 
 def test_etags_and_the_response_cache_keep_the_languages_apart(demo):
+    Translation.objects.all().delete()  # the same bytes in both languages
     client = APIClient()
     english = client.get(LIST)
     japanese = client.get(LIST, HTTP_ACCEPT_LANGUAGE="ja")
@@ -238,7 +254,8 @@ def test_a_japanese_answer_kept_first_is_never_served_to_an_english_request(demo
 def test_a_list_costs_the_same_queries_in_both_languages(demo, django_assert_num_queries):
     with CaptureQueriesContext(connection) as english:
         assert ask(LIST).status_code == 200
-    with django_assert_num_queries(len(english)):
+    # One more in Japanese: the page's translations, all of them at once.
+    with django_assert_num_queries(len(english) + 1):
         assert ask(LIST, **{"Accept-Language": "ja"}).status_code == 200
 
 

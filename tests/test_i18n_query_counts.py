@@ -19,6 +19,8 @@ TRANSLATED = {
     "/reports/armitage-nye-2000/sec-7/",
     "/reports/heritage-2004/her-1/",
     "/editions/2004-report-card/",
+    # The JSON export's API shapes (areas, grades) in the page's language.
+    "/reports/armitage-nye-2000/export.json",
 }
 
 

@@ -8,12 +8,29 @@ import re
 
 import pytest
 
+from tests.conftest import DEMO_FILES
 from tracker import services
 from tracker.models import Evaluation, Recommendation, Translation
 
 pytestmark = pytest.mark.django_db
 
 SEC_1 = "/reports/armitage-nye-2000/sec-1/"
+
+
+@pytest.fixture(autouse=True)
+def _without_the_demos_japanese(demo):
+    """These tests start from the demo without its Japanese and translate what each needs."""
+    Translation.objects.all().delete()
+
+
+def test_the_demo_shows_its_japanese_and_falls_back_on_its_narratives(demo, client):
+    services.import_scorecard(files=DEMO_FILES)  # as imported: with its Japanese
+
+    html = client.get(f"/ja{SEC_1}").content.decode()
+
+    assert "編集部訳" in html  # the editors' translation of the title and text
+    assert 'lang="en"' in html  # the 2004 narrative, left in English on purpose
+    assert "原文（英語）" in html
 
 
 def _rec(demo) -> Recommendation:
