@@ -4,10 +4,12 @@ import contextlib
 import datetime
 import functools
 import itertools
+from io import StringIO
 
 from django.apps import apps
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group, User
+from django.core.management import call_command
 from django.db import connection
 from django.utils import timezone
 
@@ -244,3 +246,18 @@ def unbounded_setup():
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")
             cursor.execute("SET LOCAL statement_timeout = DEFAULT")
+
+
+def make_paged_reports() -> None:
+    """Enough generated reports for the home page's pager (50 small ones), and two of 120
+    recommendations for a scorecard's (the page checkers visit both)."""
+    for seed, recommendations, per_report in ((1, 240, 120), (2, 100, 2)):
+        call_command(
+            "generate_scale_data",
+            recommendations=recommendations,
+            per_report=per_report,
+            evaluations_per=1,
+            seed=seed,
+            quiet=True,
+            stdout=StringIO(),
+        )

@@ -153,7 +153,6 @@ def test_scorecard_json_has_the_same_data_with_evidence(demo, client):
         "label": "Accomplished",
         "score": 5,
         "colour": demo.grade_scale.grades.get(slug="accomplished").colour,
-        "translations": {},  # the API's key: which texts are translations (none in English)
     }
     assert sec7["evaluation"]["as_of"] == "2008-01-15"
     evidence = EvidenceLink.objects.filter(evaluation_id=sec7["evaluation"]["id"])

@@ -8,11 +8,9 @@ import datetime
 import json
 import shutil
 import subprocess
-from io import StringIO
 from pathlib import Path
 
 import pytest
-from django.core.management import call_command
 from django.test import RequestFactory
 from django.utils import timezone
 
@@ -100,16 +98,7 @@ def saved_pages(demo, client, tmp_path) -> dict[str, Path]:
         sources=[{"source": factories.make_source(), "quote": "did part of it", "page": "3"}],
     )
     actor_responses.publish_response(response=said)
-    for seed, recommendations, per_report in ((1, 240, 120), (2, 100, 2)):
-        call_command(
-            "generate_scale_data",
-            recommendations=recommendations,
-            per_report=per_report,
-            evaluations_per=1,
-            seed=seed,
-            quiet=True,
-            stdout=StringIO(),
-        )
+    factories.make_paged_reports()
     _translate_some(demo)
     saved = {}
     for name, url in PAGES.items():

@@ -213,11 +213,14 @@ def _many_reader(path: str) -> Callable[[Any], Any]:
 @dataclass(frozen=True, eq=False)
 class TranslationNotes(Key):
     """Which of the body's texts are translations: key → note. Filled when the body's
-    translations are read (`translated_bodies`); empty in the originals' language."""
+    translations are read (`translated_bodies`); absent from bodies in the originals'
+    language, which are what they always were (hence not a required key)."""
 
     def serializer_field(self) -> serializers.Field:
         return serializers.DictField(
-            child=TranslationNoteShape.serializer(), help_text=self.help_text or None
+            child=TranslationNoteShape.serializer(),
+            help_text=self.help_text or None,
+            required=False,
         )
 
     def reader(self, name: str) -> Callable[[Any], Any]:
@@ -227,7 +230,8 @@ class TranslationNotes(Key):
 TRANSLATIONS_HELP = (
     "The texts of this body given in the answer's language (`lang` or `Accept-Language`), "
     "by key: each one's language, kind, whether it is outdated, and the original. A text "
-    "without a translation is the original and is not listed; empty in English."
+    "without a translation is the original and is not listed. Only in answers in another "
+    "language than English."
 )
 
 # The bodies being built inside `translated_bodies`: (body, instance, translated keys).
@@ -297,6 +301,7 @@ class Shape:
     keys: ClassVar[dict[str, Key | Nested]]
     serializer: ClassVar[type[serializers.Serializer]]
     _plan: ClassVar[tuple[tuple[str, Callable[[Any], Any]], ...]]
+    _plan_original: ClassVar[tuple[tuple[str, Callable[[Any], Any]], ...]]
     _fetch_plan: ClassVar[FetchPlan | None]
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
@@ -326,17 +331,20 @@ class Shape:
 
     @classmethod
     def _body(cls, instance: Any) -> dict[str, Any]:
-        plan = cls._plan or cls._compile()
-        body = {name: read(instance) for name, read in plan}
-        if cls.translated and isinstance(instance, Model):
-            collected = _collected.get()
-            if collected is not None:
-                collected.append((body, instance, cls.translated))
+        if not cls._plan:
+            cls._compile()
+        collected = _collected.get() if cls.translated else None
+        if collected is None:  # in English: the body as it always was, no `translations`
+            return {name: read(instance) for name, read in cls._plan_original}
+        body = {name: read(instance) for name, read in cls._plan}
+        if isinstance(instance, Model):
+            collected.append((body, instance, cls.translated))
         return body
 
     @classmethod
     def _compile(cls) -> tuple[tuple[str, Callable[[Any], Any]], ...]:
         cls._plan = tuple((name, key.reader(name)) for name, key in cls.keys.items())
+        cls._plan_original = tuple(step for step in cls._plan if step[0] != "translations")
         return cls._plan
 
     @classmethod

@@ -7,11 +7,11 @@ the site's Content-Security-Policy (the site itself allows no inline script).
 """
 
 import json
-from io import StringIO
 from pathlib import Path
 
 import pytest
-from django.core.management import call_command
+
+from tests import factories
 
 pytestmark = pytest.mark.browser
 
@@ -73,16 +73,7 @@ def violations(page) -> list[str]:
 def paged_data(site):
     """Enough generated reports for the home page's pager, and two large enough for a
     scorecard's (committed, as `site`'s are)."""
-    for seed, recommendations, per_report in ((1, 240, 120), (2, 100, 2)):
-        call_command(
-            "generate_scale_data",
-            recommendations=recommendations,
-            per_report=per_report,
-            evaluations_per=1,
-            seed=seed,
-            quiet=True,
-            stdout=StringIO(),
-        )
+    factories.make_paged_reports()
     return site
 
 
