@@ -167,6 +167,7 @@ class Line:
     queries: int | None = None
     raw_median_ms: float | None = None
     stock_median_ms: float | None = None
+    english_median_ms: float | None = None  # the Japanese lines: the same request in English
     queries_small: int | None = None
     stock_queries: int | None = None
     rows_per_s: float | None = None
@@ -191,7 +192,14 @@ class Line:
 
     def as_json(self) -> dict[str, Any]:
         data = dict(self.__dict__)
-        for key in ("median_ms", "p95_ms", "raw_median_ms", "stock_median_ms", "p99_ms"):
+        for key in (
+            "median_ms",
+            "p95_ms",
+            "raw_median_ms",
+            "stock_median_ms",
+            "english_median_ms",
+            "p99_ms",
+        ):
             if data[key] is not None:
                 data[key] = round(data[key], 2)
         for key in ("rows_per_s", "requests_per_s", "deliveries_per_s", "rss_growth_mb"):

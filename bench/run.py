@@ -12,7 +12,8 @@ in a fresh process; and finally gunicorn (2 workers) under load from wrk on loop
 Prints a table with PASS/FAIL per target and writes bench/results.json. See bench/README.md.
 
 The parts live beside this file: data.py (set-up and data), measure.py (timing, cold and
-warm), api.py, pages.py, search.py, notify.py, export.py, importing.py, load.py, table.py.
+warm), api.py, pages.py, languages.py, search.py, notify.py, export.py, importing.py,
+load.py, table.py.
 """
 
 import argparse
@@ -29,7 +30,18 @@ if sys.path and Path(sys.path[0] or ".").resolve() == ROOT / "bench":
 else:
     sys.path.insert(0, str(ROOT))
 
-PARTS = ("api", "pages", "actors", "search", "notify", "export", "import", "304", "load")
+PARTS = (
+    "api",
+    "pages",
+    "languages",
+    "actors",
+    "search",
+    "notify",
+    "export",
+    "import",
+    "304",
+    "load",
+)
 
 
 def main() -> int:
@@ -94,7 +106,7 @@ def main() -> int:
     def step(text: str) -> None:
         print(f"==> {text} ({time.monotonic() - started:.0f}s)", flush=True)
 
-    if parts & {"api", "pages", "actors"}:
+    if parts & {"api", "pages", "languages", "actors"}:
         change = Change()
         step("Cold requests: checking that the write before each moves the data's state")
         lines.append(
@@ -116,6 +128,13 @@ def main() -> int:
 
         step("Public pages")
         lines += page_lines(site, args.reps, change)
+    if "languages" in parts:
+        from bench.languages import ensure_translations, language_lines
+
+        step("Japanese beside English")
+        ensure_translations()
+        change()
+        lines += language_lines(site, args.reps, change)
     if "actors" in parts:
         from bench.api import actor_due_api_lines
         from bench.pages import actor_due_page_lines

@@ -49,6 +49,8 @@ def print_table(lines: list[Line]) -> None:
             )
         if line.deliveries_per_s is not None:
             print(f"{'':<4}{line.deliveries_per_s:,.0f} deliveries/s, {line.errors} not delivered")
+        if line.english_median_ms is not None:
+            print(f"{'':<4}in English: median {line.english_median_ms:.2f} ms")
         if line.stock_queries is not None:
             print(f"{'':<4}stock DRF: {line.stock_queries} queries per request")
         for check in line.checks:

@@ -18,11 +18,13 @@ Cache-Control, Vary, Last-Modified — are added to each answer, not kept).
 """
 
 import base64
+import dataclasses
 import datetime
 import hashlib
 import importlib.metadata
 import itertools
 import pickle
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlencode
@@ -153,6 +155,21 @@ def _local():
     return caches["responses-local"]
 
 
+# The shared cache keeps bodies compressed (zlib's fastest level): JSON and HTML shrink
+# several times, so each store pickles, sends and writes a fraction of the bytes (a
+# Japanese answer, which carries each original beside its translation, is twice an English
+# one). The cache of the process keeps them as they are: a warm answer decompresses nothing.
+COMPRESSION_LEVEL = 1
+
+
+def _packed(entry: Entry) -> Entry:
+    return dataclasses.replace(entry, content=zlib.compress(entry.content, COMPRESSION_LEVEL))
+
+
+def _unpacked(entry: Entry) -> Entry:
+    return dataclasses.replace(entry, content=zlib.decompress(entry.content))
+
+
 def get(key: str) -> Entry | None:
     """The kept answer for `key`: from this process if it has it, else from the shared
     cache (then kept in this process too)."""
@@ -162,7 +179,10 @@ def get(key: str) -> Entry | None:
         if entry is not None:
             return entry
     entry = caches["responses"].get(key)
-    if entry is not None and local is not None:
+    if entry is None:
+        return None
+    entry = _unpacked(entry)
+    if local is not None:
         local.set(key, entry)
     return entry
 
@@ -174,9 +194,9 @@ def put(key: str, response: HttpResponse) -> None:
     entry = entry_of(response)
     shared = caches["responses"]
     if isinstance(shared, DatabaseCache):
-        _put_in_database(shared, key, entry)
+        _put_in_database(shared, key, _packed(entry))
     else:
-        shared.set(key, entry)
+        shared.set(key, _packed(entry))
     local = _local()
     if local is not None:
         local.set(key, entry)

@@ -13,14 +13,17 @@ time the edition was (rules.frozen_in freezes those; later ones are not the edit
 import datetime
 from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import dataclass
 
-from django.db.models import F, Model, Q
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import Model, Q
 from django.utils.translation import get_language
 
 from tracker.translation_models import (
     TRANSLATABLE_FIELDS,
     Translation,
     TranslationKind,
+    digest,
     original_language,
 )
 
@@ -63,29 +66,55 @@ def attach(
             wanted[obj._meta.model_name][obj.pk].append(obj)
     if not wanted:
         return
+    # By content type id (ContentType's cache answers without a query), not by a join on
+    # the model's name: then each kind's ids are looked up in the (content type, object)
+    # index, instead of every translation of the kind being read and filtered.
+    models_by_type = {
+        ContentType.objects.get_for_model(objs[0]).pk: model_name
+        for model_name, by_pk in wanted.items()
+        for objs in list(by_pk.values())[:1]
+    }
     which = Q()
-    for model_name, by_pk in wanted.items():
+    for type_id, model_name in models_by_type.items():
+        by_pk = wanted[model_name]
         if len(by_pk) > MANY:
             # Past a few hundred ids the list costs more than it saves (and SQLite caps a
             # query's parameters): every translation of the kind, the unwanted ones skipped.
-            which |= Q(content_type__model=model_name)
+            which |= Q(content_type_id=type_id)
         else:
-            which |= Q(content_type__model=model_name, object_id__in=list(by_pk))
-    rows = Translation.objects.published().filter(
-        which, content_type__app_label="tracker", language=language
-    )
+            which |= Q(content_type_id=type_id, object_id__in=list(by_pk))
+    rows = Translation.objects.published().filter(which, language=language)
     if published_before is not None:
         rows = rows.filter(published_at__lte=published_before)
-    for row in rows.annotate(model_name=F("content_type__model")).order_by():
-        for obj in wanted[row.model_name].get(row.object_id, ()):
-            getattr(obj, ATTACHED)[row.field] = row
+    for type_id, object_id, field, *shown in rows.order_by().values_list(
+        "content_type_id", "object_id", "field", "language", "text", "kind", "original_digest"
+    ):
+        for obj in wanted[models_by_type[type_id]].get(object_id, ()):
+            getattr(obj, ATTACHED)[field] = Shown(field, *shown)
+
+
+@dataclass(frozen=True, slots=True)
+class Shown:
+    """A published translation as a page or a body shows it (what `attach` reads of it:
+    a few columns, not a model instance, since a page may show hundreds)."""
+
+    field: str
+    language: str
+    text: str
+    kind: str
+    original_digest: str
+    is_published = True
+
+    def is_outdated(self, original: str) -> bool:
+        """Whether the original changed since this translation was made."""
+        return digest(original) != self.original_digest
 
 
 def is_attached(obj: Model) -> bool:
     return hasattr(obj, ATTACHED)
 
 
-def translation_of(obj: Model | None, field: str) -> Translation | None:
+def translation_of(obj: Model | None, field: str) -> Shown | None:
     """The published translation of `obj.field` that `attach` read, if there is one."""
     if obj is None:
         return None

@@ -267,7 +267,8 @@ def _translate(collected: list) -> None:
             if found is None:
                 continue
             original = body[key] or ""
-            notes[key] = TranslationNoteShape.build(
+            # `_body`, not `build`: a note has no translations of its own to collect.
+            notes[key] = TranslationNoteShape._body(
                 _Note(found.language, found.kind, found.is_outdated(original), original)
             )
             body[key] = found.text
