@@ -119,7 +119,7 @@ soak-nodes: $(DEV) redis
 ## target, writes bench/results.json.
 # Each data profile keeps its own cluster: BENCH_ARGS="--profile large" uses pgdata-large.
 BENCH_DATA := bench/.cache/$(if $(filter large,$(BENCH_ARGS)),pgdata-large,pgdata)
-bench: $(RUNTIME) static messages
+bench: $(RUNTIME) static messages redis
 	@bench/ensure-wrk
 	bin/with-postgres --data-dir $(BENCH_DATA) -- $(BIN)/python bench/run.py $(BENCH_ARGS)
 

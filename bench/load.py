@@ -30,12 +30,12 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start_gunicorn(port: int) -> subprocess.Popen:
+def start_gunicorn(port: int, *, workers: int = 2, env: dict | None = None) -> subprocess.Popen:
     command = [
         str(Path(sys.executable).with_name("gunicorn")),
         "scorecard.wsgi:application",
         "--workers",
-        "2",
+        str(workers),
         "--bind",
         f"127.0.0.1:{port}",
         "--log-level",
@@ -43,7 +43,7 @@ def start_gunicorn(port: int) -> subprocess.Popen:
     ]
     # Its own session, so that stopping it stops its workers too.
     server = subprocess.Popen(  # noqa: S603 -- the venv's gunicorn, fixed arguments
-        command, env=dict(os.environ), cwd=data.ROOT, start_new_session=True
+        command, env={**os.environ, **(env or {})}, cwd=data.ROOT, start_new_session=True
     )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -76,15 +76,17 @@ def _latency_ms(text: str) -> float:
     raise ValueError(text)
 
 
-def wrk(url: str, seconds: int) -> dict[str, float]:
-    """wrk against one URL for `seconds` at LOAD_CONNECTIONS connections."""
+def wrk(
+    url: str, seconds: int, connections: int = LOAD_CONNECTIONS, threads: int = 2
+) -> dict[str, float]:
+    """wrk against one URL for `seconds` at `connections` connections, from `threads`."""
     result = subprocess.run(  # noqa: S603 -- fixed arguments, a loopback URL
         [  # noqa: S607 -- wrk from the PATH, as bench/ensure-wrk installs it
             "wrk",
             "--threads",
-            "2",
+            str(threads),
             "--connections",
-            str(LOAD_CONNECTIONS),
+            str(connections),
             "--duration",
             f"{seconds}s",
             "--timeout",

@@ -173,6 +173,7 @@ class Line:
     rows_per_s: float | None = None
     rss_growth_mb: float | None = None
     requests_per_s: float | None = None
+    one_node_requests_per_s: float | None = None  # the two-node lines: one node of two workers
     deliveries_per_s: float | None = None
     p99_ms: float | None = None
     errors: int | None = None
@@ -202,7 +203,13 @@ class Line:
         ):
             if data[key] is not None:
                 data[key] = round(data[key], 2)
-        for key in ("rows_per_s", "requests_per_s", "deliveries_per_s", "rss_growth_mb"):
+        for key in (
+            "rows_per_s",
+            "requests_per_s",
+            "one_node_requests_per_s",
+            "deliveries_per_s",
+            "rss_growth_mb",
+        ):
             if data[key] is not None:
                 data[key] = round(data[key], 1)
         return data

@@ -41,13 +41,16 @@ PARTS = (
     "import",
     "304",
     "load",
+    "nodes",
 )
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description="The scorecard benchmark (see bench/README.md).")
     parser.add_argument("--reps", type=int, default=30, help="timed requests per measurement")
-    parser.add_argument("--no-load", action="store_true", help="skip gunicorn + wrk")
+    parser.add_argument(
+        "--no-load", action="store_true", help="skip gunicorn + wrk (parts load and nodes)"
+    )
     parser.add_argument(
         "--load-seconds", type=int, default=None, help="seconds of wrk per URL (default 20)"
     )
@@ -86,7 +89,7 @@ def main() -> int:
     if args.reps < 1:
         parser.error("--reps must be at least 1")
     if args.no_load:
-        parts.discard("load")
+        parts -= {"load", "nodes"}
 
     from bench import data
 
@@ -178,6 +181,12 @@ def main() -> int:
             f"{seconds}s per URL, the URLs in turns"
         )
         lines += load_lines(seconds)
+
+    if "nodes" in parts:
+        from bench.load import LOAD_SECONDS
+        from bench.nodes import nodes_lines
+
+        lines += nodes_lines(args.load_seconds or LOAD_SECONDS, step)
 
     print_table(lines)
     write_results(lines, ROOT / "bench" / "results.json")

@@ -49,6 +49,8 @@ def print_table(lines: list[Line]) -> None:
             )
         if line.deliveries_per_s is not None:
             print(f"{'':<4}{line.deliveries_per_s:,.0f} deliveries/s, {line.errors} not delivered")
+        if line.one_node_requests_per_s is not None:
+            print(f"{'':<4}one node of two workers: {line.one_node_requests_per_s:,.0f} req/s")
         if line.english_median_ms is not None:
             print(f"{'':<4}in English: median {line.english_median_ms:.2f} ms")
         if line.stock_queries is not None:
