@@ -376,3 +376,20 @@ def test_the_migration_fills_the_documents_as_the_index_writes_them(demo):
 
     assert translated_texts() == written
     assert sum(1 for *_, title, body in written if title or body) == 57
+
+
+def test_an_outdated_translation_is_still_found_and_says_so(demo, client):
+    sec_7 = demo.recommendations.get(code="SEC-7")
+    # Made from another original than today's (SEC-7 is frozen in an edition: not edited).
+    Translation.objects.of(sec_7).filter(field="title").update(original_digest="0" * 64)
+    results = _results(
+        client.get(
+            "/ja/search/", {"q": "ミサイル防衛", "report": "armitage-nye-2000"}
+        ).content.decode()
+    )
+
+    assert (
+        f'<h3><a href="/ja{ARMITAGE}sec-7/" lang="ja">SEC-7 <mark>ミサイル防衛</mark>協力の拡大'
+        '</a> <small class="translation-note"><span aria-hidden="true">編集部訳・原文更新後に未更新'
+        "</span>"
+    ) in results
