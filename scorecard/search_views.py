@@ -3,7 +3,9 @@ report pages (tracker/filters.py, one meaning everywhere), results by relevance 
 matching words marked, each linking to the page (and the evaluation) it is about.
 
 Published data only, like every public page (`public`: conditional, cacheable, kept in the
-response cache under the data's state). Four queries whatever the size of the data.
+response cache under the data's state). Four queries whatever the size of the data, one
+more on a page in another language than English (the translations its results are shown
+in: tracker/search_hits.py).
 """
 
 from urllib.parse import urlencode

@@ -31,7 +31,7 @@ from django.utils import timezone
 from django.utils.translation import gettext, pgettext_lazy
 
 from tracker import actors, deadlines
-from tracker.models import Area, Grade, Recommendation, Report, Topic
+from tracker.models import Area, Grade, Recommendation, Report, Topic, Translation
 
 # Every parameter the definition reads, in the order messages name them.
 PARAMETERS = (
@@ -79,10 +79,12 @@ DESCRIPTIONS = {
     ),
     "q": (
         "Words, separated by spaces: a recommendation matches when every word appears, in "
-        "any order and in any case, in its code, its title or its verbatim text (each word "
-        "may be in a different one; a word matches inside longer words, `defen` matches "
-        "`defense`). `%`, `_` and `\\` are plain characters. Topics, grades and narratives "
-        f"are not searched. At most {Q_MAX_LENGTH} characters."
+        "any order and in any case, in its code, its title or its verbatim text, or in a "
+        "published translation of its title or text (each word may be in a different one; a "
+        "word matches inside longer words, `defen` matches `defense`, `防衛` matches "
+        "`ミサイル防衛協力の拡大`). `%`, `_` and `\\` are plain characters. Topics, grades, "
+        f"narratives and draft translations are not searched. At most {Q_MAX_LENGTH} "
+        "characters."
     ),
     "as_of": (
         "A date, YYYY-MM-DD, not after today: current grades as they stood at the end of "
@@ -261,6 +263,22 @@ def _words(q: str) -> tuple[str, ...]:
     return tuple(words.values())
 
 
+def _translated_with(word: str) -> QuerySet:
+    """The recommendations whose published translation of their title or text has `word`
+    (in any language; a subquery of the list's own query, which costs no query more)."""
+    return (
+        Translation.objects.published()
+        .filter(
+            content_type__app_label="tracker",
+            content_type__model="recommendation",
+            field__in=("title", "text"),
+            text__icontains=word,
+        )
+        .order_by()
+        .values("object_id")
+    )
+
+
 @dataclass(frozen=True)
 class RecommendationFilters:
     """Checked values of the recommendation filters (None or empty: not asked for)."""
@@ -310,7 +328,10 @@ class RecommendationFilters:
         for word in self.words:
             # icontains escapes `%`, `_` and `\`: each word is matched as typed.
             condition &= (
-                Q(code__icontains=word) | Q(title__icontains=word) | Q(text__icontains=word)
+                Q(code__icontains=word)
+                | Q(title__icontains=word)
+                | Q(text__icontains=word)
+                | Q(pk__in=_translated_with(word))
             )
         return condition
 

@@ -1,11 +1,14 @@
 """Full-text search across every report: recommendations, evaluations, and evidence with
 its source. One document per thing found (`SearchDocument`), written only by `index`,
-which every write service and the import call; `rebuild` writes them all again.
+which every write service and the import call; `rebuild` writes them all again. The hits
+as readers and the API see them (titles, snippets, translations): tracker/search_hits.py.
 
 What matches (one meaning on every engine, and the `q` filter's meaning of a word): a
 document matches when every word of the query appears in it, in any case, each word
-anywhere in its title or its body, also inside longer words (`defen` finds `defense`,
-`防衛` finds `日本の防衛政策`). The engines only find it faster:
+anywhere in its title or its body or in their published translations (issue 15), also
+inside longer words (`defen` finds `defense`, `防衛` finds `日本の防衛政策` and the
+recommendation whose Japanese title is `ミサイル防衛協力の拡大`). Draft translations are
+not in the documents: they match for no one. The engines only find it faster:
 
 - PostgreSQL: `ILIKE` on the text, answered from a pg_trgm GIN index; ranked with
   `ts_rank` over the generated, GIN-indexed `search_vector` (prefix terms);
@@ -13,16 +16,15 @@ anywhere in its title or its body, also inside longer words (`defen` finds `defe
   more (shorter words are looked for with LIKE); ranked with `bm25` (title ×10).
 
 Order: documents with every word in their title first (a recommendation's code and
-title, an evaluation's grade wording, a source's title); within each, recommendations
+title, an evaluation's grade wording, a source's title, or a translation of the title);
+within each, recommendations
 before evaluations before evidence; then by the engine's rank; then in report order.
 """
 
 import contextlib
-import html
 import io
 import re
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
 
 from django.db import connection
 from django.db.models import (
@@ -31,16 +33,18 @@ from django.db.models import (
     Count,
     FloatField,
     IntegerField,
+    Model,
+    OuterRef,
     Q,
     QuerySet,
+    Subquery,
     Value,
     When,
     Window,
 )
 from django.db.models.expressions import RawSQL
-from django.urls import reverse
 
-from tracker import queries
+from tracker import queries, translations
 from tracker.filters import RecommendationFilters, check_known
 from tracker.models import (
     Evaluation,
@@ -49,14 +53,22 @@ from tracker.models import (
     SearchDocument,
     SearchKind,
     Status,
+    Translation,
 )
+from tracker.search_hits import (  # noqa: F401 -- highlight and snippet: the search's API
+    Hit,
+    evidence_body,
+    highlight,
+    hit,
+    snippet,
+)
+from tracker.translation_models import original_language, translation_languages
 
 FTS_TABLE = "tracker_searchdocument_fts"
 TABLE = SearchDocument._meta.db_table
 BATCH = 2000
 COPY_BATCH = 20_000  # rows per COPY statement (index_bulk, PostgreSQL)
 TRIGRAM = 3  # characters: FTS5's trigram index finds words at least this long
-SNIPPET_LENGTH = 200  # characters of a body shown around its first match
 
 Q_DESCRIPTION = (
     "Words, separated by spaces (required): a result matches when every word appears, in "
@@ -64,22 +76,13 @@ Q_DESCRIPTION = (
     "matches `defense`; text without spaces between words, such as Japanese, is found by "
     "any part of it). Searched: recommendations (code, title, verbatim text), evaluations "
     "(grade wording, narrative) and evidence (quote, and the source's title, author, "
-    "publisher and citation). At most 200 characters."
+    "publisher and citation), and the published translations of those titles, texts, "
+    "wordings, narratives and quotes (`防衛` finds the recommendations whose Japanese "
+    "title or text has it); draft translations are not searched. At most 200 characters."
 )
 
 
 # --- Writing the documents ------------------------------------------------------------------
-
-
-def _evidence_body(row: dict) -> str:
-    parts = (
-        row["quote"],
-        row["source__author"],
-        row["source__publisher"],
-        row["source__citation"],
-        row["page"],
-    )
-    return "\n".join(part for part in parts if part)
 
 
 # A document's columns, in the order `_document_rows` gives them (and COPY writes them).
@@ -93,7 +96,53 @@ COLUMNS = (
     "published",
     "title",
     "body",
+    "translated_title",
+    "translated_body",
 )
+
+# The translated fields whose published translations a document of each kind holds: in
+# its title, in its body (the migration 0018 fills existing documents the same way).
+TITLE_TRANSLATED = {"recommendation": ("title",), "evaluation": ("wording",), "evidencelink": ()}
+BODY_TRANSLATED = {
+    "recommendation": ("text",),
+    "evaluation": ("narrative",),
+    "evidencelink": ("quote",),
+}
+
+
+def _translations(model_name: str) -> dict[str, Subquery]:
+    """The published translations of a model's texts a document holds, as annotations
+    (`translated_<field>_<language>`) of a queryset of that model: read in the same query."""
+    annotations = {}
+    for field in TITLE_TRANSLATED[model_name] + BODY_TRANSLATED[model_name]:
+        for language in translation_languages():
+            annotations[f"translated_{field}_{language}"] = Subquery(
+                Translation.objects.published()
+                .filter(
+                    content_type__app_label="tracker",
+                    content_type__model=model_name,
+                    object_id=OuterRef("pk"),
+                    field=field,
+                    language=language,
+                )
+                .order_by()
+                .values("text")[:1]
+            )
+    return annotations
+
+
+def _translated(row: dict, model_name: str) -> tuple[str, str]:
+    """A document's translated title and body: one line per translation, by language."""
+
+    def joined(fields: tuple[str, ...]) -> str:
+        texts = (
+            row[f"translated_{field}_{language}"]
+            for language in translation_languages()
+            for field in fields
+        )
+        return "\n".join(text for text in texts if text)
+
+    return joined(TITLE_TRANSLATED[model_name]), joined(BODY_TRANSLATED[model_name])
 
 
 def _document_rows(recommendations: Q, evaluations: Q, evidence: Q) -> Iterator[tuple]:
@@ -103,7 +152,7 @@ def _document_rows(recommendations: Q, evaluations: Q, evidence: Q) -> Iterator[
     for row in (
         Recommendation.objects.filter(recommendations)
         .order_by("pk")
-        .values("pk", "report_id", "code", "title", "text")
+        .values("pk", "report_id", "code", "title", "text", **_translations("recommendation"))
         .iterator(chunk_size=BATCH)
     ):
         yield (
@@ -116,12 +165,19 @@ def _document_rows(recommendations: Q, evaluations: Q, evidence: Q) -> Iterator[
             True,
             f"{row['code']} {row['title']}",
             row["text"],
+            *_translated(row, "recommendation"),
         )
     for row in (
         Evaluation.objects.filter(evaluations)
         .order_by("pk")
         .values(
-            "pk", "recommendation_id", "recommendation__report_id", "status", "wording", "narrative"
+            "pk",
+            "recommendation_id",
+            "recommendation__report_id",
+            "status",
+            "wording",
+            "narrative",
+            **_translations("evaluation"),
         )
         .iterator(chunk_size=BATCH)
     ):
@@ -135,6 +191,7 @@ def _document_rows(recommendations: Q, evaluations: Q, evidence: Q) -> Iterator[
             row["status"] == Status.PUBLISHED,
             row["wording"],
             row["narrative"],
+            *_translated(row, "evaluation"),
         )
     for row in (
         EvidenceLink.objects.filter(evidence)
@@ -151,6 +208,7 @@ def _document_rows(recommendations: Q, evaluations: Q, evidence: Q) -> Iterator[
             "source__author",
             "source__publisher",
             "source__citation",
+            **_translations("evidencelink"),
         )
         .iterator(chunk_size=BATCH)
     ):
@@ -163,7 +221,8 @@ def _document_rows(recommendations: Q, evaluations: Q, evidence: Q) -> Iterator[
             row["pk"],
             row["evaluation__status"] == Status.PUBLISHED,
             row["source__title"],
-            _evidence_body(row),
+            evidence_body(row),
+            *_translated(row, "evidencelink"),
         )
 
 
@@ -187,13 +246,17 @@ def _batches(items: Iterable, size: int = BATCH) -> Iterator[list]:
 # The SQL of the FTS5 table's upkeep and of the matching, fixed: only values are parameters.
 _FTS_DELETE_ALL = f"DELETE FROM {FTS_TABLE}"  # noqa: S608 -- fixed names, values are parameters
 _FTS_DELETE = f"DELETE FROM {FTS_TABLE} WHERE rowid IN "  # noqa: S608 -- fixed names, values are parameters
-_FTS_INSERT = f"INSERT INTO {FTS_TABLE} (rowid, title, body) VALUES (%s, %s, %s)"  # noqa: S608 -- fixed names, values are parameters
-_TEXT = f'("{TABLE}"."title" || \' \' || "{TABLE}"."body")'
+_FTS_COLUMNS = "rowid, title, body, translated_title, translated_body"
+_FTS_INSERT = f"INSERT INTO {FTS_TABLE} ({_FTS_COLUMNS}) VALUES (%s, %s, %s, %s, %s)"  # noqa: S608 -- fixed names, values are parameters
+_TEXT = (
+    f'("{TABLE}"."title" || \' \' || "{TABLE}"."body" || \' \' || "{TABLE}"."translated_title"'
+    f' || \' \' || "{TABLE}"."translated_body")'
+)
 _PG_LIKE = f"{_TEXT} ILIKE %s"
 _PG_RANK = f'ts_rank("{TABLE}"."search_vector", to_tsquery(\'simple\', %s))'
 _SQLITE_LIKE = f"{_TEXT} LIKE %s ESCAPE '\\'"
 _FTS_JOIN = f'{FTS_TABLE}.rowid = "{TABLE}"."id"'
-_FTS_SCORE = f"-bm25({FTS_TABLE}, 10.0, 1.0)"
+_FTS_SCORE = f"-bm25({FTS_TABLE}, 10.0, 1.0, 10.0, 1.0)"
 _PG_ANALYZE = f'ANALYZE "{TABLE}"'
 
 
@@ -224,7 +287,16 @@ def _write(stale: QuerySet[SearchDocument] | None, fresh: Iterable[SearchDocumen
                 _fts_delete(cursor, ids)
                 cursor.executemany(
                     _FTS_INSERT,
-                    [(document.pk, document.title, document.body) for document in batch],
+                    [
+                        (
+                            document.pk,
+                            document.title,
+                            document.body,
+                            document.translated_title,
+                            document.translated_body,
+                        )
+                        for document in batch
+                    ],
                 )
 
 
@@ -256,6 +328,19 @@ def index(
         | Q(evaluation__recommendation__report_id__in=reports),
     )
     _write(stale, fresh)
+
+
+def index_translation_of(target: Model) -> None:
+    """Write again the documents holding `target`'s texts after one of its translations
+    was saved, published or deleted (tracker/services/translations.py), inside that
+    write's transaction: a recommendation's; an evaluation's with its evidence; an
+    evidence link's evaluation's (so its own). Other texts are not searched."""
+    if isinstance(target, Recommendation):
+        index(recommendations=[target.pk])
+    elif isinstance(target, Evaluation):
+        index(evaluations=[target.pk])
+    elif isinstance(target, EvidenceLink):
+        index(evaluations=[target.evaluation_id])
 
 
 def _copy_field(value) -> str:
@@ -432,7 +517,12 @@ def _matching(documents: QuerySet, words: tuple[str, ...]) -> QuerySet:
         )
     # Any other engine: the same meaning, by scanning.
     for word in words:
-        documents = documents.filter(Q(title__icontains=word) | Q(body__icontains=word))
+        documents = documents.filter(
+            Q(title__icontains=word)
+            | Q(body__icontains=word)
+            | Q(translated_title__icontains=word)
+            | Q(translated_body__icontains=word)
+        )
     return documents.annotate(score=Value(0.0, output_field=FloatField()))
 
 
@@ -458,7 +548,7 @@ def results(filters: RecommendationFilters, *, drafts_visible: bool) -> QuerySet
     documents = _matching(documents, filters.words)
     in_title = Q()
     for word in filters.words:
-        in_title &= Q(title__icontains=word)
+        in_title &= Q(title__icontains=word) | Q(translated_title__icontains=word)
     tier = Case(When(in_title, then=Value(0)), default=Value(1), output_field=IntegerField())
     return documents.annotate(tier=tier, kind_order=_KIND_ORDER).order_by(
         "tier",
@@ -471,49 +561,18 @@ def results(filters: RecommendationFilters, *, drafts_visible: bool) -> QuerySet
     )
 
 
-@dataclass
-class Hit:
-    """One result as readers and the API see it."""
-
-    document: SearchDocument
-    title_html: str
-    snippet_html: str
-    url: str
-
-    @property
-    def kind(self) -> str:
-        return self.document.kind
-
-    @property
-    def object_id(self) -> int:
-        return self.document.object_id
-
-    @property
-    def recommendation(self) -> Recommendation:
-        return self.document.recommendation
-
-    @property
-    def evaluation_id(self) -> int | None:
-        return self.document.evaluation_id
-
-    @property
-    def report_slug(self) -> str:
-        return self.document.recommendation.report.slug
-
-    @property
-    def kind_label(self) -> str:
-        return SearchKind(self.document.kind).label
-
-
 def page(
     filters: RecommendationFilters, *, drafts_visible: bool, limit: int, offset: int
 ) -> tuple[int, list[Hit]]:
-    """How many documents match, and the hits from `offset` on (at most `limit`).
+    """How many documents match, and the hits from `offset` on (at most `limit`), in the
+    active language (`tracker.search_hits.hit`).
 
     On PostgreSQL one query: the count is taken in the same pass over the matches as the
     page (a second query when the page is empty, to count). Elsewhere two, the count and
-    the page (SQLite's FTS5 cannot rank under a window function). Then, only when nothing
-    matched, one more to name a filter that names nothing (InvalidFilters)."""
+    the page (SQLite's FTS5 cannot rank under a window function). In another language
+    than the originals', one more: the published translations of what the page shows
+    (`tracker.translations.attach`). Then, only when nothing matched, one more to name a
+    filter that names nothing (InvalidFilters)."""
     matching = results(filters, drafts_visible=drafts_visible)
     related = ("recommendation__report", "evaluation__evaluator", "evidence__source")
     if connection.vendor == "postgresql":
@@ -534,60 +593,19 @@ def page(
         )
     if count == 0:
         check_known(filters)
-    return count, [_hit(document, filters.words) for document in documents]
-
-
-def _hit(document: SearchDocument, words: tuple[str, ...]) -> Hit:
-    recommendation = document.recommendation
-    url = reverse("recommendation", args=[recommendation.report.slug, recommendation.slug])
-    if document.evaluation_id is not None:
-        url += f"#evaluation-{document.evaluation_id}"
-    return Hit(
-        document=document,
-        title_html=highlight(document.title or recommendation.code, words),
-        snippet_html=snippet(document.body, words),
-        url=url,
-    )
-
-
-# --- Snippets -------------------------------------------------------------------------------
-
-
-def _pattern(words: Iterable[str]) -> re.Pattern | None:
-    words = sorted({word for word in words if word}, key=len, reverse=True)
-    if not words:
-        return None
-    return re.compile("|".join(re.escape(word) for word in words), re.IGNORECASE)
-
-
-def highlight(text: str, words: Iterable[str]) -> str:
-    """`text` as HTML: escaped, with each occurrence of a word in `<mark>`."""
-    pattern = _pattern(words)
-    if pattern is None:
-        return html.escape(text)
-    pieces, last = [], 0
-    for match in pattern.finditer(text):
-        pieces.append(html.escape(text[last : match.start()]))
-        pieces.append(f"<mark>{html.escape(match.group())}</mark>")
-        last = match.end()
-    pieces.append(html.escape(text[last:]))
-    return "".join(pieces)
-
-
-def snippet(text: str, words: Iterable[str], length: int = SNIPPET_LENGTH) -> str:
-    """Up to `length` characters of `text` around its first match, as highlighted HTML,
-    with "…" where text is left out."""
-    text = " ".join(text.split())
-    pattern = _pattern(words)
-    found = pattern.search(text) if pattern is not None else None
-    start = 0
-    if found is not None and found.start() > length // 3:
-        start = found.start() - length // 3
-        space = text.find(" ", start, found.start())
-        start = space + 1 if space != -1 else start
-    end = min(len(text), start + length)
-    if end < len(text):
-        space = text.rfind(" ", start, end)
-        end = space if space > start else end
-    shown = highlight(text[start:end], words)
-    return ("…" if start > 0 else "") + shown + ("…" if end < len(text) else "")
+    language = translations.language_of_page()
+    if documents and language != original_language():
+        translations.attach(
+            (
+                shown
+                for document in documents
+                for shown in (
+                    document.recommendation,
+                    document.recommendation.report,
+                    document.evaluation,
+                    document.evidence,
+                )
+            ),
+            language,
+        )
+    return count, [hit(document, filters.words, language) for document in documents]

@@ -21,6 +21,10 @@ class SearchDocument(models.Model):
     On PostgreSQL the table also has a generated `search_vector` (tsvector, GIN-indexed)
     and a trigram index on the text; on SQLite an FTS5 table (trigram tokenizer) mirrors
     it (migration 0013). `published` says whether anyone who cannot see drafts may find it.
+
+    `translated_title` and `translated_body` hold the published translations of its title's
+    and its body's texts (issue 15; every translation language, one a line), searched as
+    the originals are (migration 0018); draft translations are not in them.
     """
 
     kind = models.CharField(max_length=20, choices=SearchKind.choices)
@@ -38,6 +42,8 @@ class SearchDocument(models.Model):
     published = models.BooleanField()
     title = models.TextField(blank=True)
     body = models.TextField(blank=True)
+    translated_title = models.TextField(blank=True, default="")
+    translated_body = models.TextField(blank=True, default="")
 
     class Meta:
         constraints = [

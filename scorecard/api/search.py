@@ -2,7 +2,8 @@
 readers' `/search/` page answers it, with the filters of the recommendation list (one
 meaning everywhere). Drafts are found only by those who may see them (editors and
 publishers); a read like the others: conditional, kept in the response cache under the
-data's state and the audience, three queries whatever the size of the data.
+data's state and the audience, three queries whatever the size of the data (one more in
+another language than English: the translations the results are shown in).
 """
 
 from typing import Any
@@ -86,7 +87,11 @@ search_list = extend_schema(
         "Only published evaluations and their evidence are found, unless the token may "
         "see drafts. The other filters are those of the recommendation list, with the "
         "same meaning: they keep the results about the recommendations they match (a "
-        f"`grade`: of recommendations whose current grade it is). {EVERY_PARAMETER}"
+        "`grade`: of recommendations whose current grade it is). Published translations "
+        "are searched too; in an answer in another language (`lang`, `Accept-Language`), "
+        "`title` and `snippet` are given in their published translation where there is "
+        "one, and `translations` names each one's language, kind, whether it is outdated, "
+        f"and the original (the English title or snippet). {EVERY_PARAMETER}"
     ),
     tags=["Search"],
     parameters=_parameters(),

@@ -259,7 +259,10 @@ def translated_bodies() -> Iterator[None]:
 def _translate(collected: list) -> None:
     if not collected:
         return
-    translations.attach(instance for _body, instance, _keys in collected)
+    # Instances whose translations were read already (the search's hits) are not read again.
+    translations.attach(
+        instance for _body, instance, _keys in collected if not translations.is_attached(instance)
+    )
     for body, instance, keys in collected:
         notes = body["translations"]
         for key in keys:

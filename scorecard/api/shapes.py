@@ -512,7 +512,9 @@ class SearchResultShape(Shape):
     """One result of the search: a recommendation, an evaluation or a piece of evidence
     (a quote and its source), with the words searched for marked."""
 
-    # Of `tracker.search.Hit`.
+    # Of `tracker.search_hits.Hit`, which is in the answer's language already: the search
+    # marks the words in the translation itself (its `translated` gives the notes).
+    translated = ("title", "snippet")
     kind = Choice(SearchKind.choices, "What was found.")
     id = Integer("The id of the recommendation, evaluation or evidence link.", source="object_id")
     recommendation = Nested(RecommendationRefShape, "The recommendation it is, or is about.")
@@ -533,6 +535,15 @@ class SearchResultShape(Shape):
         source="snippet_html",
     )
     url = Text("The public page's path, with the evaluation's anchor.", source="url")
+
+    @classmethod
+    def _body(cls, instance: Any) -> dict[str, Any]:
+        body = super()._body(instance)
+        if "translations" in body:  # an answer in another language than the originals'
+            body["translations"] = {
+                key: TranslationNoteShape.build(shown) for key, shown in instance.translated.items()
+            }
+        return body
 
 
 # Every resource the API answers with, for the tests that hold each to its component.

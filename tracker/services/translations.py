@@ -1,6 +1,7 @@
 """Writes of translations (issue 15). Part of `tracker.services` (call them there); each is
 one transaction and asks `tracker.rules` (SAVE_TRANSLATION, PUBLISH_TRANSLATION,
-DELETE_TRANSLATION and `translation_problems`).
+DELETE_TRANSLATION and `translation_problems`), and writes again the search's documents of
+the translated object (`tracker.search.index_translation_of`) in that transaction.
 """
 
 from django.contrib.contenttypes.models import ContentType
@@ -9,7 +10,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Model
 from django.utils import timezone
 
-from tracker import rules
+from tracker import rules, search
 from tracker.models import Status, Translation, TranslationKind
 from tracker.rules import Operation
 from tracker.translation_models import digest
@@ -68,6 +69,7 @@ def save_translation(
         raise ValidationError(
             {"text": "Someone else translated this text a moment ago. Nothing was saved."}
         ) from error
+    search.index_translation_of(target)
     return translation
 
 
@@ -78,6 +80,7 @@ def publish_translation(*, translation: Translation, user=None) -> Translation:
     locked.status = Status.PUBLISHED
     locked.published_at = timezone.now()
     locked.save(update_fields=["status", "published_at", "updated_at"])
+    search.index_translation_of(locked.target)
     return locked
 
 
@@ -85,4 +88,7 @@ def publish_translation(*, translation: Translation, user=None) -> Translation:
 def delete_translation(*, translation: Translation, user=None) -> None:
     locked = Translation.objects.select_for_update().get(pk=translation.pk)
     rules.check(user, Operation.DELETE_TRANSLATION, locked, fresh=True)
+    target = locked.target
     locked.delete()
+    if target is not None:
+        search.index_translation_of(target)
