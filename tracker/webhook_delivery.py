@@ -27,7 +27,7 @@ from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Min, Q
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext
 from django_tasks import task
 from django_tasks_db.models import DBTaskResult, get_date_max
@@ -108,7 +108,8 @@ def resolve_target(url: str) -> tuple[urllib.parse.SplitResult, str]:
     """The URL's parts and the one checked address to connect to. Every address the name
     resolves to must be public: otherwise a name with one public and one private address
     would let whoever controls its DNS choose."""
-    problem = url_problem(url)
+    with translation.override(None):  # the delivery log speaks the code's own words
+        problem = url_problem(url)
     if problem:
         raise UnsafeTarget(problem)
     parts = urllib.parse.urlsplit(url)
