@@ -57,7 +57,7 @@ def test_a_change_list_in_japanese(editor, published):
 
     page = text_of(response)
     assert response["Content-Language"] == "ja"
-    assert "変更する evaluation を選択" in page  # Django's (the model's own name is not ours)
+    assert "変更する 評価 を選択" in page  # Django's words, the model's name in Japanese too
     assert ">提言</a>" in page  # our list columns
     assert ">評価者の文言</a>" in page
     assert ">評価を記録</a>" in page  # our button
@@ -82,7 +82,7 @@ def test_an_evaluation_change_page_in_japanese(editor, recommendation):
     assert 'class="fieldset-heading">判定</h2>' in page  # our fieldsets
     assert 'class="fieldset-heading">講評</h2>' in page
     assert "第1版" in page  # our status panel
-    assert "確認待ち:公表担当者が公開できます。" in page
+    assert "確認待ち:公表担当者が公表できます。" in page
     assert "読者向けの表示をプレビュー" in page
     assert "評価者自身の言葉による評価(原文のまま)。例:「Slow progress」。" in page  # our form
     assert 'value="保存"' in page  # Django's
@@ -95,7 +95,7 @@ def test_a_refusal_reads_in_japanese_and_in_english(editor, published):
     english = editor.get(change)
 
     assert japanese.context["read_only_reason"] == (
-        "この評価は公開済みです。変更できるのは公表担当者だけです。"
+        "この評価は公表済みです。変更できるのは公表担当者だけです。"
         "公表担当者が撤回して下書きに戻せば、あなたも変更できます。"
     )
     assert english.context["read_only_reason"] == (
@@ -113,8 +113,8 @@ def test_a_refused_publication_says_why_in_japanese(publisher_user, recommendati
     )
 
     assert messages_of(response) == [
-        "公開できません:公開する前に出典を1件以上引用してください。"
-        "公開する評価には、必ず根拠を示します。"
+        "公表できません:公表する前に出典を1件以上引用してください。"
+        "公表する評価には、必ず根拠を示します。"
     ]
     assert response["Content-Language"] == "ja"
 
@@ -130,7 +130,7 @@ def test_a_frozen_refusal_is_filled_in_japanese(publisher_user, report, publishe
     response = publisher.post(f"{EVALUATIONS}{published.pk}/withdraw/", follow=True, **JA)
 
     assert messages_of(response) == [
-        "撤回できません:この評価は公開済みの版「2004 card」で凍結されているため、撤回できません。"
+        "撤回できません:この評価は公表済みの版「2004 card」で凍結されているため、撤回できません。"
     ]
 
 

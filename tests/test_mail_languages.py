@@ -87,13 +87,13 @@ def test_a_japanese_reader_is_told_of_a_round_in_japanese_an_english_one_in_engl
     assert english.subject == "SEC-1 Recommendation 1: Partial → Done"
     assert "  As of: January 1, 2010\n" in english.body
     assert message.subject == "SEC-1 Recommendation 1: Partial → Done"
-    assert message.body.startswith("同盟スコアカードで公開された評価：\n")
+    assert message.body.startswith("同盟スコアカードで公表された評価：\n")
     assert f"  評価者：{evaluation.evaluator.name}\n" in message.body
     assert "  時点：2010年1月1日\n" in message.body
     assert "フォローの管理：https://" in message.body
     html = message.alternatives[0][0]
     assert f"評価者：{evaluation.evaluator.name}・2010年1月1日時点" in html
-    assert "<title>公開された評価</title>" in html
+    assert "<title>公表された評価</title>" in html
     assert "配信を停止</a>" in html
     assert UNSUBSCRIBE.fullmatch(message.extra_headers["List-Unsubscribe"])
     assert message.extra_headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
@@ -112,9 +112,9 @@ def test_a_japanese_digest(recommendation, django_capture_on_commit_callbacks):
     )
     assert housekeeping.send_due_digests() == 1
     [message] = mail.outbox
-    assert message.subject == "毎週のまとめ：同盟スコアカードで1件の評価が公開されました"
+    assert message.subject == "毎週のまとめ：同盟スコアカードで1件の評価が公表されました"
     assert message.body.startswith(
-        "同盟スコアカードの毎週のまとめ：前回以降に公開された評価です。\n"
+        "同盟スコアカードの毎週のまとめ：前回以降に公表された評価です。\n"
     )
     assert "  評価：Done\n" in message.body
     assert UNSUBSCRIBE.fullmatch(message.extra_headers["List-Unsubscribe"])

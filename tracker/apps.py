@@ -1,6 +1,7 @@
 from django.apps import AppConfig
 from django.apps import apps as global_apps
 from django.db.models.signals import post_migrate
+from django.utils.translation import gettext_lazy as _
 
 
 def _ensure_role_groups(sender, *, using: str, apps=global_apps, **kwargs) -> None:
@@ -17,7 +18,7 @@ def _ensure_role_groups(sender, *, using: str, apps=global_apps, **kwargs) -> No
 
 class TrackerConfig(AppConfig):
     name = "tracker"
-    verbose_name = "Scorecard record"
+    verbose_name = _("Scorecard record")
 
     def ready(self) -> None:
         post_migrate.connect(_ensure_role_groups, sender=self)

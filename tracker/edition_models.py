@@ -13,33 +13,40 @@ from simple_history.models import HistoricalRecords
 # (Imported at the end of tracker.models, once these are defined there.)
 from tracker.models import (
     Evaluation,
-    Evaluator,
-    EvaluatorKind,
     Grade,
     Recommendation,
     Report,
     Status,
     frozen_grade_css_class,
 )
+from tracker.source_models import Evaluator, EvaluatorKind
 
 
 class Edition(models.Model):
     """A named, dated snapshot of a report's published grades; frozen once published."""
 
-    report = models.ForeignKey(Report, on_delete=models.PROTECT, related_name="editions")
+    report = models.ForeignKey(
+        Report, on_delete=models.PROTECT, related_name="editions", verbose_name=_("report")
+    )
     translations = GenericRelation("tracker.Translation")  # its texts in other languages
-    slug = models.SlugField(unique=True)
-    name = models.CharField(max_length=200)
-    description = models.TextField(blank=True)
-    as_of = models.DateField(help_text=_("The date whose grades the edition freezes."))
-    status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT)
-    published_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    slug = models.SlugField(unique=True, verbose_name=_("slug"))
+    name = models.CharField(max_length=200, verbose_name=_("name"))
+    description = models.TextField(blank=True, verbose_name=_("description"))
+    as_of = models.DateField(
+        help_text=_("The date whose grades the edition freezes."), verbose_name=_("as of")
+    )
+    status = models.CharField(
+        max_length=20, choices=Status.choices, default=Status.DRAFT, verbose_name=_("status")
+    )
+    published_at = models.DateTimeField(null=True, blank=True, verbose_name=_("published at"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
     # Every response reads the latest change of every model it shows (tracker.freshness).
-    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True, db_index=True, verbose_name=_("updated at"))
     history = HistoricalRecords()
 
     class Meta:
+        verbose_name = _("edition")
+        verbose_name_plural = _("editions")
         ordering = ["report", "as_of", "published_at"]
         constraints = [
             models.CheckConstraint(
@@ -108,31 +115,51 @@ class EditionEntry(models.Model):
     """The grade a recommendation had in an edition: the evaluation that was current, and
     its evaluator, grade and recommendation as they were when the edition was frozen."""
 
-    edition = models.ForeignKey(Edition, on_delete=models.CASCADE, related_name="entries")
+    edition = models.ForeignKey(
+        Edition, on_delete=models.CASCADE, related_name="entries", verbose_name=_("edition")
+    )
     recommendation = models.ForeignKey(
-        Recommendation, on_delete=models.PROTECT, related_name="edition_entries"
+        Recommendation,
+        on_delete=models.PROTECT,
+        related_name="edition_entries",
+        verbose_name=_("recommendation"),
     )
     evaluation = models.ForeignKey(
-        Evaluation, on_delete=models.PROTECT, related_name="edition_entries"
+        Evaluation,
+        on_delete=models.PROTECT,
+        related_name="edition_entries",
+        verbose_name=_("evaluation"),
     )
-    evaluator_slug = models.SlugField(blank=True)
-    evaluator_name = models.CharField(max_length=200, blank=True)
-    evaluator_kind = models.CharField(max_length=20, choices=EvaluatorKind.choices, blank=True)
-    evaluator_affiliation = models.CharField(max_length=200, blank=True)
-    evaluator_url = models.URLField(max_length=500, blank=True)
+    evaluator_slug = models.SlugField(blank=True, verbose_name=_("evaluator slug"))
+    evaluator_name = models.CharField(max_length=200, blank=True, verbose_name=_("evaluator name"))
+    evaluator_kind = models.CharField(
+        max_length=20, choices=EvaluatorKind.choices, blank=True, verbose_name=_("evaluator kind")
+    )
+    evaluator_affiliation = models.CharField(
+        max_length=200, blank=True, verbose_name=_("evaluator affiliation")
+    )
+    evaluator_url = models.URLField(max_length=500, blank=True, verbose_name=_("evaluator url"))
     # The grade and the recommendation as they were when the edition was frozen
     # (GRADE_SNAPSHOT_FIELDS, RECOMMENDATION_SNAPSHOT_FIELDS).
-    grade_slug = models.SlugField(blank=True)
-    grade_label = models.CharField(max_length=100, blank=True)
-    grade_score = models.PositiveSmallIntegerField(null=True, blank=True)
-    grade_colour = models.CharField(max_length=7, blank=True)
-    recommendation_code = models.CharField(max_length=20, blank=True)
-    recommendation_title = models.CharField(max_length=200, blank=True)
-    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+    grade_slug = models.SlugField(blank=True, verbose_name=_("grade slug"))
+    grade_label = models.CharField(max_length=100, blank=True, verbose_name=_("grade label"))
+    grade_score = models.PositiveSmallIntegerField(
+        null=True, blank=True, verbose_name=_("grade score")
+    )
+    grade_colour = models.CharField(max_length=7, blank=True, verbose_name=_("grade colour"))
+    recommendation_code = models.CharField(
+        max_length=20, blank=True, verbose_name=_("recommendation code")
+    )
+    recommendation_title = models.CharField(
+        max_length=200, blank=True, verbose_name=_("recommendation title")
+    )
+    updated_at = models.DateTimeField(auto_now=True, db_index=True, verbose_name=_("updated at"))
 
     objects = EditionEntryQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("edition entry")
+        verbose_name_plural = _("edition entrys")
         ordering = ["edition", "recommendation__position"]
         constraints = [
             models.UniqueConstraint(

@@ -11,9 +11,12 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
-hex_colour = RegexValidator(r"^#[0-9a-fA-F]{6}$", "Enter a colour as #RRGGBB.")
+# The grade scales: their own module (tracker/grade_models.py), part of this app's models
+# and re-exported here.
+from tracker.grade_models import Grade, GradeScale, frozen_grade_css_class  # noqa: F401
 
 
 class DueSetBy(models.TextChoices):
@@ -34,89 +37,28 @@ class LegacyActor(models.TextChoices):
     UNSPECIFIED = "unspecified", "Not specified"
 
 
-class GradeScale(models.Model):
-    slug = models.SlugField(unique=True)
-    translations = GenericRelation("tracker.Translation")  # its texts in other languages
-    name = models.CharField(max_length=200)
-    description = models.TextField(blank=True)
-    # Every response reads the latest change of every model it shows (tracker.freshness).
-    updated_at = models.DateTimeField(auto_now=True, db_index=True)
-
-    class Meta:
-        ordering = ["name"]
-
-    def __str__(self) -> str:
-        return self.name
-
-
-class Grade(models.Model):
-    scale = models.ForeignKey(GradeScale, on_delete=models.PROTECT, related_name="grades")
-    translations = GenericRelation("tracker.Translation")  # its texts in other languages
-    slug = models.SlugField()
-    label = models.CharField(max_length=100)
-    score = models.PositiveSmallIntegerField(help_text=_("Orders the levels; higher is better."))
-    colour = models.CharField(max_length=7, validators=[hex_colour])
-    description = models.TextField(
-        blank=True, help_text=_("What this level means, for readers: shown on the public pages.")
-    )
-    guidance = models.TextField(
-        blank=True,
-        help_text=_(
-            "How graders choose this level (e.g. the wordings it is used for). "
-            "Shown apart from the description, under a heading of its own."
-        ),
-    )
-    # Whether reaching this level means the recommendation was carried out: the
-    # implementation rate and "overdue" count on it (tracker.actors).
-    counts_as_done = models.BooleanField(
-        default=False, help_text=_("Reaching this grade means the recommendation was carried out.")
-    )
-    # Every response reads the latest change of every model it shows (tracker.freshness).
-    updated_at = models.DateTimeField(auto_now=True, db_index=True)
-
-    class Meta:
-        ordering = ["scale", "-score"]
-        constraints = [
-            models.UniqueConstraint(fields=["scale", "slug"], name="grade_unique_slug_per_scale"),
-            models.UniqueConstraint(fields=["scale", "score"], name="grade_unique_score_per_scale"),
-        ]
-
-    def __str__(self) -> str:
-        return self.label
-
-    @property
-    def css_class(self) -> str:
-        """The class that paints a badge in this grade's colour (scorecard's grades.css):
-        the grade's own, or, for a grade as an edition froze it, that of its frozen colour."""
-        return self.__dict__.get("frozen_css_class") or f"grade-{self.pk}"
-
-    def show_as_frozen(self, frozen: "Grade") -> None:
-        """Show this grade (not saved afterwards) as `frozen`, an edition's copy of it."""
-        self.label, self.score, self.colour = frozen.label, frozen.score, frozen.colour
-        self.frozen_css_class = frozen.css_class
-
-
-def frozen_grade_css_class(grade_id: int, colour: str) -> str:
-    """The class of a grade's badge in the colour an edition froze (see Grade.css_class)."""
-    return f"grade-{grade_id}-{colour.removeprefix('#').lower()}"
-
-
 class Report(models.Model):
-    slug = models.SlugField(unique=True)
+    slug = models.SlugField(unique=True, verbose_name=_("slug"))
     translations = GenericRelation("tracker.Translation")  # its texts in other languages
-    short_name = models.CharField(max_length=100)
-    title = models.CharField(max_length=300)
-    authors = models.CharField(max_length=300, blank=True)
-    institution = models.CharField(max_length=300, blank=True)
-    published_on = models.DateField()
-    url = models.URLField(max_length=500, blank=True)
-    citation = models.CharField(max_length=500, blank=True)
-    description = models.TextField(blank=True, help_text=_("Markdown."))
-    grade_scale = models.ForeignKey(GradeScale, on_delete=models.PROTECT, related_name="reports")
+    short_name = models.CharField(max_length=100, verbose_name=_("short name"))
+    title = models.CharField(max_length=300, verbose_name=_("title"))
+    authors = models.CharField(max_length=300, blank=True, verbose_name=_("authors"))
+    institution = models.CharField(max_length=300, blank=True, verbose_name=_("institution"))
+    published_on = models.DateField(verbose_name=_("published on"))
+    url = models.URLField(max_length=500, blank=True, verbose_name=_("url"))
+    citation = models.CharField(max_length=500, blank=True, verbose_name=_("citation"))
+    description = models.TextField(
+        blank=True, help_text=_("Markdown."), verbose_name=_("description")
+    )
+    grade_scale = models.ForeignKey(
+        GradeScale, on_delete=models.PROTECT, related_name="reports", verbose_name=_("grade scale")
+    )
     # Every response reads the latest change of every model it shows (tracker.freshness).
-    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True, db_index=True, verbose_name=_("updated at"))
 
     class Meta:
+        verbose_name = _("report")
+        verbose_name_plural = _("reports")
         ordering = ["published_on", "slug"]
 
     def __str__(self) -> str:
@@ -124,16 +66,22 @@ class Report(models.Model):
 
 
 class Area(models.Model):
-    report = models.ForeignKey(Report, on_delete=models.PROTECT, related_name="areas")
+    report = models.ForeignKey(
+        Report, on_delete=models.PROTECT, related_name="areas", verbose_name=_("report")
+    )
     translations = GenericRelation("tracker.Translation")  # its texts in other languages
-    slug = models.SlugField()
-    name = models.CharField(max_length=200)
-    position = models.PositiveSmallIntegerField()
-    intro = models.TextField(blank=True, help_text=_("The area's introductory quote, verbatim."))
+    slug = models.SlugField(verbose_name=_("slug"))
+    name = models.CharField(max_length=200, verbose_name=_("name"))
+    position = models.PositiveSmallIntegerField(verbose_name=_("position"))
+    intro = models.TextField(
+        blank=True, help_text=_("The area's introductory quote, verbatim."), verbose_name=_("intro")
+    )
     # Every response reads the latest change of every model it shows (tracker.freshness).
-    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True, db_index=True, verbose_name=_("updated at"))
 
     class Meta:
+        verbose_name = _("area")
+        verbose_name_plural = _("areas")
         ordering = ["report", "position"]
         constraints = [
             models.UniqueConstraint(fields=["report", "slug"], name="area_unique_slug_per_report"),
@@ -160,9 +108,14 @@ class Actor(models.Model):
     A filter or a page about an actor includes its sub-bodies at any depth (tracker.actors).
     """
 
-    slug = models.SlugField(max_length=100, unique=True)
-    name = models.CharField(max_length=200)
-    kind = models.CharField(max_length=20, choices=ActorKind.choices, default=ActorKind.GOVERNMENT)
+    slug = models.SlugField(max_length=100, unique=True, verbose_name=_("slug"))
+    name = models.CharField(max_length=200, verbose_name=_("name"))
+    kind = models.CharField(
+        max_length=20,
+        choices=ActorKind.choices,
+        default=ActorKind.GOVERNMENT,
+        verbose_name=_("kind"),
+    )
     parent = models.ForeignKey(
         "self",
         on_delete=models.PROTECT,
@@ -170,12 +123,15 @@ class Actor(models.Model):
         blank=True,
         related_name="children",
         help_text=_("The government (or body) this one is part of; empty for a government."),
+        verbose_name=_("parent"),
     )
     # Every response reads the latest change of every model it shows (tracker.freshness).
-    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True, db_index=True, verbose_name=_("updated at"))
     history = HistoricalRecords()
 
     class Meta:
+        verbose_name = _("actor")
+        verbose_name_plural = _("actors")
         ordering = ["name"]
         constraints = [
             models.CheckConstraint(condition=~Q(parent=F("id")), name="actor_not_own_parent"),
@@ -192,12 +148,14 @@ class Actor(models.Model):
 
 
 class Topic(models.Model):
-    slug = models.SlugField(unique=True)
-    name = models.CharField(max_length=100)
+    slug = models.SlugField(unique=True, verbose_name=_("slug"))
+    name = models.CharField(max_length=100, verbose_name=_("name"))
     # Every response reads the latest change of every model it shows (tracker.freshness).
-    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True, db_index=True, verbose_name=_("updated at"))
 
     class Meta:
+        verbose_name = _("topic")
+        verbose_name_plural = _("topics")
         ordering = ["name"]
 
     def __str__(self) -> str:
@@ -209,11 +167,21 @@ class RecommendationActor(models.Model):
     deleted (PROTECT): it must first be taken off them."""
 
     recommendation = models.ForeignKey(
-        "Recommendation", on_delete=models.CASCADE, related_name="actor_links"
+        "Recommendation",
+        on_delete=models.CASCADE,
+        related_name="actor_links",
+        verbose_name=_("recommendation"),
     )
-    actor = models.ForeignKey(Actor, on_delete=models.PROTECT, related_name="recommendation_links")
+    actor = models.ForeignKey(
+        Actor,
+        on_delete=models.PROTECT,
+        related_name="recommendation_links",
+        verbose_name=_("actor"),
+    )
 
     class Meta:
+        verbose_name = _("recommendation actor")
+        verbose_name_plural = _("recommendation actors")
         ordering = ["recommendation", "actor__name"]
         constraints = [
             models.UniqueConstraint(
@@ -226,38 +194,54 @@ class RecommendationActor(models.Model):
 
 
 class Recommendation(models.Model):
-    report = models.ForeignKey(Report, on_delete=models.PROTECT, related_name="recommendations")
+    report = models.ForeignKey(
+        Report, on_delete=models.PROTECT, related_name="recommendations", verbose_name=_("report")
+    )
     translations = GenericRelation("tracker.Translation")  # its texts in other languages
-    area = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="recommendations")
+    area = models.ForeignKey(
+        Area, on_delete=models.PROTECT, related_name="recommendations", verbose_name=_("area")
+    )
     code = models.CharField(
         max_length=20,
         validators=[RegexValidator(r"^[A-Z][A-Z0-9]*-[0-9]+$", "Use a code like SEC-2.")],
+        verbose_name=_("code"),
     )
-    position = models.PositiveIntegerField(help_text=_("Order within the report."))
-    title = models.CharField(max_length=200)
-    text = models.TextField(help_text=_("The recommendation, verbatim."))
+    position = models.PositiveIntegerField(
+        help_text=_("Order within the report."), verbose_name=_("position")
+    )
+    title = models.CharField(max_length=200, verbose_name=_("title"))
+    text = models.TextField(help_text=_("The recommendation, verbatim."), verbose_name=_("text"))
     actors = models.ManyToManyField(
         Actor,
         blank=True,
         through=RecommendationActor,
         related_name="recommendations",
         help_text=_("Who is asked to act (none: the report does not say)."),
+        verbose_name=_("actors"),
     )
     due_on = models.DateField(
-        null=True, blank=True, help_text=_("By when the recommendation is to be carried out.")
+        null=True,
+        blank=True,
+        help_text=_("By when the recommendation is to be carried out."),
+        verbose_name=_("due on"),
     )
     due_set_by = models.CharField(
         max_length=20,
         choices=DueSetBy.choices,
         blank=True,
         help_text=_("Whose date it is: the report's own, or the editors'."),
+        verbose_name=_("due set by"),
     )
-    topics = models.ManyToManyField(Topic, blank=True, related_name="recommendations")
+    topics = models.ManyToManyField(
+        Topic, blank=True, related_name="recommendations", verbose_name=_("topics")
+    )
     # Every response reads the latest change of every model it shows (tracker.freshness).
-    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True, db_index=True, verbose_name=_("updated at"))
     history = HistoricalRecords(m2m_fields=[topics, actors])
 
     class Meta:
+        verbose_name = _("recommendation")
+        verbose_name_plural = _("recommendations")
         ordering = ["report", "position"]
         constraints = [
             models.UniqueConstraint(
@@ -317,14 +301,26 @@ class LinkKind(models.TextChoices):
 class RecommendationLink(models.Model):
     """A typed link between recommendations, usually of different reports."""
 
-    source = models.ForeignKey(Recommendation, on_delete=models.CASCADE, related_name="links_out")
-    target = models.ForeignKey(Recommendation, on_delete=models.CASCADE, related_name="links_in")
-    kind = models.CharField(max_length=20, choices=LinkKind.choices)
-    note = models.CharField(max_length=500, blank=True)
+    source = models.ForeignKey(
+        Recommendation,
+        on_delete=models.CASCADE,
+        related_name="links_out",
+        verbose_name=pgettext_lazy("a link between recommendations", "source"),
+    )
+    target = models.ForeignKey(
+        Recommendation,
+        on_delete=models.CASCADE,
+        related_name="links_in",
+        verbose_name=pgettext_lazy("a link between recommendations", "target"),
+    )
+    kind = models.CharField(max_length=20, choices=LinkKind.choices, verbose_name=_("kind"))
+    note = models.CharField(max_length=500, blank=True, verbose_name=_("note"))
     # Every response reads the latest change of every model it shows (tracker.freshness).
-    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True, db_index=True, verbose_name=_("updated at"))
 
     class Meta:
+        verbose_name = _("recommendation link")
+        verbose_name_plural = _("recommendation links")
         ordering = ["source", "target"]
         constraints = [
             models.UniqueConstraint(
@@ -336,86 +332,6 @@ class RecommendationLink(models.Model):
 
     def __str__(self) -> str:
         return f"{self.source.code} {self.kind} {self.target.code}"
-
-
-class EvaluatorKind(models.TextChoices):
-    PERSON = "person", _("Person")
-    ORGANIZATION = "organization", _("Organization")
-
-
-class Evaluator(models.Model):
-    """Whose judgment an evaluation is, so several graders can be shown side by side."""
-
-    slug = models.SlugField(unique=True)
-    name = models.CharField(max_length=200)
-    kind = models.CharField(
-        max_length=20, choices=EvaluatorKind.choices, default=EvaluatorKind.ORGANIZATION
-    )
-    affiliation = models.CharField(max_length=200, blank=True)
-    url = models.URLField(max_length=500, blank=True)
-    # Every response reads the latest change of every model it shows (tracker.freshness).
-    updated_at = models.DateTimeField(auto_now=True, db_index=True)
-
-    class Meta:
-        ordering = ["name"]
-
-    def __str__(self) -> str:
-        return self.name
-
-
-class SourceKind(models.TextChoices):
-    REPORT = "report", _("Report")
-    ARTICLE = "article", _("Article")
-    NEWS = "news", _("News")
-    GOVERNMENT = "government", _("Government document")
-    BOOK = "book", _("Book")
-    DATASET = "dataset", _("Dataset")
-    OTHER = "other", _("Other")
-
-
-class Source(models.Model):
-    key = models.SlugField(max_length=100, unique=True, help_text=_("A short stable name."))
-    title = models.CharField(max_length=500)
-    author = models.CharField(max_length=300, blank=True)
-    publisher = models.CharField(max_length=300, blank=True)
-    published_on = models.DateField(null=True, blank=True)
-    url = models.URLField(max_length=1000, blank=True)
-    archived_url = models.URLField(max_length=1000, blank=True)
-    # The URL's identity (tracker.rules.source_url_key), kept with every save: one source
-    # per page, held by the database even when two editors add it at the same moment.
-    url_key = models.CharField(max_length=1000, blank=True, editable=False)
-    kind = models.CharField(max_length=20, choices=SourceKind.choices, default=SourceKind.OTHER)
-    citation = models.TextField(blank=True, help_text=_("The full citation, as printed."))
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
-    history = HistoricalRecords()
-
-    class Meta:
-        ordering = ["title"]
-        indexes = [
-            models.Index(fields=["url"], name="source_url_idx"),
-            # Every response reads the latest `updated_at` (tracker.freshness).
-            models.Index(fields=["updated_at"], name="source_updated_idx"),
-        ]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["url_key"], condition=~Q(url_key=""), name="source_unique_url"
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return self.title
-
-    def save(self, *args, **kwargs) -> None:
-        # Derived, not decided here: the rule is tracker.rules.source_url_key, which imports
-        # this module (hence imported on use).
-        from tracker.rules import source_url_key
-
-        self.url_key = source_url_key(self.url)
-        update_fields = kwargs.get("update_fields")
-        if update_fields is not None and "url" in update_fields:
-            kwargs["update_fields"] = {*update_fields, "url_key"}
-        super().save(*args, **kwargs)
 
 
 # What an evaluation without a grade says, wherever it is shown (pages, feeds, exports).
@@ -436,15 +352,28 @@ class Evaluation(models.Model):
     """One judgment of one recommendation, as of one date."""
 
     recommendation = models.ForeignKey(
-        Recommendation, on_delete=models.PROTECT, related_name="evaluations"
+        Recommendation,
+        on_delete=models.PROTECT,
+        related_name="evaluations",
+        verbose_name=_("recommendation"),
     )
     translations = GenericRelation("tracker.Translation")  # its texts in other languages
-    evaluator = models.ForeignKey(Evaluator, on_delete=models.PROTECT, related_name="evaluations")
+    evaluator = models.ForeignKey(
+        "tracker.Evaluator",
+        on_delete=models.PROTECT,
+        related_name="evaluations",
+        verbose_name=_("evaluator"),
+    )
     # Empty exactly when the evaluator judged the recommendation cannot be graded, and said
     # why in `not_rateable_reason` (the constraint below): neither a grade nor "not yet
     # graded", and counted apart from both (tracker.rules.NOT_RATEABLE).
     grade = models.ForeignKey(
-        Grade, on_delete=models.PROTECT, null=True, blank=True, related_name="evaluations"
+        Grade,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="evaluations",
+        verbose_name=_("grade"),
     )
     not_rateable_reason = models.TextField(
         blank=True,
@@ -454,39 +383,51 @@ class Evaluation(models.Model):
                 "why. Leave the grade empty then."
             )
         ),
+        verbose_name=_("not rateable reason"),
     )
     wording = models.CharField(
-        max_length=500, blank=True, help_text=_("The evaluator's own grade wording, verbatim.")
+        max_length=500,
+        blank=True,
+        help_text=_("The evaluator's own grade wording, verbatim."),
+        verbose_name=_("wording"),
     )
-    narrative = models.TextField(blank=True, help_text=_("Markdown."))
-    as_of = models.DateField(help_text=_("The date this judgment speaks for."))
+    narrative = models.TextField(blank=True, help_text=_("Markdown."), verbose_name=_("narrative"))
+    as_of = models.DateField(
+        help_text=_("The date this judgment speaks for."), verbose_name=_("as of")
+    )
     publication = models.ForeignKey(
-        Source,
+        "tracker.Source",
         on_delete=models.PROTECT,
         null=True,
         blank=True,
         related_name="published_evaluations",
         help_text=_("The publication this evaluation appeared in, if any."),
+        verbose_name=_("publication"),
     )
-    status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT)
+    status = models.CharField(
+        max_length=20, choices=Status.choices, default=Status.DRAFT, verbose_name=_("status")
+    )
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
         null=True,
         blank=True,
         related_name="evaluations",
+        verbose_name=_("author"),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True, db_index=True)
-    published_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    updated_at = models.DateTimeField(auto_now=True, db_index=True, verbose_name=_("updated at"))
+    published_at = models.DateTimeField(null=True, blank=True, verbose_name=_("published at"))
     # Bumped by every write, checked in the same UPDATE, so concurrent editors cannot
     # overwrite each other (see services.update_evaluation).
-    version = models.PositiveIntegerField(default=1)
+    version = models.PositiveIntegerField(default=1, verbose_name=_("version"))
     history = HistoricalRecords()
 
     objects = EvaluationQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("evaluation")
+        verbose_name_plural = _("evaluations")
         ordering = ["recommendation", "as_of", "published_at", "id"]
         constraints = [
             models.UniqueConstraint(
@@ -538,41 +479,10 @@ class Evaluation(models.Model):
         return NOT_RATEABLE_LABEL if self.grade_id is None else self.grade.label
 
 
-class Stance(models.TextChoices):
-    SUPPORTS = "supports", _("Supports")
-    CONTRADICTS = "contradicts", _("Contradicts")
-    CONTEXT = "context", _("Context")
-
-
-class EvidenceLink(models.Model):
-    evaluation = models.ForeignKey(Evaluation, on_delete=models.CASCADE, related_name="evidence")
-    translations = GenericRelation("tracker.Translation")  # its texts in other languages
-    source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="evidence")
-    stance = models.CharField(max_length=20, choices=Stance.choices, default=Stance.SUPPORTS)
-    quote = models.TextField(blank=True, help_text=_("The passage relied on."))
-    page = models.CharField(max_length=50, blank=True)
-    position = models.PositiveSmallIntegerField(default=0)
-    # Every response reads the latest change of every model it shows (tracker.freshness).
-    updated_at = models.DateTimeField(auto_now=True, db_index=True)
-    history = HistoricalRecords()
-
-    class Meta:
-        ordering = ["evaluation", "position", "id"]
-        constraints = [
-            models.UniqueConstraint(fields=["evaluation", "source"], name="evidence_unique_source"),
-            models.CheckConstraint(
-                condition=Q(stance__in=Stance.values), name="evidence_stance_valid"
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.source} ({self.stance})"
-
-
 # Models of their own modules, part of this app's models and re-exported here (imported
-# after the models above, which they refer to): editions, what the actor says and overdue
-# events (issue 17), readers'
-# e-mail subscriptions and partners' webhooks (issue 16), the search's documents (issue 18).
+# after the models above, which they refer to): evaluators, sources and evidence links,
+# editions, what the actor says and overdue events (issue 17), readers' e-mail
+# subscriptions and partners' webhooks (issue 16), the search's documents (issue 18).
 from tracker.edition_models import (  # noqa: E402, F401
     EVALUATOR_SNAPSHOT_FIELDS,
     GRADE_SNAPSHOT_FIELDS,
@@ -589,6 +499,14 @@ from tracker.response_models import (  # noqa: E402, F401
     ResponseSource,
 )
 from tracker.search_models import SearchDocument, SearchKind  # noqa: E402, F401
+from tracker.source_models import (  # noqa: E402, F401
+    Evaluator,
+    EvaluatorKind,
+    EvidenceLink,
+    Source,
+    SourceKind,
+    Stance,
+)
 from tracker.subscription_models import (  # noqa: E402, F401
     Frequency,
     GradeNotice,

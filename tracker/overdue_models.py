@@ -3,6 +3,7 @@ tracker/overdue.py writes them). Part of this app's models, re-exported by track
 """
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class OverdueEvent(models.Model):
@@ -12,14 +13,19 @@ class OverdueEvent(models.Model):
     recommendation and due date, whoever runs the announcement and however often."""
 
     recommendation = models.ForeignKey(
-        "tracker.Recommendation", on_delete=models.CASCADE, related_name="+"
+        "tracker.Recommendation",
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("recommendation"),
     )
-    due_on = models.DateField()
-    announced_at = models.DateTimeField()
+    due_on = models.DateField(verbose_name=_("due on"))
+    announced_at = models.DateTimeField(verbose_name=_("announced at"))
     # Null until the followers' e-mails for it were handed to the mail server.
-    mailed_at = models.DateTimeField(null=True, blank=True)
+    mailed_at = models.DateTimeField(null=True, blank=True, verbose_name=_("mailed at"))
 
     class Meta:
+        verbose_name = _("overdue event")
+        verbose_name_plural = _("overdue events")
         ordering = ["due_on", "recommendation_id"]
         constraints = [
             models.UniqueConstraint(

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 # (Imported at the end of tracker.models, once Status is defined there.)
@@ -34,33 +35,49 @@ class Response(models.Model):
     it is a claim to set beside the evaluators' judgment, never a grade."""
 
     recommendation = models.ForeignKey(
-        "tracker.Recommendation", on_delete=models.PROTECT, related_name="responses"
+        "tracker.Recommendation",
+        on_delete=models.PROTECT,
+        related_name="responses",
+        verbose_name=_("recommendation"),
     )
-    actor = models.ForeignKey("tracker.Actor", on_delete=models.PROTECT, related_name="responses")
-    position = models.CharField(max_length=20, choices=ResponsePosition.choices)
+    actor = models.ForeignKey(
+        "tracker.Actor", on_delete=models.PROTECT, related_name="responses", verbose_name=_("actor")
+    )
+    position = models.CharField(
+        max_length=20,
+        choices=ResponsePosition.choices,
+        verbose_name=pgettext_lazy("what a response says", "position"),
+    )
     statement = models.TextField(
-        blank=True, help_text=_("What it says it did, in Markdown; quote it verbatim.")
+        blank=True,
+        help_text=_("What it says it did, in Markdown; quote it verbatim."),
+        verbose_name=_("statement"),
     )
-    said_on = models.DateField(help_text=_("The date it said so."))
-    status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT)
+    said_on = models.DateField(help_text=_("The date it said so."), verbose_name=_("said on"))
+    status = models.CharField(
+        max_length=20, choices=Status.choices, default=Status.DRAFT, verbose_name=_("status")
+    )
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
         null=True,
         blank=True,
         related_name="responses",
+        verbose_name=_("author"),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
     # Every response reads the latest change of every model it shows (tracker.freshness).
-    updated_at = models.DateTimeField(auto_now=True, db_index=True)
-    published_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True, db_index=True, verbose_name=_("updated at"))
+    published_at = models.DateTimeField(null=True, blank=True, verbose_name=_("published at"))
     # Bumped by every write and checked in the same UPDATE, as for evaluations.
-    version = models.PositiveIntegerField(default=1)
+    version = models.PositiveIntegerField(default=1, verbose_name=_("version"))
     history = HistoricalRecords()
 
     objects = ResponseQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("response")
+        verbose_name_plural = _("responses")
         ordering = ["recommendation", "said_on", "published_at", "id"]
         constraints = [
             models.UniqueConstraint(
@@ -98,19 +115,29 @@ class ResponseSource(models.Model):
     """Where a response was said: a source, with the passage (the evidence pattern)."""
 
     response = models.ForeignKey(
-        "tracker.Response", on_delete=models.CASCADE, related_name="sources"
+        "tracker.Response",
+        on_delete=models.CASCADE,
+        related_name="sources",
+        verbose_name=_("response"),
     )
     source = models.ForeignKey(
-        "tracker.Source", on_delete=models.PROTECT, related_name="response_citations"
+        "tracker.Source",
+        on_delete=models.PROTECT,
+        related_name="response_citations",
+        verbose_name=_("source"),
     )
-    quote = models.TextField(blank=True, help_text=_("The passage, verbatim."))
-    page = models.CharField(max_length=50, blank=True)
-    position = models.PositiveSmallIntegerField(default=0)
+    quote = models.TextField(
+        blank=True, help_text=_("The passage, verbatim."), verbose_name=_("quote")
+    )
+    page = models.CharField(max_length=50, blank=True, verbose_name=_("page"))
+    position = models.PositiveSmallIntegerField(default=0, verbose_name=_("position"))
     # Every response reads the latest change of every model it shows (tracker.freshness).
-    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True, db_index=True, verbose_name=_("updated at"))
     history = HistoricalRecords()
 
     class Meta:
+        verbose_name = _("response source")
+        verbose_name_plural = _("response sources")
         ordering = ["response", "position", "id"]
         constraints = [
             models.UniqueConstraint(fields=["response", "source"], name="response_source_unique"),

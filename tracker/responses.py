@@ -19,6 +19,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F, Prefetch, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from tracker import rules
 from tracker.models import (
@@ -53,7 +54,12 @@ def _cite(response: Response, sources: Iterable[Mapping[str, Any]], user) -> Non
     for offset, item in enumerate(sources):
         source = item["source"]
         if response.sources.filter(source=source).exists():
-            raise ValidationError({"sources": f"“{source}” is already cited by this response."})
+            raise ValidationError(
+                {
+                    "sources": gettext("“%(source)s” is already cited by this response.")
+                    % {"source": source}
+                }
+            )
         link = ResponseSource(
             response=response,
             source=source,
@@ -114,11 +120,12 @@ class StaleResponseError(ValidationError):
         self.current = current
         super().__init__(
             {
-                "version": (
-                    f"Someone else changed this response since you opened it (you had version "
-                    f"{expected_version}, it is now version {current.version}). Nothing was "
-                    f"saved; reload to see their changes."
+                "version": gettext(
+                    "Someone else changed this response since you opened it (you had version "
+                    "%(expected)s, it is now version %(current)s). Nothing was "
+                    "saved; reload to see their changes."
                 )
+                % {"expected": expected_version, "current": current.version}
             },
             code="stale",
         )
@@ -137,7 +144,9 @@ def update_response(
     and the write are one UPDATE)."""
     unknown = set(changes) - set(rules.RESPONSE_FIELDS)
     if unknown:
-        raise ValidationError(dict.fromkeys(sorted(unknown), "This field cannot be changed here."))
+        raise ValidationError(
+            dict.fromkeys(sorted(unknown), gettext("This field cannot be changed here."))
+        )
     candidate = Response.objects.select_related("recommendation__report").get(pk=response.pk)
     rules.check(user, Operation.CHANGE_RESPONSE, candidate, fresh=True)
     for name, value in changes.items():
@@ -156,7 +165,11 @@ def update_response(
     _cite(response, new_sources, user)
     if response.is_published and rules.response_publication_problems(response):
         raise ValidationError(
-            {"statement": "A published response keeps its statement; withdraw it to draft first."}
+            {
+                "statement": gettext(
+                    "A published response keeps its statement; withdraw it to draft first."
+                )
+            }
         )
     _history(response, user)
     return response
@@ -177,7 +190,7 @@ def publish_response(*, response: Response, user=None, published_at=None) -> Res
         updated_at=timezone.now(),
     )
     if updated == 0:
-        raise ValidationError({"status": "This response is already published."})
+        raise ValidationError({"status": gettext("This response is already published.")})
     response.refresh_from_db()
     _history(response, user, "Published")
     return response
@@ -192,7 +205,7 @@ def unpublish_response(*, response: Response, user=None) -> Response:
         status=Status.DRAFT, published_at=None, version=F("version") + 1, updated_at=timezone.now()
     )
     if updated == 0:
-        raise ValidationError({"status": "This response is not published."})
+        raise ValidationError({"status": gettext("This response is not published.")})
     response.refresh_from_db()
     _history(response, user, "Withdrawn to draft")
     return response

@@ -23,27 +23,44 @@ class Subscription(models.Model):
     no export, API response or editor's list shows them (only superusers, in the admin).
     """
 
-    email = models.EmailField(max_length=254)
+    email = models.EmailField(max_length=254, verbose_name=_("email"))
     report = models.ForeignKey(
-        "tracker.Report", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+        "tracker.Report",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("report"),
     )
     recommendation = models.ForeignKey(
-        "tracker.Recommendation", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+        "tracker.Recommendation",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("recommendation"),
     )
     frequency = models.CharField(
-        max_length=10, choices=Frequency.choices, default=Frequency.EACH_ROUND
+        max_length=10,
+        choices=Frequency.choices,
+        default=Frequency.EACH_ROUND,
+        verbose_name=_("frequency"),
     )
     # The language the reader used when subscribing (a code of settings.LANGUAGES): the
     # e-mails are written in it.
-    language = models.CharField(max_length=10, default="en")
-    created_at = models.DateTimeField(auto_now_add=True)
+    language = models.CharField(max_length=10, default="en", verbose_name=_("language"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
     # The last confirmation e-mail sent for this address (at most one an hour).
-    confirmation_sent_at = models.DateTimeField(null=True, blank=True)
-    confirmed_at = models.DateTimeField(null=True, blank=True)
+    confirmation_sent_at = models.DateTimeField(
+        null=True, blank=True, verbose_name=_("confirmation sent at")
+    )
+    confirmed_at = models.DateTimeField(null=True, blank=True, verbose_name=_("confirmed at"))
     # Digests tell of what was released after this (or after confirmation).
-    last_digest_at = models.DateTimeField(null=True, blank=True)
+    last_digest_at = models.DateTimeField(null=True, blank=True, verbose_name=_("last digest at"))
 
     class Meta:
+        verbose_name = _("subscription")
+        verbose_name_plural = _("subscriptions")
         indexes = [models.Index(fields=["email"], name="subscription_email")]
         constraints = [
             models.CheckConstraint(
@@ -91,15 +108,27 @@ class GradeNotice(models.Model):
     Written by the worker when it handles the round; digests are made from these rows.
     """
 
-    round = models.UUIDField(db_index=True)
-    kind = models.CharField(max_length=10, choices=NoticeKind.choices)
-    evaluation = models.ForeignKey("tracker.Evaluation", on_delete=models.CASCADE, related_name="+")
-    previous_grade = models.ForeignKey(
-        "tracker.Grade", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    round = models.UUIDField(db_index=True, verbose_name=_("round"))
+    kind = models.CharField(max_length=10, choices=NoticeKind.choices, verbose_name=_("kind"))
+    evaluation = models.ForeignKey(
+        "tracker.Evaluation",
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("evaluation"),
     )
-    released_at = models.DateTimeField(db_index=True)
+    previous_grade = models.ForeignKey(
+        "tracker.Grade",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("previous grade"),
+    )
+    released_at = models.DateTimeField(db_index=True, verbose_name=_("released at"))
 
     class Meta:
+        verbose_name = _("grade notice")
+        verbose_name_plural = _("grade notices")
         ordering = ["released_at", "pk"]
 
     def __str__(self) -> str:

@@ -67,22 +67,31 @@ class TranslationQuerySet(models.QuerySet):
 
 
 class Translation(models.Model):
-    content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT)
-    object_id = models.PositiveBigIntegerField()
+    content_type = models.ForeignKey(
+        ContentType, on_delete=models.PROTECT, verbose_name=_("content type")
+    )
+    object_id = models.PositiveBigIntegerField(verbose_name=_("object id"))
     # The translated object (`prefetch_related("target")` fetches many at one query a model).
     target = GenericForeignKey("content_type", "object_id")
-    field = models.CharField(max_length=50)
-    language = models.CharField(max_length=10)
-    text = models.TextField()
-    kind = models.CharField(max_length=20, choices=TranslationKind.choices)
+    field = models.CharField(max_length=50, verbose_name=_("field"))
+    language = models.CharField(max_length=10, verbose_name=_("language"))
+    text = models.TextField(verbose_name=_("text"))
+    kind = models.CharField(max_length=20, choices=TranslationKind.choices, verbose_name=_("kind"))
     # The digest (sha256, hex) of the original text this translation was made from.
-    original_digest = models.CharField(max_length=64)
-    status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True, db_index=True)
-    published_at = models.DateTimeField(null=True, blank=True)
+    original_digest = models.CharField(max_length=64, verbose_name=_("original digest"))
+    status = models.CharField(
+        max_length=20, choices=Status.choices, default=Status.DRAFT, verbose_name=_("status")
+    )
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    updated_at = models.DateTimeField(auto_now=True, db_index=True, verbose_name=_("updated at"))
+    published_at = models.DateTimeField(null=True, blank=True, verbose_name=_("published at"))
     updated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("updated by"),
     )
 
     # The audit trail, and what moves the data state when a translation is deleted.
@@ -91,6 +100,8 @@ class Translation(models.Model):
     objects = TranslationQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("translation")
+        verbose_name_plural = _("translations")
         ordering = ["content_type_id", "object_id", "field", "language"]
         constraints = [
             models.UniqueConstraint(

@@ -27,7 +27,8 @@ from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Min, Q
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext
 from django_tasks import task
 from django_tasks_db.models import DBTaskResult, get_date_max
 
@@ -86,23 +87,29 @@ def url_problem(url: str) -> str | None:
     parts = urllib.parse.urlsplit(url)
     allowed = ("https", "http") if settings.WEBHOOKS_ALLOW_LOOPBACK else ("https",)
     if parts.scheme not in allowed:
-        return "Use an https URL."
+        return gettext("Use an https URL.")
     if not parts.hostname:
-        return "Give the host name of the endpoint."
+        return gettext("Give the host name of the endpoint.")
     if parts.username or parts.password:
-        return "Put no user name or password in the URL."
+        return gettext("Put no user name or password in the URL.")
     try:
         refusal = _address_refusal(parts.hostname)
     except ValueError:
         return None  # a host name: checked when resolved
-    return f"{refusal}; webhooks go to public addresses only." if refusal else None
+    if refusal is None:
+        return None
+    # The same words as `_address_refusal`'s (the delivery log's), in the answer's language.
+    return gettext("%(address)s is not a public address; webhooks go to public addresses only.") % {
+        "address": parts.hostname
+    }
 
 
 def resolve_target(url: str) -> tuple[urllib.parse.SplitResult, str]:
     """The URL's parts and the one checked address to connect to. Every address the name
     resolves to must be public: otherwise a name with one public and one private address
     would let whoever controls its DNS choose."""
-    problem = url_problem(url)
+    with translation.override(None):  # the delivery log speaks the code's own words
+        problem = url_problem(url)
     if problem:
         raise UnsafeTarget(problem)
     parts = urllib.parse.urlsplit(url)

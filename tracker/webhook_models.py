@@ -30,20 +30,29 @@ SUBSCRIBABLE = tuple(value for value in EventType.values if value != EventType.W
 
 class WebhookEndpoint(models.Model):
     owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="webhook_endpoints"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="webhook_endpoints",
+        verbose_name=_("owner"),
     )
-    url = models.URLField(max_length=2000)
-    events = models.JSONField(default=list, help_text=_("The event types it receives."))
-    description = models.CharField(max_length=200, blank=True)
+    url = models.URLField(max_length=2000, verbose_name=_("url"))
+    events = models.JSONField(
+        default=list, help_text=_("The event types it receives."), verbose_name=_("events")
+    )
+    description = models.CharField(max_length=200, blank=True, verbose_name=_("description"))
     # `whsec_` + base64 of 32 random bytes (Standard Webhooks); shown once, on creation
     # and on rotation.
-    secret = models.CharField(max_length=100)
-    enabled = models.BooleanField(default=True)
-    disabled_reason = models.CharField(max_length=500, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    secret = models.CharField(max_length=100, verbose_name=_("secret"))
+    enabled = models.BooleanField(default=True, verbose_name=_("enabled"))
+    disabled_reason = models.CharField(
+        max_length=500, blank=True, verbose_name=_("disabled reason")
+    )
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
     class Meta:
+        verbose_name = _("webhook endpoint")
+        verbose_name_plural = _("webhook endpoints")
         ordering = ("id",)
 
     def __str__(self) -> str:
@@ -51,19 +60,26 @@ class WebhookEndpoint(models.Model):
 
 
 class WebhookEvent(models.Model):
-    type = models.CharField(max_length=40, choices=EventType.choices)
-    occurred_at = models.DateTimeField()
+    type = models.CharField(max_length=40, choices=EventType.choices, verbose_name=_("type"))
+    occurred_at = models.DateTimeField(verbose_name=_("occurred at"))
     # The payload `{type, timestamp, data}` exactly as sent, written once: every attempt
     # (and every endpoint) gets the same bytes.
-    body = models.TextField()
+    body = models.TextField(verbose_name=_("body"))
     # False until the worker has made its deliveries.
-    fanned_out = models.BooleanField(default=False, db_index=True)
+    fanned_out = models.BooleanField(default=False, db_index=True, verbose_name=_("fanned out"))
     # A test event goes to this endpoint only.
     only_endpoint = models.ForeignKey(
-        WebhookEndpoint, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+        WebhookEndpoint,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("only endpoint"),
     )
 
     class Meta:
+        verbose_name = _("webhook event")
+        verbose_name_plural = _("webhook events")
         ordering = ("id",)
 
     def __str__(self) -> str:
@@ -78,25 +94,37 @@ class DeliveryStatus(models.TextChoices):
 
 class WebhookDelivery(models.Model):
     # `webhook-id`: the same on every attempt, so receivers de-duplicate on it.
-    message_id = models.CharField(max_length=40, unique=True)
-    event = models.ForeignKey(WebhookEvent, on_delete=models.CASCADE, related_name="deliveries")
+    message_id = models.CharField(max_length=40, unique=True, verbose_name=_("message id"))
+    event = models.ForeignKey(
+        WebhookEvent, on_delete=models.CASCADE, related_name="deliveries", verbose_name=_("event")
+    )
     endpoint = models.ForeignKey(
-        WebhookEndpoint, on_delete=models.CASCADE, related_name="deliveries"
+        WebhookEndpoint,
+        on_delete=models.CASCADE,
+        related_name="deliveries",
+        verbose_name=_("endpoint"),
     )
     status = models.CharField(
-        max_length=10, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING
+        max_length=10,
+        choices=DeliveryStatus.choices,
+        default=DeliveryStatus.PENDING,
+        verbose_name=_("status"),
     )
-    attempts = models.PositiveIntegerField(default=0)
+    attempts = models.PositiveIntegerField(default=0, verbose_name=_("attempts"))
     # When a pending delivery is due. A worker claims one by moving this past the time an
     # attempt can take (a lease): one that dies mid-attempt leaves it due again.
-    next_attempt_at = models.DateTimeField(null=True, blank=True)
-    last_attempt_at = models.DateTimeField(null=True, blank=True)
-    response_code = models.PositiveIntegerField(null=True, blank=True)
-    last_error = models.CharField(max_length=500, blank=True)
-    delivered_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    next_attempt_at = models.DateTimeField(null=True, blank=True, verbose_name=_("next attempt at"))
+    last_attempt_at = models.DateTimeField(null=True, blank=True, verbose_name=_("last attempt at"))
+    response_code = models.PositiveIntegerField(
+        null=True, blank=True, verbose_name=_("response code")
+    )
+    last_error = models.CharField(max_length=500, blank=True, verbose_name=_("last error"))
+    delivered_at = models.DateTimeField(null=True, blank=True, verbose_name=_("delivered at"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:
+        verbose_name = _("webhook delivery")
+        verbose_name_plural = _("webhook deliverys")
         ordering = ("-id",)
         constraints = [
             models.UniqueConstraint(fields=("event", "endpoint"), name="one_delivery_per_endpoint")

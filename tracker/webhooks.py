@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from tracker import events, rules, webhook_delivery
 from tracker.webhook_models import (
@@ -28,7 +29,9 @@ class StaleEndpointError(ValidationError):
 
     def __init__(self, current: WebhookEndpoint):
         self.current = current
-        super().__init__({"__all__": "This endpoint changed since you read it. Nothing was saved."})
+        super().__init__(
+            {"__all__": gettext("This endpoint changed since you read it. Nothing was saved.")}
+        )
 
 
 def endpoints_of(user) -> QuerySet[WebhookEndpoint]:
@@ -41,19 +44,20 @@ def field_problems(*, url: str | None, events_wanted: Iterable[str] | None) -> d
     """What is wrong with an endpoint's URL and events (those given), by field."""
     problems = {}
     if url is not None:
-        problem = webhook_delivery.url_problem(url) if url else "Give the endpoint's URL."
+        problem = webhook_delivery.url_problem(url) if url else gettext("Give the endpoint's URL.")
         if problem:
             problems["url"] = problem
     if events_wanted is not None:
         wanted = list(events_wanted)
         unknown = sorted(set(wanted) - set(SUBSCRIBABLE))
         if unknown:
-            problems["events"] = (
-                f"Unknown event type(s): {', '.join(unknown)}. "
-                f"Choose from {', '.join(SUBSCRIBABLE)}."
-            )
+            problems["events"] = gettext(
+                "Unknown event type(s): %(unknown)s. Choose from %(known)s."
+            ) % {"unknown": ", ".join(unknown), "known": ", ".join(SUBSCRIBABLE)}
         elif not wanted:
-            problems["events"] = f"Choose at least one of {', '.join(SUBSCRIBABLE)}."
+            problems["events"] = gettext("Choose at least one of %(known)s.") % {
+                "known": ", ".join(SUBSCRIBABLE)
+            }
     return problems
 
 
@@ -71,7 +75,10 @@ def create_endpoint(
         raise ValidationError(problems)
     if WebhookEndpoint.objects.filter(owner=user).count() >= MAX_ENDPOINTS_PER_OWNER:
         raise ValidationError(
-            {"url": f"You have {MAX_ENDPOINTS_PER_OWNER} endpoints; delete one first."}
+            {
+                "url": gettext("You have %(count)d endpoints; delete one first.")
+                % {"count": MAX_ENDPOINTS_PER_OWNER}
+            }
         )
     endpoint = WebhookEndpoint(
         owner=user,

@@ -17,6 +17,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from tracker import events, interchange, mail_tasks, queries, rules, search
 from tracker.models import (
@@ -46,11 +47,12 @@ class StaleVersionError(ValidationError):
         self.expected_version = expected_version
         super().__init__(
             {
-                "version": (
-                    f"Someone else changed this evaluation since you opened it "
-                    f"(you had version {expected_version}, it is now version "
-                    f"{current.version}). Nothing was saved; reload to see their changes."
+                "version": gettext(
+                    "Someone else changed this evaluation since you opened it "
+                    "(you had version %(expected)s, it is now version "
+                    "%(current)s). Nothing was saved; reload to see their changes."
                 )
+                % {"expected": expected_version, "current": current.version}
             },
             code="stale",
         )
@@ -79,13 +81,20 @@ def _add_evidence(evaluation: Evaluation, evidence: Iterable[Mapping[str, Any]],
     for offset, item in enumerate(evidence):
         stance = item.get("stance", Stance.SUPPORTS)
         if stance not in Stance.values:
-            raise ValidationError({"evidence": f"Unknown stance “{stance}”."})
+            raise ValidationError(
+                {"evidence": gettext("Unknown stance “%(stance)s”.") % {"stance": stance}}
+            )
         if item.get("new_source") is not None:
             source = create_source(**item["new_source"], user=user)
         else:
             source = item["source"]
         if evaluation.evidence.filter(source=source).exists():
-            raise ValidationError({"evidence": f"“{source}” is already cited by this evaluation."})
+            raise ValidationError(
+                {
+                    "evidence": gettext("“%(source)s” is already cited by this evaluation.")
+                    % {"source": source}
+                }
+            )
         link = EvidenceLink(
             evaluation=evaluation,
             source=source,
@@ -176,7 +185,7 @@ def update_evaluation(
     """
     unknown = set(changes) - set(EDITABLE_EVALUATION_FIELDS)
     if unknown:
-        raise ValidationError(dict.fromkeys(unknown, "This field cannot be changed here."))
+        raise ValidationError(dict.fromkeys(unknown, gettext("This field cannot be changed here.")))
     candidate = Evaluation.objects.get(pk=evaluation.pk)
     # Asked of the evaluation as it is now, not as the caller loaded it.
     rules.check(user, Operation.CHANGE_EVALUATION, candidate, fresh=True)
@@ -238,7 +247,11 @@ def _revise_evidence(
     links = evaluation.evidence.in_bulk(removed | set(changes))
     if len(links) != len(removed | set(changes)):
         raise ValidationError(
-            {"evidence": "Evidence you edited is no longer cited by this evaluation; reload it."}
+            {
+                "evidence": gettext(
+                    "Evidence you edited is no longer cited by this evaluation; reload it."
+                )
+            }
         )
     for pk in removed:
         links[pk]._history_user = user
@@ -248,7 +261,12 @@ def _revise_evidence(
             continue
         unknown = set(fields) - set(EDITABLE_EVIDENCE_FIELDS)
         if unknown:
-            raise ValidationError({"evidence": f"Evidence fields {sorted(unknown)} cannot change."})
+            raise ValidationError(
+                {
+                    "evidence": gettext("Evidence fields %(fields)s cannot change.")
+                    % {"fields": sorted(unknown)}
+                }
+            )
         link = links[pk]
         for name, value in fields.items():
             setattr(link, name, value)
@@ -320,7 +338,7 @@ def publish_evaluation(
     if updated == 0:
         current = Evaluation.objects.get(pk=evaluation.pk)
         if current.status == Status.PUBLISHED:
-            raise ValidationError({"status": "This evaluation is already published."})
+            raise ValidationError({"status": gettext("This evaluation is already published.")})
         raise StaleVersionError(current, expected_version)
     evaluation.refresh_from_db()
     _record_history(evaluation, user, "Published")
@@ -342,7 +360,7 @@ def unpublish_evaluation(*, evaluation: Evaluation, user=None) -> Evaluation:
         updated_at=timezone.now(),
     )
     if updated == 0:
-        raise ValidationError({"status": "This evaluation is not published."})
+        raise ValidationError({"status": gettext("This evaluation is not published.")})
     evaluation.refresh_from_db()
     _record_history(evaluation, user, "Withdrawn to draft")
     search.index(evaluations=[evaluation.pk])
@@ -383,15 +401,19 @@ def publish_edition(
     grades = queries.current_grades(report, as_of)
     if not grades:
         raise ValidationError(
-            {"as_of": f"{report.short_name} has no published grades as of {as_of} to freeze."}
+            {
+                "as_of": gettext("%(report)s has no published grades as of %(date)s to freeze.")
+                % {"report": report.short_name, "date": as_of}
+            }
         )
     if expected_grades is not None and expected_grades != len(grades):
         raise ValidationError(
             {
-                "as_of": (
-                    f"The grades to freeze changed since you checked them ({expected_grades} "
-                    f"then, {len(grades)} now); nothing was frozen. Check them again."
+                "as_of": gettext(
+                    "The grades to freeze changed since you checked them (%(then)s "
+                    "then, %(now)s now); nothing was frozen. Check them again."
                 )
+                % {"then": expected_grades, "now": len(grades)}
             }
         )
     edition = Edition(
@@ -413,7 +435,11 @@ def publish_edition(
     except IntegrityError:
         raise ValidationError(
             rules.edition_problems(report=report, slug=slug, name=name, as_of=as_of)
-            or {"slug": "Another edition was frozen under this slug or name just now; reload."}
+            or {
+                "slug": gettext(
+                    "Another edition was frozen under this slug or name just now; reload."
+                )
+            }
         ) from None
     # Each entry keeps a copy of its evaluator, grade and recommendation: what the edition
     # shows of them is forever.

@@ -9,6 +9,7 @@ from typing import Any
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.text import slugify
+from django.utils.translation import gettext
 
 from tracker import rules, search
 from tracker.models import (
@@ -34,7 +35,11 @@ class StaleSourceError(ValidationError):
     def __init__(self, current: Source):
         self.current = current
         super().__init__(
-            {"__all__": "Someone else changed this source since you read it. Nothing was saved."}
+            {
+                "__all__": gettext(
+                    "Someone else changed this source since you read it. Nothing was saved."
+                )
+            }
         )
 
 
@@ -93,7 +98,10 @@ def _save_source(source: Source, **save) -> None:
             raise DuplicateSourceError(existing) from None
         if Source.objects.filter(key=source.key).exclude(pk=source.pk).exists():
             raise ValidationError(
-                {"key": f"The key “{source.key}” was taken just now; choose another."},
+                {
+                    "key": gettext("The key “%(key)s” was taken just now; choose another.")
+                    % {"key": source.key}
+                },
                 code="duplicate",
             ) from None
         raise
@@ -135,7 +143,10 @@ def delete_source(*, source: Source, user=None) -> None:
     rules.check(user, Operation.DELETE_SOURCE, source, fresh=True)
     if source.evidence.exists() or source.published_evaluations.exists():
         raise ValidationError(
-            {"__all__": f"“{source.title}” is cited by evaluations; it cannot be deleted."}
+            {
+                "__all__": gettext("“%(title)s” is cited by evaluations; it cannot be deleted.")
+                % {"title": source.title}
+            }
         )
     source._history_user = user
     source.delete()
@@ -154,7 +165,7 @@ def update_recommendation(
     (and given a due date). `actors`: who it names, when they change."""
     unknown = set(changes) - set(rules.RECOMMENDATION_FIELDS)
     if unknown:
-        raise ValidationError(dict.fromkeys(unknown, "This field cannot be changed here."))
+        raise ValidationError(dict.fromkeys(unknown, gettext("This field cannot be changed here.")))
     recommendation = Recommendation.objects.select_for_update().get(pk=recommendation.pk)
     changed = {n: v for n, v in changes.items() if getattr(recommendation, n) != v}
     actors = None if actors is None else set(actors)
@@ -166,7 +177,9 @@ def update_recommendation(
         [*changed, *(["actors"] if actors_changed else [])],
     )
     if "area" in changed and changed["area"].report_id != recommendation.report_id:
-        raise ValidationError({"area": "Choose an area of the recommendation's own report."})
+        raise ValidationError(
+            {"area": gettext("Choose an area of the recommendation's own report.")}
+        )
     for name, value in changed.items():
         setattr(recommendation, name, value)
     if set(changed) & set(rules.DUE_DATE_FIELDS):
@@ -210,8 +223,11 @@ def delete_actor(*, actor: Actor, user=None) -> None:
     if actor.recommendation_links.exists() or actor.children.exists():
         raise ValidationError(
             {
-                NON_FIELD_ERRORS: f"“{actor}” is named by recommendations or has bodies within "
-                "it; take it off them first."
+                NON_FIELD_ERRORS: gettext(
+                    "“%(actor)s” is named by recommendations or has bodies within "
+                    "it; take it off them first."
+                )
+                % {"actor": actor}
             }
         )
     actor._history_user = user

@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Model
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from tracker import rules, search
 from tracker.models import Status, Translation, TranslationKind
@@ -67,7 +68,7 @@ def save_translation(
             translation.save()
     except IntegrityError as error:  # another editor made the same one a moment ago
         raise ValidationError(
-            {"text": "Someone else translated this text a moment ago. Nothing was saved."}
+            {"text": gettext("Someone else translated this text a moment ago. Nothing was saved.")}
         ) from error
     search.index_translation_of(target)
     return translation
