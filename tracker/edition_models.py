@@ -159,7 +159,7 @@ class EditionEntry(models.Model):
 
     class Meta:
         verbose_name = _("edition entry")
-        verbose_name_plural = _("edition entrys")
+        verbose_name_plural = _("edition entries")
         ordering = ["edition", "recommendation__position"]
         constraints = [
             models.UniqueConstraint(

@@ -124,7 +124,7 @@ class WebhookDelivery(models.Model):
 
     class Meta:
         verbose_name = _("webhook delivery")
-        verbose_name_plural = _("webhook deliverys")
+        verbose_name_plural = _("webhook deliveries")
         ordering = ("-id",)
         constraints = [
             models.UniqueConstraint(fields=("event", "endpoint"), name="one_delivery_per_endpoint")

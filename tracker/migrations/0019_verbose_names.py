@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('contenttypes', '0002_remove_content_type_name'),
-        ('tracker', '0017_translations'),
+        ('tracker', '0018_search_translations'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
@@ -29,7 +29,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AlterModelOptions(
             name='editionentry',
-            options={'ordering': ['edition', 'recommendation__position'], 'verbose_name': 'edition entry', 'verbose_name_plural': 'edition entrys'},
+            options={'ordering': ['edition', 'recommendation__position'], 'verbose_name': 'edition entry', 'verbose_name_plural': 'edition entries'},
         ),
         migrations.AlterModelOptions(
             name='evaluation',
@@ -101,7 +101,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AlterModelOptions(
             name='webhookdelivery',
-            options={'ordering': ('-id',), 'verbose_name': 'webhook delivery', 'verbose_name_plural': 'webhook deliverys'},
+            options={'ordering': ('-id',), 'verbose_name': 'webhook delivery', 'verbose_name_plural': 'webhook deliveries'},
         ),
         migrations.AlterModelOptions(
             name='webhookendpoint',
