@@ -2,7 +2,8 @@
 25-recommendation demo and with 1,000 more recommendations (3,000 more evaluations): a
 language costs no query, except the one that reads the published translations of all the
 texts a page shows (issue 15: the home, scorecard, recommendation, edition, compare and
-actor pages, the feeds and the scorecard exports; the English pages make none). tests/test_public_query_counts.py has the English counts."""
+actor pages, the feeds and the scorecard exports; the English pages make none).
+tests/test_public_query_counts.py has the English counts."""
 
 from django.test.client import Client
 
