@@ -8,7 +8,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext
 
 from scorecard.public import BadParameter, NotFound, public
-from tracker import actor_records
+from tracker import actor_records, translations
 
 
 @public
@@ -36,6 +36,13 @@ def actor_page(request: HttpRequest, actor: str) -> HttpResponse:
             gettext("There is no page %(page)s of %(actor)s’s recommendations.")
             % {"page": page, "actor": record.actor.name}
         )
+    # The page's texts in its language (titles, reports, grades), in one query; none in
+    # English.
+    translations.attach(
+        [row.grade for row in record.distribution]
+        + record.recommendations
+        + [rec.report for rec in record.recommendations]
+    )
     # The pager's links keep `years` as asked.
     kept = {"years": years} if "years" in request.GET else {}
 

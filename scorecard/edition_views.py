@@ -137,6 +137,15 @@ def edition_compare(request: HttpRequest, edition: str, other: str) -> HttpRespo
     diff = comparisons.edition_diff(before, after)
     grades = list(report.grade_scale.grades.order_by("-score"))
     editions = list(queries.published_editions().filter(report=report).order_by("as_of"))
+    # The page's texts in its language, in one query (none in English): today's published
+    # translations, as the API's comparison gives them, since the titles shown are today's.
+    evaluations = [e for change in diff.changes for e in (change.before, change.after) if e]
+    translations.attach(
+        [before, after, report, *grades, *editions]
+        + [change.recommendation for change in diff.changes]
+        + evaluations
+        + [e.grade for e in evaluations]
+    )
     groups = [
         ("improved", gettext("Improved"), diff.improved),
         ("declined", gettext("Declined"), diff.declined),

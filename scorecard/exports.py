@@ -17,7 +17,6 @@ import threading
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
-import orjson
 from django.db import connection
 from django.db.models import (
     CharField,
@@ -34,8 +33,7 @@ from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.urls import reverse
 from django.utils.translation import gettext
 
-from scorecard.api import shapes
-from scorecard.api.shape import translated_bodies
+from scorecard import export_translations
 from scorecard.links import absolute_url
 from scorecard.views import (
     BadParameter,
@@ -45,9 +43,7 @@ from scorecard.views import (
     scorecard_filters,
 )
 from tracker import actors, queries
-from tracker import responses as actor_responses
-from tracker.models import Edition, EvidenceLink, Recommendation, Report
-from tracker.models import Response as ActorResponse
+from tracker.models import Edition, Recommendation, Report
 
 STREAM_CHUNK_ROWS = 2000  # rows fetched from the database cursor at a time
 WRITE_BATCH_ROWS = 500  # rows joined into one chunk of the response
@@ -366,6 +362,17 @@ SCORECARD_COLUMNS = (
 )
 
 
+# The text columns whose translations a file in another language gives beside them
+# (scorecard.export_translations): column → (the row's object holding it, its field).
+SCORECARD_TEXTS = {
+    "area": ("area", "name"),
+    "title": ("recommendation", "title"),
+    "grade_label": ("grade", "label"),
+    "wording": ("evaluation", "wording"),
+    "narrative": ("evaluation", "narrative"),
+}
+
+
 def _scorecard_rows(
     request: HttpRequest, report: Report
 ) -> tuple[list[Recommendation], datetime.date | None, Edition | None]:
@@ -414,11 +421,18 @@ def _filename(
 def scorecard_csv(request: HttpRequest, report: str) -> HttpResponse:
     report = get_report(report)
     recommendations, as_of, edition = _scorecard_rows(request, report)
+    evaluations = [r.current_evaluation for r in recommendations if r.current_evaluation]
+    # Of an edition, the translations it froze (published by then).
+    export_translations.attach(
+        [*recommendations, *(r.area for r in recommendations), *evaluations]
+        + [evaluation.grade for evaluation in evaluations],
+        published_before=edition.published_at if edition is not None else None,
+    )
 
     def rows() -> Iterator[list[Any]]:
         for recommendation in recommendations:
             evaluation = recommendation.current_evaluation
-            yield [
+            row = [
                 report.slug,
                 recommendation.area.name,
                 recommendation.code,
@@ -438,120 +452,20 @@ def scorecard_csv(request: HttpRequest, report: str) -> HttpResponse:
                 recommendation.current_judgment,
                 evaluation.not_rateable_reason if evaluation else "",
             ]
-
-    return _csv_response(
-        _filename(report, as_of, edition, "csv"), csv_lines(SCORECARD_COLUMNS, rows())
-    )
-
-
-def _date(value: datetime.date | datetime.datetime | None) -> str | None:
-    return value.isoformat() if value is not None else None
-
-
-@public
-def scorecard_json(request: HttpRequest, report: str) -> HttpResponse:
-    report = get_report(report)
-    recommendations, as_of, edition = _scorecard_rows(request, report)
-    grades = list(report.grade_scale.grades.order_by("-score"))
-    evaluation_ids = [r.current_evaluation.pk for r in recommendations if r.current_evaluation]
-    if edition is not None:
-        queries.show_grades_as_frozen(grades, (r.current_evaluation for r in recommendations))
-    evidence: dict[int, list[EvidenceLink]] = {}
-    for link in (
-        EvidenceLink.objects.filter(evaluation_id__in=evaluation_ids)
-        .select_related("source")
-        .order_by("evaluation_id", "position", "id")
-    ):
-        evidence.setdefault(link.evaluation_id, []).append(link)
-    # What the actors say, beside the grades (never one of them).
-    said = actor_responses.responses_by_recommendation(report.pk, as_of=as_of, edition=edition)
-    with translated_bodies():  # the API's shapes inside, their translations read at once
-        document = _scorecard_document(
-            request, report, recommendations, as_of, edition, grades, evidence, said
-        )
-    response = HttpResponse(
-        orjson.dumps(document, option=orjson.OPT_INDENT_2),
-        content_type="application/json",
-    )
-    response["Content-Disposition"] = (
-        f'inline; filename="{_filename(report, as_of, edition, "json")}"'
-    )
-    return response
-
-
-def _scorecard_document(request, report, recommendations, as_of, edition, grades, evidence, said):
-    return {
-        "report": {
-            "slug": report.slug,
-            "short_name": report.short_name,
-            "title": report.title,
-            "published_on": _date(report.published_on),
-            "url": absolute_url(request, reverse("report", args=[report.slug])),
-        },
-        "as_of": _date(as_of),
-        "edition": {
-            "slug": edition.slug,
-            "name": edition.name,
-            "as_of": _date(edition.as_of),
-            "published_at": _date(edition.published_at),
-        }
-        if edition
-        else None,
-        "grade_scale": {
-            "slug": report.grade_scale.slug,
-            "name": report.grade_scale.name,
-            "grades": [shapes.GradeShape.build(grade) for grade in grades],
-        },
-        "recommendations": [
-            _recommendation_json(recommendation, evidence, said.get(recommendation.pk, []))
-            for recommendation in recommendations
-        ],
-    }
-
-
-def _recommendation_json(
-    recommendation: Recommendation,
-    evidence: dict[int, list[EvidenceLink]],
-    responses: list[ActorResponse],
-) -> dict[str, Any]:
-    # Area, grade and source as the API shows them (scorecard.api.shapes); the evaluation
-    # in the export's own documented form (docs/exports.md).
-    evaluation = recommendation.current_evaluation
-    return {
-        "code": recommendation.code,
-        "title": recommendation.title,
-        "area": shapes.AreaSummaryShape.build(recommendation.area),
-        "actors": recommendation.actor_slugs,
-        "topics": recommendation.topic_slugs,
-        "text": recommendation.text,
-        "url": recommendation.url,
-        "grade": shapes.GradeSummaryShape.build(evaluation.grade)
-        if evaluation and evaluation.grade
-        else None,
-        "judgment": recommendation.current_judgment,
-        "evaluation": {
-            "id": evaluation.pk,
-            "as_of": _date(evaluation.as_of),
-            "evaluator": evaluation.evaluator.name,
-            "not_rateable_reason": evaluation.not_rateable_reason,
-            "wording": evaluation.wording,
-            "narrative": evaluation.narrative,
-            "published_at": _date(evaluation.published_at),
-            "evidence": [
+            yield export_translations.cells(
+                SCORECARD_COLUMNS,
+                SCORECARD_TEXTS,
+                row,
                 {
-                    "stance": link.stance,
-                    "quote": link.quote,
-                    "page": link.page,
-                    "source": shapes.SourceShape.build(link.source),
-                }
-                for link in evidence.get(evaluation.pk, [])
-            ],
-        }
-        if evaluation
-        else None,
-        # As the API shows them (scorecard.api.shapes.ResponseShape).
-        "responses": shapes.body(shapes.ResponseShape, responses),
-    }
+                    "recommendation": recommendation,
+                    "area": recommendation.area,
+                    "grade": evaluation.grade if evaluation else None,
+                    "evaluation": evaluation,
+                },
+            )
+
+    header = export_translations.header(SCORECARD_COLUMNS, SCORECARD_TEXTS)
+    return _csv_response(_filename(report, as_of, edition, "csv"), csv_lines(header, rows()))
 
 
 # --- Every published evaluation, and its evidence (streamed) --------------------------------

@@ -13,9 +13,16 @@ and the due date it missed, never the host name a request came in under; links u
 canonical site URL when one is configured. A feed and its entries in another language are
 other feeds and entries (an id names one entry; a translation is another), so their ids
 carry the language (`tag:…:ja/evaluation/12`); the English ones are those they always were.
+
+In another language an entry's texts are the published translations (issue 15), all of a
+feed's read in one query: each translated part of a summary carries its `lang` and the kind
+of translation with the original beside it; a text without translation is the original,
+marked `lang="en"` and 原文（英語）; the categories carry their `xml:lang`. The English feed is
+what it always was, and reads nothing more.
 """
 
 import datetime
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.syndication.views import Feed
@@ -25,14 +32,24 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.dateformat import format as format_date
 from django.utils.feedgenerator import Atom1Feed
-from django.utils.html import format_html
+from django.utils.html import conditional_escape, format_html
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext
 
 from scorecard.links import canonical, tag_uri
+from scorecard.templatetags.scorecard_translations import kind_mark, original_note
 from scorecard.views import describe_change, get_report
-from tracker import deadlines, queries
+from tracker import deadlines, queries, translations
 from tracker.markdown import render_markdown
-from tracker.models import NOT_RATEABLE_LABEL, DueSetBy, Evaluation, Recommendation, Report
+from tracker.models import (
+    NOT_RATEABLE_LABEL,
+    DueSetBy,
+    Evaluation,
+    Grade,
+    Recommendation,
+    Report,
+)
+from tracker.translation_models import original_language
 
 FEED_LENGTH = 50
 # Who an overdue entry is by: no evaluator judged it, the calendar did.
@@ -52,6 +69,102 @@ class _AtomFeed(Atom1Feed):
             return super().latest_post_date()
         return self.feed["empty_updated"]()
 
+    def add_item_elements(self, handler, item) -> None:
+        super().add_item_elements(handler, item)
+        # In another language, the categories with the language each is in (Django's
+        # writes them without; the English feed keeps Django's).
+        for term, language in item.get("categories_in", ()):
+            handler.addQuickElement("category", "", {"term": term, "xml:lang": language})
+
+
+@dataclass
+class _Subject:
+    """What a feed is of (a report, or everything) and its entries, read (with their
+    translations) before the feed's title is written."""
+
+    report: Report | None
+    events: list
+
+
+def _text(obj, field: str) -> tuple[SafeString, SafeString]:
+    """A short text of an entry as HTML, and the note that follows it: in the original
+    language the text alone; else the translation (with its kind and the original) or the
+    original marked as such."""
+    original = getattr(obj, field, "") or ""
+    if translations.in_original_language() or not original:
+        return conditional_escape(original), SafeString("")
+    english = original_language()
+    found = translations.translation_of(obj, field)
+    if found is None:
+        return (
+            format_html('<span lang="{}">{}</span>', english, original),
+            format_html(" <small>{}</small>", original_note()),
+        )
+    note = format_html(
+        gettext("({kind}; original: {original})"),
+        kind=kind_mark(found, original),
+        original=format_html('<span lang="{}">{}</span>', english, original),
+    )
+    return (
+        format_html('<span lang="{}">{}</span>', found.language, found.text),
+        format_html(" <small>{}</small>", note),
+    )
+
+
+def _shown(obj, field: str) -> SafeString:
+    """A short text and its note together (where nothing comes between them)."""
+    text, note = _text(obj, field)
+    return format_html("{}{}", text, note)
+
+
+def _narrative(evaluation: Evaluation) -> SafeString:
+    """The narrative (sanitized Markdown): in another language its translation with the
+    kind and the original below it, or the original marked as such."""
+    original = evaluation.narrative or ""
+    html = render_markdown(original)
+    if translations.in_original_language() or not original:
+        return html
+    english = original_language()
+    found = translations.translation_of(evaluation, "narrative")
+    if found is None:
+        return format_html(
+            '<div lang="{}">{}</div><p><small>{}</small></p>', english, html, original_note()
+        )
+    return format_html(
+        '<div lang="{}">{}</div><p><small>{}</small></p><div lang="{}">{}</div>',
+        found.language,
+        render_markdown(found.text),
+        format_html(gettext("{kind}. The original:"), kind=kind_mark(found, original)),
+        english,
+        html,
+    )
+
+
+def _attach_translations(report: Report | None, events: list) -> None:
+    """The published translations of every text the feed and its entries show, in one
+    query (none in the original language)."""
+    if translations.in_original_language():
+        return
+    objects: list = [report]
+    for event in events:
+        if isinstance(event, Recommendation):
+            objects += [event, event.report]
+            if event.due_grade_id is not None:
+                # Its grade on its due date, as the query named it.
+                event.due_grade = Grade(pk=event.due_grade_id, label=event.due_grade_label)
+                objects.append(event.due_grade)
+            continue
+        recommendation = event.recommendation
+        objects += [event, event.grade, recommendation, recommendation.report]
+        objects += event.evidence.all()
+        if event.previous_grade_id is not None:
+            # The grade before, as the query named it (its id and label).
+            event.previous_grade = Grade(
+                pk=event.previous_grade_id, label=event.previous_grade_label
+            )
+            objects.append(event.previous_grade)
+    translations.attach(objects)
+
 
 def feed_tag(specific: str) -> str:
     """The permanent id of a feed or an entry in the active language: English's as it
@@ -65,22 +178,30 @@ def feed_tag(specific: str) -> str:
 class GradeChangesFeed(Feed):
     feed_type = _AtomFeed
 
-    def get_object(self, request, report: str | None = None) -> Report | None:
-        return get_report(report) if report is not None else None
+    def get_object(self, request, report: str | None = None) -> _Subject:
+        found = get_report(report) if report is not None else None
+        events = self._events(found)
+        _attach_translations(found, events)
+        return _Subject(found, events)
 
-    def feed_guid(self, report: Report | None) -> str:
+    def feed_guid(self, subject: _Subject) -> str:
+        report = subject.report
         return feed_tag(f"report/{report.slug}/feed" if report else "feed")
 
-    def feed_extra_kwargs(self, report: Report | None) -> dict:
+    def feed_extra_kwargs(self, subject: _Subject) -> dict:
         # Asked for only when the feed has no entry: no query otherwise.
-        return {"empty_updated": lambda: _last_change(report)}
+        return {"empty_updated": lambda: _last_change(subject.report)}
 
-    def title(self, report: Report | None) -> str:
+    def title(self, subject: _Subject) -> str:
+        report = subject.report
         if report is None:
             return gettext("Alliance Scorecard: published grades")
-        return gettext("Alliance Scorecard: %(report)s grades") % {"report": report.short_name}
+        return gettext("Alliance Scorecard: %(report)s grades") % {
+            "report": translations.text_of(report, "short_name")
+        }
 
-    def subtitle(self, report: Report | None) -> str:
+    def subtitle(self, subject: _Subject) -> str:
+        report = subject.report
         if report is None:
             return gettext(
                 "Each grade published for every report, with its evidence, and each "
@@ -89,17 +210,22 @@ class GradeChangesFeed(Feed):
         return gettext(
             "Each grade published for %(report)s, with its evidence, and each recommendation"
             " that became overdue, newest first."
-        ) % {"report": report.title}
+        ) % {"report": translations.text_of(report, "title")}
 
-    def link(self, report: Report | None) -> str:
+    def link(self, subject: _Subject) -> str:
+        report = subject.report
         path = reverse("report", args=[report.slug]) if report else reverse("home")
         return canonical(path)
 
-    def feed_url(self, report: Report | None) -> str:
+    def feed_url(self, subject: _Subject) -> str:
+        report = subject.report
         path = reverse("report-feed", args=[report.slug]) if report else reverse("feed")
         return canonical(path)
 
-    def items(self, report: Report | None) -> list[Evaluation | Recommendation]:
+    def items(self, subject: _Subject) -> list[Evaluation | Recommendation]:
+        return subject.events
+
+    def _events(self, report: Report | None) -> list[Evaluation | Recommendation]:
         """The latest FEED_LENGTH events: published grades and recommendations that became
         overdue, newest first."""
         overdue = queries.overdue_recommendations(report=report, limit=FEED_LENGTH)
@@ -127,8 +253,8 @@ class GradeChangesFeed(Feed):
             }
         words = {
             "code": evaluation.recommendation.code,
-            "grade": evaluation.judgment_label,
-            "previous": evaluation.previous_grade_label or NOT_RATEABLE_LABEL,
+            "grade": _judgment_text(evaluation),
+            "previous": _previous_text(evaluation),
             "date": evaluation.as_of.isoformat(),
         }
         if evaluation.change == "not rateable":
@@ -150,11 +276,21 @@ class GradeChangesFeed(Feed):
     def item_description(self, evaluation: Evaluation | Recommendation) -> str:
         if isinstance(evaluation, Recommendation):
             return _overdue_description(evaluation)
+        recommendation = evaluation.recommendation
+        wording, wording_note = _text(evaluation, "wording")
+        for link in evaluation.evidence.all():
+            link.feed_quote = _text(link, "quote")
         return render_to_string(
             "scorecard/feed_entry.html",
             {
                 "evaluation": evaluation,
-                "narrative": render_markdown(evaluation.narrative),
+                "title": _shown(recommendation, "title"),
+                "report_name": _shown(recommendation.report, "short_name"),
+                "judgment": _judgment(evaluation),
+                "previous": _previous(evaluation),
+                "wording": wording,
+                "wording_note": wording_note,
+                "narrative": _narrative(evaluation),
             },
         )
 
@@ -190,9 +326,62 @@ class GradeChangesFeed(Feed):
         return evaluation.evaluator.name
 
     def item_categories(self, evaluation: Evaluation | Recommendation) -> list[str]:
+        if not translations.in_original_language():
+            return []  # written with their languages (item_extra_kwargs)
         if isinstance(evaluation, Recommendation):
             return ["overdue", evaluation.report.short_name]
         return [evaluation.judgment_label, evaluation.recommendation.report.short_name]
+
+    def item_extra_kwargs(self, evaluation: Evaluation | Recommendation) -> dict:
+        if translations.in_original_language():
+            return {}
+        if isinstance(evaluation, Recommendation):
+            # "overdue" is a term for machines, the same in every language.
+            terms = [("overdue", original_language()), _term(evaluation.report, "short_name")]
+        else:
+            report = evaluation.recommendation.report
+            if evaluation.grade_id is None:
+                judgment = (gettext("Not rateable"), translations.language_of_page())
+            else:
+                judgment = _term(evaluation.grade, "label")
+            terms = [judgment, _term(report, "short_name")]
+        return {"categories_in": terms}
+
+
+def _term(obj, field: str) -> tuple[str, str]:
+    """A category's term in the feed's language, and the language it is in."""
+    found = translations.translation_of(obj, field)
+    if found is None:
+        return getattr(obj, field), original_language()
+    return found.text, found.language
+
+
+def _judgment_text(evaluation: Evaluation) -> str:
+    """The grade's label in the feed's language (plain, for a title)."""
+    if evaluation.grade_id is None:
+        return evaluation.judgment_label
+    return translations.text_of(evaluation.grade, "label")
+
+
+def _previous_text(evaluation: Evaluation) -> str:
+    previous = getattr(evaluation, "previous_grade", None)
+    if previous is None:
+        return evaluation.previous_grade_label or NOT_RATEABLE_LABEL
+    return translations.text_of(previous, "label")
+
+
+def _judgment(evaluation: Evaluation) -> SafeString:
+    """The grade's label in the summary (with its note in another language)."""
+    if evaluation.grade_id is None:
+        return conditional_escape(evaluation.judgment_label)
+    return _shown(evaluation.grade, "label")
+
+
+def _previous(evaluation: Evaluation) -> SafeString:
+    previous = getattr(evaluation, "previous_grade", None)
+    if previous is None:
+        return conditional_escape(evaluation.previous_grade_label or "")
+    return _shown(previous, "label")
 
 
 def _overdue_description(recommendation: Recommendation) -> str:
@@ -202,6 +391,8 @@ def _overdue_description(recommendation: Recommendation) -> str:
         else gettext("set by the editors")
     )
     grade = recommendation.due_grade_label
+    if getattr(recommendation, "due_grade", None) is not None:
+        grade = _shown(recommendation.due_grade, "label")
     standing = (
         gettext("its grade on that date, %(grade)s, did not count as done") % {"grade": grade}
         if grade
@@ -213,7 +404,7 @@ def _overdue_description(recommendation: Recommendation) -> str:
         whose=whose,
         standing=standing,
     )
-    return format_html("<p>{title}</p><p>{due}</p>", title=recommendation.title, due=due)
+    return format_html("<p>{title}</p><p>{due}</p>", title=_shown(recommendation, "title"), due=due)
 
 
 def _last_change(report: Report | None) -> datetime.datetime:

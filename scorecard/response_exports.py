@@ -14,6 +14,7 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 
+from scorecard import export_translations
 from scorecard.exports import _csv_response, _scorecard_rows, csv_lines
 from scorecard.public import public
 from scorecard.views import get_report
@@ -37,6 +38,9 @@ RESPONSE_COLUMNS = (
     "updated_at",
     "url",
 )
+# Beside which a file in another language gives their translations
+# (scorecard.export_translations).
+RESPONSE_TEXTS = {"area": ("area", "name"), "title": ("recommendation", "title")}
 
 
 @public
@@ -44,12 +48,17 @@ def responses_csv(request: HttpRequest, report: str) -> HttpResponse:
     report = get_report(report)
     recommendations, as_of, edition = _scorecard_rows(request, report)
     said = actor_responses.responses_by_recommendation(report.pk, as_of=as_of, edition=edition)
+    export_translations.attach(
+        [*recommendations, *(r.area for r in recommendations)],
+        published_before=edition.published_at if edition is not None else None,
+    )
 
     def rows() -> Iterator[list[Any]]:
         for recommendation in recommendations:
+            texts = {"recommendation": recommendation, "area": recommendation.area}
             for response in said.get(recommendation.pk, []):
                 sources = [link.source for link in response.sources.all()]
-                yield [
+                row = [
                     report.slug,
                     recommendation.area.name,
                     recommendation.code,
@@ -66,10 +75,10 @@ def responses_csv(request: HttpRequest, report: str) -> HttpResponse:
                     response.updated_at,
                     f"{recommendation.url}#response-{response.pk}",
                 ]
+                yield export_translations.cells(RESPONSE_COLUMNS, RESPONSE_TEXTS, row, texts)
 
-    return _csv_response(
-        _responses_filename(report, as_of, edition), csv_lines(RESPONSE_COLUMNS, rows())
-    )
+    header = export_translations.header(RESPONSE_COLUMNS, RESPONSE_TEXTS)
+    return _csv_response(_responses_filename(report, as_of, edition), csv_lines(header, rows()))
 
 
 def _responses_filename(

@@ -7,6 +7,7 @@ from scorecard import (
     edition_views,
     exports,
     follow_views,
+    json_exports,
     response_exports,
     search_views,
     views,
@@ -32,7 +33,11 @@ public_pages = [
     path("reports/<slug:report>/", views.report_scorecard, name="report"),
     path("reports/<slug:report>/feed/", views.public(GradeChangesFeed()), name="report-feed"),
     path("reports/<slug:report>/export.csv", exports.scorecard_csv, name="report-export-csv"),
-    path("reports/<slug:report>/export.json", exports.scorecard_json, name="report-export-json"),
+    path(
+        "reports/<slug:report>/export.json",
+        json_exports.scorecard_json,
+        name="report-export-json",
+    ),
     path(
         "reports/<slug:report>/evaluations.csv",
         exports.evaluations_csv,

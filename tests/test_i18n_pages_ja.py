@@ -7,6 +7,7 @@ database has it: translating it is the content's job, not the interface's.
 """
 
 import re
+from xml.sax.saxutils import escape
 
 import pytest
 from django.core.management import call_command
@@ -198,10 +199,15 @@ def test_compare_in_japanese(demo, client):
     main = main_of(html)
 
     assert title_of(html) == (
-        "変更点：2004 report cardから2008 evidence reviewへ · Armitage-Nye Report"
+        "変更点：2004 report cardから2008 evidence reviewへ · アーミテージ・ナイ報告"
         " · 同盟スコアカード"
     )
-    assert "<h1>2004 report cardから2008 evidence reviewへ</h1>" in main
+    # The editions' names have no Japanese in the demo: the originals, marked as such.
+    assert (
+        '<h1><span lang="en">2004 report card</span> <small class="translation-note">原文（英語）'
+        '</small>から<span lang="en">2008 evidence review</span> <small class="translation-note">'
+        "原文（英語）</small>へ</h1>"
+    ) in main
     assert '<li><strong>5</strong> <a href="#improved">改善</a></li>' in main
     assert '<h2 id="improved-heading">改善 <span class="meta">(5)</span></h2>' in main
     assert "▼ 2段階低下" in main
@@ -292,11 +298,17 @@ def test_not_found_and_bad_request_in_japanese(demo, client):
 def test_feed_in_japanese(demo, client):
     feed = japanese(client, "/feed/").text
     assert "<title>同盟スコアカード：公表された評価</title>" in feed
+    # The grades' labels in the demo's Japanese (tests/test_translations_readers.py).
+    assert "<title>DIP-4 「大きく進展」から「進展が遅い」に低下（2008-01-15時点）</title>" in feed
     assert (
-        "<title>DIP-4 「Substantial progress」から「Slow progress」に低下（2008-01-15時点）</title>"
+        escape(
+            '2008年1月15日時点で「<span lang="ja">進行中</span> <small>（編集部訳。原文：'
+            '<span lang="en">Ongoing progress</span>）</small>」（前回は「'
+            '<span lang="ja">進展が遅い</span> <small>（編集部訳。原文：'
+            '<span lang="en">Slow progress</span>）</small>」）。'
+        )
         in feed
     )
-    assert "2008年1月15日時点で「Ongoing progress」（前回は「Slow progress」）。" in feed
     assert "published grades" not in feed
 
 

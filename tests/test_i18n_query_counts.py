@@ -1,14 +1,16 @@
 """The Japanese pages, feeds, exports and badges run the queries of the English ones, with the
 25-recommendation demo and with 1,000 more recommendations (3,000 more evaluations): a
 language costs no query, except the one that reads the published translations of all the
-texts a page shows (issue 15: the home, scorecard, recommendation and edition pages; the
-English pages make none). tests/test_public_query_counts.py has the English counts."""
+texts a page shows (issue 15: the home, scorecard, recommendation, edition, compare and
+actor pages, the feeds and the scorecard exports; the English pages make none).
+tests/test_public_query_counts.py has the English counts."""
 
 from django.test.client import Client
 
 from tests import factories
 from tests.test_public_query_counts import PAGES as ENGLISH_PAGES
 from tracker import services
+from tracker.models import Actor, RecommendationActor
 
 # Pages that show translated texts of the record: one query more, the translations.
 TRANSLATED = {
@@ -19,8 +21,15 @@ TRANSLATED = {
     "/reports/armitage-nye-2000/sec-7/",
     "/reports/heritage-2004/her-1/",
     "/editions/2004-report-card/",
-    # The JSON export's API shapes (areas, grades) in the page's language.
+    # The JSON export's API shapes (areas, grades) and its own texts in the page's language.
     "/reports/armitage-nye-2000/export.json",
+    # The compare page, the feeds and the scorecard CSV (its translation columns) too.
+    "/editions/2004-report-card/compare/2008-evidence-review/",
+    "/feed/",
+    "/reports/armitage-nye-2000/feed/",
+    "/reports/armitage-nye-2000/export.csv",
+    "/reports/armitage-nye-2000/export.csv?as_of=2005-01-01",
+    "/reports/armitage-nye-2000/export.csv?edition=2008-evidence-review",
 }
 
 
@@ -87,3 +96,32 @@ def test_a_japanese_conditional_request_costs_at_most_one_query(
         with django_assert_max_num_queries(1, info=url):
             response = client.get(url, HTTP_IF_NONE_MATCH=etag)
         assert response.status_code == 304, url
+
+
+# The actors' pages (issue 17) in English, and in Japanese with the one query more, their
+# translations; at the larger size Japan is asked 200 of the 1,000 more recommendations too
+# (four times its page's length: its page lists the first 50).
+ACTOR_PAGES = {"/actors/japan/": 8, "/actors/united-states/": 8}
+
+
+def _actor_counts(client: Client, django_assert_num_queries) -> None:
+    for url, english in ACTOR_PAGES.items():
+        for prefix, expected in (("", english), ("/ja", english + 1)):
+            with django_assert_num_queries(expected, info=prefix + url):
+                response = client.get(prefix + url)
+            assert response.status_code == 200, prefix + url
+
+
+def test_the_actor_pages_cost_one_query_more_in_japanese_at_both_sizes(
+    demo, client, django_assert_num_queries
+):
+    _translate_some(demo)
+    _actor_counts(client, django_assert_num_queries)
+
+    more = factories.make_many_recommendations(demo, 1000)
+    japan = Actor.objects.get(slug="japan")
+    RecommendationActor.objects.bulk_create(
+        RecommendationActor(recommendation=rec, actor=japan) for rec in more[:200]
+    )
+    _translate_some(demo)
+    _actor_counts(client, django_assert_num_queries)

@@ -484,12 +484,13 @@ def _previous_published() -> QuerySet[Evaluation]:
 def grade_changes(*, report: Report | None = None, limit: int = 50) -> list[Evaluation]:
     """The latest published evaluations, newest publication first, in one query.
 
-    Each carries `previous_grade_label` and `previous_grade_score`: the grade the
+    Each carries `previous_grade_id`, `_label` and `_score`: the grade the
     recommendation had before it (None for its first grade, or when the one before was not
     rateable), and `previous_judged` (whether there was one before).
     """
     previous = _previous_published()
     evaluations = published_evaluations().annotate(
+        previous_grade_id=Subquery(previous.values("grade_id")[:1]),
         previous_grade_label=Subquery(previous.values("grade__label")[:1]),
         previous_grade_score=Subquery(previous.values("grade__score")[:1]),
         # Whether there was one before: with no grade, it was not rateable.

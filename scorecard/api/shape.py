@@ -30,6 +30,7 @@ provides them.
 
 import contextlib
 import contextvars
+import datetime
 import operator
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -241,9 +242,11 @@ _collected: contextvars.ContextVar[list | None] = contextvars.ContextVar(
 
 
 @contextlib.contextmanager
-def translated_bodies() -> Iterator[None]:
+def translated_bodies(*, published_before: datetime.datetime | None = None) -> Iterator[None]:
     """Give every body built inside its texts in the active language, all of them read in
-    one query when the block ends (no query in the originals' language)."""
+    one query when the block ends (no query in the originals' language). With
+    `published_before` (an edition's publication), the translations published by then:
+    what the edition froze (tracker.translations)."""
     if _collected.get() is not None or translations.in_original_language():
         yield
         return
@@ -253,15 +256,32 @@ def translated_bodies() -> Iterator[None]:
         yield
     finally:
         _collected.reset(token)
-    _translate(collected)
+    _translate(collected, published_before)
 
 
-def _translate(collected: list) -> None:
+def translate_keys(body: dict[str, Any], instance: Model | None, keys: tuple[str, ...]) -> None:
+    """Give a body that no shape builds (an export's own keys, each named as the field of
+    `instance` it holds) its texts in the active language, as a shape's are: inside
+    `translated_bodies`, a `translations` key last, filled with the others. Outside it (in
+    the originals' language), the body is left as it is."""
+    collected = _collected.get()
+    if collected is None or instance is None:
+        return
+    body["translations"] = {}
+    collected.append((body, instance, keys))
+
+
+def _translate(collected: list, published_before: datetime.datetime | None = None) -> None:
     if not collected:
         return
     # Instances whose translations were read already (the search's hits) are not read again.
     translations.attach(
-        instance for _body, instance, _keys in collected if not translations.is_attached(instance)
+        (
+            instance
+            for _body, instance, _keys in collected
+            if not translations.is_attached(instance)
+        ),
+        published_before=published_before,
     )
     for body, instance, keys in collected:
         notes = body["translations"]

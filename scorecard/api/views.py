@@ -34,7 +34,7 @@ from scorecard.api.filters import (
 from scorecard.api.pagination import FeedPagination
 from scorecard.api.permissions import Publish, ReadOrEdit, ReadOrEditSources
 from scorecard.api.renderers import JSONRenderer
-from scorecard.api.shape import Shape
+from scorecard.api.shape import Shape, translated_bodies
 from tracker import comparisons, deadlines, queries, roles, services
 from tracker.filters import parse_report_filters
 from tracker.models import (
@@ -534,7 +534,11 @@ class EditionViewSet(ReadOnlyViewSet):
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         # What it froze of responses, beside its entries (tracker.responses).
         (edition,) = attach_frozen_responses([self.get_object()])
-        return Response(shapes.EditionDetailShape.build(edition))
+        # Its texts in the answer's language as it froze them: the translations published
+        # by the time it was (as its page shows them; tracker.translations).
+        with translated_bodies(published_before=edition.published_at):
+            body = shapes.EditionDetailShape.build(edition)
+        return Response(body)
 
     def get_object(self) -> Edition:
         slug = self.kwargs["slug"]

@@ -56,6 +56,20 @@ def _original_note() -> str:
     return gettext("Original (English)")
 
 
+def kind_mark(translation, original: str) -> str:
+    """A translation's kind in a few words, and that it is outdated if it is (as the
+    pages' notes say it; the feeds and exports say it so too)."""
+    short = _kind_short(translation.kind)
+    if translation.is_outdated(original):
+        return format_html(gettext("{kind}, {outdated}"), kind=short, outdated=_outdated_short())
+    return short
+
+
+def original_note() -> str:
+    """What a text shown in its original language says of itself: 原文（英語）."""
+    return _original_note()
+
+
 def _quote(text: SafeString, *, translated: bool, quoted: bool) -> SafeString:
     if not quoted:
         return text
