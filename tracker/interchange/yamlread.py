@@ -222,6 +222,9 @@ class Reader:
         self.file = file
         self.problems = problems
         self._seen: set[int] = set()
+        # The ids of the nodes that carry an anchor, when the file is read as a stream
+        # (tracker.interchange.stream): only those can be met twice. None: any node.
+        self.anchored: set[int] | None = None
 
     def where(self, node: yaml.Node | None, path: str) -> Where:
         return Where(self.file, line_of(node) if node is not None else None, path)
@@ -232,6 +235,8 @@ class Reader:
     def _first_visit(self, node: yaml.Node, path: str, at: yaml.Node | None = None) -> bool:
         # A node met twice was reached through an alias (*name). Refusing aliases keeps
         # files plain to read and a small file from expanding into a huge one.
+        if self.anchored is not None and id(node) not in self.anchored:
+            return True
         if id(node) in self._seen:
             # The alias has no node of its own: point at its key, not at the anchor.
             self.problem(
@@ -486,14 +491,16 @@ class Mapping:
             return None
         return self.reader.mapping(node, self.sub(key), keys, what, self.keys[key])
 
-    def items(self, key: str, keys: tuple[str, ...], what: str) -> list["Mapping | None"]:
-        """A list of mappings; an entry that is not a mapping comes back as None."""
+    def nodes(self, key: str, what: str) -> list[yaml.Node]:
+        """The items of a list, as nodes (not yet read)."""
         node = self.values.get(key)
         if node is None:
             return []
-        nodes = self.reader.sequence(node, self.sub(key), what, self.keys[key])
-        if nodes is None:
-            return []
+        return self.reader.sequence(node, self.sub(key), what, self.keys[key]) or []
+
+    def items(self, key: str, keys: tuple[str, ...], what: str) -> list["Mapping | None"]:
+        """A list of mappings; an entry that is not a mapping comes back as None."""
+        nodes = self.nodes(key, what)
         path = self.sub(key)
         return [
             self.reader.mapping(item, join_path(path, index), keys, f"each of the {what}")
