@@ -21,6 +21,9 @@ from tracker.models import NoticeKind, Report, Source
 # one waits for the first to commit and then finds its rows there (PostgreSQL: this advisory
 # lock; SQLite: every write transaction begins with the database's write lock).
 IMPORT_LOCK = 0x5C0EC4D
+# Events built and written at once (each a payload in the API's shape): a large import's
+# thousands are told in rounds of this many, so their rows never pile up.
+EVENTS_AT_ONCE = 2000
 
 
 class ImportConflict(ValidationError):
@@ -158,10 +161,15 @@ def _tell(writer: Writer) -> None:
     """The events and e-mail of what the import made public, as the publishing services
     make them (drafts tell no one): events in the import's transaction, and when it
     commits, one publishing round for every grade it published or changed."""
-    events.evaluations_published(writer.published)
-    events.evaluations_changed([pk for pk, _, _ in writer.corrected])
-    events.evaluations_withdrawn(writer.withdrawn)
-    events.editions_published(writer.published_editions)
+    for tell, ids in (
+        (events.evaluations_published, writer.published),
+        (events.evaluations_changed, [pk for pk, _, _ in writer.corrected]),
+        (events.evaluations_withdrawn, writer.withdrawn),
+        (events.editions_published, writer.published_editions),
+    ):
+        for start in range(0, len(ids), EVENTS_AT_ONCE):
+            tell(ids[start : start + EVENTS_AT_ONCE])
+            gc.collect()  # (the payloads' rows refer to each other: see _without_gc_pauses)
     releases = [(pk, str(NoticeKind.PUBLISHED), None) for pk in writer.published] + [
         (pk, str(NoticeKind.CHANGED), before)
         for pk, before, after in writer.corrected

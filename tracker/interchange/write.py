@@ -7,6 +7,7 @@ are inserted in batches with their history.
 """
 
 import datetime
+import gc
 import itertools
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -300,6 +301,7 @@ class Writer:
     def _write_recommendation_batch(self, slug: str, batch: "_Recommendations") -> None:
         """New recommendations in bulk, with their topics, actors and history."""
         created = batch.created
+        gc.collect()  # what the batch before left (tracker.interchange.importing, gc.freeze)
         Recommendation.objects.bulk_create([row for row, _ in created])
         for row, _ in created:
             self.recommendations[(slug, row.code)] = row.pk
@@ -437,6 +439,7 @@ class Writer:
     def _create_evaluations(self, pending: list[tuple[Evaluation, EvaluationSpec]]) -> int:
         if not pending:
             return 0
+        gc.collect()  # what the batch before left (tracker.interchange.importing, gc.freeze)
         rows = Evaluation.objects.bulk_create([row for row, _ in pending])
         Evaluation.history.bulk_history_create(rows, default_user=self.user)
         self.published += [row.pk for row in rows if row.status == Status.PUBLISHED]
