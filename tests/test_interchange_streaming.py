@@ -2,8 +2,10 @@
 and a bad last item still leaves the database as it was (tracker/interchange/stream.py)."""
 
 import tracemalloc
+from io import StringIO
 
 import pytest
+from django.core.management import call_command
 
 from tracker import events, search, services
 from tracker.interchange import ScorecardFileError, importing, write
@@ -159,3 +161,21 @@ def test_a_bad_last_item_leaves_the_database_as_it_was(db, tmp_path, monkeypatch
     path.write_text(long_file(100), encoding="utf-8")
     services.import_scorecard(files=[path])
     assert (Recommendation.objects.count(), Evaluation.objects.count()) == (100, 200)
+
+
+def test_the_import_command_shows_a_line_a_tenth_off_a_terminal_and_nothing_when_quiet(
+    db, tmp_path, monkeypatch
+):
+    monkeypatch.setattr(write, "BATCH", 100)
+    path = tmp_path / "long.yaml"
+    path.write_text(long_file(1000), encoding="utf-8")
+    err = StringIO()
+    call_command("import_scorecard", "--dry-run", str(path), stdout=StringIO(), stderr=err)
+    assert err.getvalue().splitlines() == [
+        *(f"recommendations: {n:,} of 1,000" for n in range(100, 1001, 100)),
+        *(f"evaluations: {n:,} of 2,000" for n in range(200, 2001, 200)),
+    ]
+    err = StringIO()
+    call_command("import_scorecard", "--verbosity", "0", str(path), stdout=StringIO(), stderr=err)
+    assert err.getvalue() == ""
+    assert Evaluation.objects.count() == 2000
