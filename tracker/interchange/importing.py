@@ -121,13 +121,24 @@ def _import(*, files, user, progress, dry_run) -> ImportResult:
     paths = [str(path) for path in files]
     order = {path: index for index, path in enumerate(paths)}
     problems = Problems()
-    specs = []
-    for index, path in enumerate(paths):
-        spec = parse_file(path, problems)
-        if spec is not None and spec.report is not None:
-            specs.append(spec)
-        if progress:
-            progress("reading files", index + 1, len(paths))
+    specs, read = [], []
+    try:
+        for index, path in enumerate(paths):
+            spec = parse_file(path, problems)
+            if spec is not None:
+                read.append(spec)
+            if spec is not None and spec.report is not None:
+                specs.append(spec)
+            if progress:
+                progress("reading files", index + 1, len(paths))
+        return _check_and_write(specs, problems, paths, order, user, progress, dry_run)
+    finally:
+        for spec in read:  # (their lists' specs, written aside: tracker.interchange.sections)
+            spec.recommendations.close()
+            spec.evaluations.close()
+
+
+def _check_and_write(specs, problems, paths, order, user, progress, dry_run) -> ImportResult:
     if len(specs) < len(paths):
         # A file that could not be read at all (its problems are listed): references into
         # it cannot be checked, so checking the others would only report its absence.

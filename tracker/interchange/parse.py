@@ -142,9 +142,9 @@ def parse_file(path: str | Path, problems: Problems) -> FileSpec | None:
         # whole before its items were read).
         del problems.items[before:]
         problems.items.append(error.problem)
+        spec.recommendations.close()
+        spec.evaluations.close()
         return None
-    spec.recommendations.mark_read()
-    spec.evaluations.mark_read()
     if not isinstance(root, yaml.MappingNode):
         problems.add(
             reader.where(root, ""),

@@ -10,6 +10,9 @@ nodes and spec are let go as soon as it is read.
 """
 
 import hashlib
+import pickle
+import tempfile
+from collections.abc import Iterator
 
 from tracker.interchange.specs import (
     EVALUATION_KEYS,
@@ -36,9 +39,13 @@ def _index(first: int) -> int:
 
 
 class _List(Section):
+    """A list whose specs, once read, are written aside to a temporary file (pickled, with
+    their places but without the file's nodes) and read back from it each time the list is
+    gone through: reading the YAML again would cost several times as much."""
+
     def __init__(self, path: str, name: str, keys: tuple, what: str, build):
         super().__init__(path, name, keys, what, build)
-        self.kept: list | None = None  # a list composed whole (one with an anchor)
+        self.spool = None  # a temporary file, from the first spec on (closed by close())
 
     def read(self, reader: Reader, index: int, node, unreadable: set):
         """The first reading of an item: its problems reported, its spec indexed."""
@@ -46,19 +53,24 @@ class _List(Section):
         if spec is not None:
             self.count += 1
             self.index(spec, index, reader)
+            if self.spool is None:
+                self.spool = tempfile.TemporaryFile()  # noqa: SIM115 -- closed by close()
+            self.spool.write(pickle.dumps(spec, protocol=pickle.HIGHEST_PROTOCOL))
         return spec
 
-    def kept_read(self, reader: Reader, index: int, node, unreadable: set) -> None:
-        spec = self.read(reader, index, node, unreadable)
-        if self.kept is None:
-            self.kept = []
-        if spec is not None:
-            self.kept.append(spec)
+    # A list composed whole (one with an anchor) is read as the streamed ones are.
+    kept_read = read
 
-    def __iter__(self):
-        if self.kept is not None:
-            return iter(self.kept)
-        return super().__iter__()
+    def __iter__(self) -> Iterator:
+        if self.spool is None:
+            return
+        self.spool.seek(0)
+        for _ in range(self.count):
+            yield pickle.load(self.spool)  # noqa: S301 -- written by this process, just now
+
+    def close(self) -> None:
+        if self.spool is not None:
+            self.spool.close()
 
     def index(self, spec, index: int, reader: Reader) -> None:
         raise NotImplementedError

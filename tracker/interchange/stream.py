@@ -6,13 +6,12 @@ handed over as they come, and the top level keeps an empty list in their place (
 line). YAML's events come from libyaml when present; the nodes are built by PyYAML's own
 composer, driven here item by item (libyaml's composer only builds whole documents).
 
-`Section` is such a list read again from the file whenever it is gone through: the checks
-and the write each go through the items once, and only the item at hand (or a batch) is in
-memory. What must be known of all items at once is kept in small indexes (`parse`).
+`Section` is such a list; `sections` keeps what the import must know of all its items at
+once (small indexes) and its specs, written aside, for the checks and the write to go
+through again one at a time.
 """
 
 import codecs
-import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -28,7 +27,7 @@ from yaml.events import (
 )
 from yaml.resolver import Resolver
 
-from tracker.interchange.yamlread import SCALAR_TAGS, Problem, Problems, Reader, Where, join_path
+from tracker.interchange.yamlread import SCALAR_TAGS, Problem, Reader, Where, join_path
 
 STREAMED = ("recommendations", "evaluations")
 CHUNK = 1 << 20  # bytes read at a time when checking a file's text
@@ -83,18 +82,6 @@ class StreamLoader(*_BASES, Composer, Resolver):
         if not isinstance(event, AliasEvent) and event.anchor is not None:
             self.anchored.add(id(node))
         return node
-
-    def skip_node(self) -> None:
-        """Go past the next node without building it."""
-        depth = 0
-        while True:
-            event = self.get_event()
-            if isinstance(event, (MappingStartEvent, SequenceStartEvent)):
-                depth += 1
-            elif isinstance(event, (MappingEndEvent, SequenceEndEvent)):
-                depth -= 1
-            if depth == 0:
-                return
 
 
 class Unreadable(Exception):
@@ -167,12 +154,10 @@ def _line_at(path: str | Path, offset: int) -> int:
         return stream.read(offset).count(b"\n") + 1
 
 
-def walk(
-    path: str | Path, reader: Reader, only: str | None = None
-) -> Iterator[tuple[str | None, int, yaml.Node | None]]:
+def walk(path: str | Path, reader: Reader) -> Iterator[tuple[str | None, int, yaml.Node | None]]:
     """The items of the streamed lists as (list, index, node), in the file's order, then
-    (None, 0, the top-level node). With `only`, the items of that list alone, and nothing
-    after it. Raises Unreadable with the reason the file cannot be read."""
+    (None, 0, the top-level node). Raises Unreadable with the reason the file cannot be
+    read."""
     label = str(path)
     _check_text(path)
     with Path(path).open("rb") as stream:
@@ -188,9 +173,7 @@ def walk(
                 )
             document = loader.get_event()
             if loader.check_event(MappingStartEvent):
-                top = yield from _top(loader, only)
-                if only is not None:
-                    return
+                top = yield from _top(loader)
             else:
                 top = loader.compose_node(None, None)
             loader.get_event()  # the document's end
@@ -230,7 +213,7 @@ def walk(
     yield None, 0, top
 
 
-def _top(loader: StreamLoader, only: str | None):
+def _top(loader: StreamLoader):
     start = loader.get_event()
     tag = start.tag
     if tag is None or tag == "!":
@@ -251,15 +234,7 @@ def _top(loader: StreamLoader, only: str | None):
             and event.anchor is None
         ):
             streamed.add(name)
-            if only is not None and name != only:
-                loader.skip_node()
-                continue
             value = yield from _items(loader, name, top)
-            if only is not None:
-                return top
-        elif only is not None:
-            loader.skip_node()
-            continue
         else:
             value = loader.compose_node(top, key)
         top.value.append((key, value))
@@ -282,32 +257,15 @@ def _items(loader: StreamLoader, name: str, parent: yaml.Node):
     return placeholder
 
 
-def stamp(path: str | Path) -> tuple[int, int]:
-    status = os.stat(path)
-    return status.st_size, status.st_mtime_ns
-
-
-class FileChanged(Exception):
-    def __init__(self, path: str):
-        super().__init__(path)
-        self.problem = Problem(
-            Where(path, None, ""),
-            "changed while it was imported; nothing was imported, run the import again",
-        )
-
-
 class Section:
-    """One long list of a file, read again from the file each time it is gone through.
-
-    `build(mapping, index, problems, unreadable)` turns an item into its spec (or None); the
-    first reading (parse.parse_file) reports the items' problems and fills the indexes, so
-    later readings collect none. Only the item at hand is in memory."""
+    """One long list of a file: `build(mapping, index, problems, unreadable)` turns each of
+    its items into a spec (or None). What is kept of the specs, and how they are gone
+    through again, is `sections`'."""
 
     def __init__(self, path: str, name: str, keys: tuple, what: str, build: Callable):
         self.path, self.name, self.keys, self.what, self.build = path, name, keys, what, build
         self.count = 0  # items with a spec
         self.translated = 0  # of them, with translations (their own or their evidence's)
-        self.stamp: tuple[int, int] | None = None  # the file's size and time when first read
 
     def __len__(self) -> int:
         return self.count
@@ -318,21 +276,3 @@ class Section:
     def item(self, reader: Reader, index: int, node: yaml.Node, unreadable: set):
         m = reader.mapping(node, join_path(self.name, index), self.keys, f"each of the {self.what}")
         return None if m is None else self.build(m, index, reader.problems, unreadable)
-
-    def mark_read(self) -> None:
-        self.stamp = stamp(self.path)
-
-    def __iter__(self) -> Iterator:
-        if stamp(self.path) != self.stamp:
-            raise FileChanged(self.path)
-        reader = Reader(self.path, Problems())
-        unreadable: set = set()
-        try:
-            for name, index, node in walk(self.path, reader, only=self.name):
-                if name is None:
-                    return
-                spec = self.item(reader, index, node, unreadable)
-                if spec is not None:
-                    yield spec
-        except Unreadable:
-            raise FileChanged(self.path) from None

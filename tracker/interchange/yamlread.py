@@ -67,18 +67,25 @@ class Where:
 
 
 class Places:
-    """Where each key of one mapping is; worked out only when a problem needs it."""
+    """Where each key of one mapping is: its lines, noted when the mapping is read, so that
+    a spec can report a problem found later without keeping the file's nodes (a long
+    file's specs are written aside and read back: tracker.interchange.sections)."""
 
-    __slots__ = ("mapping",)
+    __slots__ = ("file", "line", "lines", "path")
 
     def __init__(self, mapping: "Mapping") -> None:
-        self.mapping = mapping
+        self.file, self.path = mapping.reader.file, mapping.path
+        # The line of the mapping's key (`report:`), or of the mapping (a list's item).
+        self.line = line_of(mapping.key_node or mapping.node)
+        self.lines = {key: line_of(node) for key, node in mapping.keys.items()}
 
     def __getitem__(self, key: str) -> Where:
-        return self.mapping.where(key or None)
+        if key and key in self.lines:
+            return Where(self.file, self.lines[key], join_path(self.path, key))
+        return Where(self.file, self.line, join_path(self.path, key) if key else self.path)
 
     def get(self, key: str, default: Where | None = None) -> Where | None:
-        if key == "" or key in self.mapping.values:
+        if key == "" or key in self.lines:
             return self[key]
         return default
 
