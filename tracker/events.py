@@ -12,6 +12,7 @@ endpoint and every retry gets the same bytes.
 """
 
 import logging
+from collections.abc import Iterator
 from typing import Any
 
 from django.db import transaction
@@ -86,31 +87,30 @@ def edition_published(edition: Edition) -> WebhookEvent:
 _BATCH = 500
 
 
-def _record_many(event_type: str, datas: list[dict[str, Any]]) -> None:
-    if not datas:
-        return
-    now = timezone.now()
-    WebhookEvent.objects.bulk_create(
-        [
-            WebhookEvent(
-                type=event_type,
-                occurred_at=now,
-                body=encode({"type": event_type, "timestamp": now, "data": data}),
-            )
-            for data in datas
-        ],
-        batch_size=_BATCH,
-    )
-    transaction.on_commit(request_delivery)
+def _record_many(event_type: str, batches: Iterator[list[dict[str, Any]]]) -> None:
+    now, recorded = timezone.now(), False
+    for datas in batches:  # a batch at a time: an import may publish hundreds of thousands
+        WebhookEvent.objects.bulk_create(
+            [
+                WebhookEvent(
+                    type=event_type,
+                    occurred_at=now,
+                    body=encode({"type": event_type, "timestamp": now, "data": data}),
+                )
+                for data in datas
+            ]
+        )
+        recorded = True
+    if recorded:
+        transaction.on_commit(request_delivery)
 
 
-def _built(shape, model, ids: list[int], attach=list) -> list[dict[str, Any]]:
-    """The payloads of `ids`; `attach` adds what the shape reads beyond its fetch plan."""
-    built = []
+def _built(shape, model, ids: list[int], attach=list) -> Iterator[list[dict[str, Any]]]:
+    """The payloads of `ids`, a batch at a time; `attach` adds what the shape reads beyond
+    its fetch plan."""
     for start in range(0, len(ids), _BATCH):
         rows = attach(shape.fetch(model.objects.filter(pk__in=ids[start : start + _BATCH])))
-        built += [shape.build(row) for row in sorted(rows, key=lambda row: row.pk)]
-    return built
+        yield [shape.build(row) for row in sorted(rows, key=lambda row: row.pk)]
 
 
 def evaluations_published(evaluation_ids: list[int]) -> None:

@@ -17,23 +17,26 @@ from tracker.models import Recommendation
 _IMPLIED = {named.slug: named for names in LEGACY_ACTORS.values() for named in names}
 
 
-def check_actors(plan: Plan, problems: Problems) -> None:
-    """Add the implied actors to `plan.actors`, then a problem for every actor named that
-    is nowhere and every parent that cannot be."""
-    for f in plan.files:
-        for rec in f.recommendations:
-            for slug, where in zip(rec.actors, rec.actor_at, strict=True):
-                if slug in plan.actors or slug in plan.db.actors:
-                    continue
-                if slug in _IMPLIED:
-                    named = _IMPLIED[slug]
-                    plan.actors[slug] = ActorSpec(named.slug, named.name, named.kind, None)
-                    continue
-                problems.add(
-                    where,
-                    f"there is no actor {quoted(slug)} in the files or the database; add it "
-                    f"under “actors:”",
-                )
+def check_recommendation_actors(plan: Plan, rec, problems: Problems) -> None:
+    """Add the implied actors a recommendation names to `plan.actors`, and a problem for
+    every actor it names that is nowhere (called for each recommendation of the files,
+    before `check_actor_parents`)."""
+    for slug, where in zip(rec.actors, rec.actor_at, strict=True):
+        if slug in plan.actors or slug in plan.db.actors:
+            continue
+        if slug in _IMPLIED:
+            named = _IMPLIED[slug]
+            plan.actors[slug] = ActorSpec(named.slug, named.name, named.kind, None)
+            continue
+        problems.add(
+            where,
+            f"there is no actor {quoted(slug)} in the files or the database; add it "
+            f"under “actors:”",
+        )
+
+
+def check_actor_parents(plan: Plan, problems: Problems) -> None:
+    """A problem for every parent that cannot be."""
     slug_of = {actor.pk: actor.slug for actor in plan.db.actors.values()}
     parent_of = {actor.slug: slug_of.get(actor.parent_id) for actor in plan.db.actors.values()}
     parent_of.update({slug: spec.parent for slug, spec in plan.actors.items()})

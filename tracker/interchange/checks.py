@@ -12,12 +12,17 @@ editions, which read the evaluations as they will be after the import, are in
 import dataclasses
 
 from tracker import rules
-from tracker.interchange.actor_checks import check_actors, recommendation_actor_slugs
+from tracker.interchange.actor_checks import (
+    check_actor_parents,
+    check_recommendation_actors,
+    recommendation_actor_slugs,
+)
 from tracker.interchange.evaluation_checks import (
     check_edition,
     check_edition_names,
     check_evaluation,
     collect_final_evaluations,
+    note_final_evaluation,
 )
 from tracker.interchange.responses import check_responses
 from tracker.interchange.snapshot import Plan, Snapshot
@@ -70,6 +75,16 @@ def _merge_definitions(plan: Plan, problems: Problems) -> None:
                     )
 
 
+class FileCodes:
+    """Whether a (report, code) is a recommendation of the files: their codes, by report."""
+
+    def __init__(self, files: list[FileSpec]):
+        self.codes = {f.report.slug: f.recommendations.codes for f in files}
+
+    def __contains__(self, key: tuple[str, str]) -> bool:
+        return key[1] in self.codes.get(key[0], ())
+
+
 def check(files: list[FileSpec], problems: Problems) -> Plan:
     """Merge the files and add a problem for every reference or change that cannot be."""
     db = Snapshot.load(files)
@@ -85,17 +100,20 @@ def check(files: list[FileSpec], problems: Problems) -> Plan:
             )
         reports_seen.setdefault(f.report.slug, where)
     _merge_definitions(plan, problems)
-    check_actors(plan, problems)
     _check_scales(plan, problems)
     _check_sources(plan, problems)
-    file_codes = {(f.report.slug, r.code): r for f in files for r in f.recommendations}
+    file_codes = FileCodes(files)
+    # Each file's recommendations and evaluations are gone through once here (they are
+    # read from the file again: tracker.interchange.stream), each check taking each item.
     for f in files:
         _check_report(plan, f, problems)
         _check_recommendations(plan, f, file_codes, problems)
+    check_actor_parents(plan, problems)
     collect_final_evaluations(plan)
     for f in files:
         for evaluation in f.evaluations:
             check_evaluation(plan, f, evaluation, file_codes, problems)
+            note_final_evaluation(plan, f, evaluation)
         check_responses(plan, f, problems)
     editions_seen: dict[str, Where] = {}
     for f in files:
@@ -191,25 +209,33 @@ def _check_report(plan: Plan, f: FileSpec, problems: Problems) -> None:
     areas = {a.slug for a in f.areas} | {
         slug for (report_slug, slug) in plan.db.areas if report_slug == report.slug
     }
-    for rec in f.recommendations:
-        if rec.area is not None and rec.area not in areas:
+    plan.areas_of[report.slug] = areas
+
+
+def _check_recommendation_refs(plan: Plan, f: FileSpec, rec, problems: Problems) -> None:
+    areas = plan.areas_of[f.report.slug]
+    if rec.area is not None and rec.area not in areas:
+        problems.add(
+            rec.at["area"],
+            f"there is no area {quoted(rec.area)} in this report (areas: "
+            f"{', '.join(sorted(areas)) or 'none'})",
+        )
+    for slug, where in zip(rec.topics, rec.topic_at, strict=True):
+        if slug not in plan.topics and slug not in plan.db.topics:
             problems.add(
-                rec.at["area"],
-                f"there is no area {quoted(rec.area)} in this report (areas: "
-                f"{', '.join(sorted(areas)) or 'none'})",
+                where,
+                f"there is no topic {quoted(slug)} in the files or the database; add it "
+                f"under “topics:”",
             )
-        for slug, where in zip(rec.topics, rec.topic_at, strict=True):
-            if slug not in plan.topics and slug not in plan.db.topics:
-                problems.add(
-                    where,
-                    f"there is no topic {quoted(slug)} in the files or the database; add it "
-                    f"under “topics:”",
-                )
 
 
-def _check_recommendations(plan: Plan, f: FileSpec, file_codes: dict, problems: Problems) -> None:
+def _check_recommendations(
+    plan: Plan, f: FileSpec, file_codes: FileCodes, problems: Problems
+) -> None:
     slug = f.report.slug
     for rec in f.recommendations:
+        check_recommendation_actors(plan, rec, problems)
+        _check_recommendation_refs(plan, f, rec, problems)
         row = plan.db.recommendations.get((slug, rec.code))
         if row is None or row.pk not in plan.db.frozen_recommendations:
             continue

@@ -16,18 +16,33 @@ from tracker.models import Evaluation, Report, Status
 
 
 def collect_final_evaluations(plan: Plan) -> None:
+    """The database's side of `plan.final`; each file's evaluations are added to it by
+    `note_final_evaluation` as the checks go through them (only what editions read is kept:
+    a file's evaluations are not all in memory at once)."""
     for key, row in plan.db.evaluations.items():
         plan.final[key] = (row.status, row)
     for f in plan.files:
-        for spec in f.evaluations:
-            plan.final[(f.report.slug, *spec.key)] = (spec.status, spec)
+        plan.listed[f.file] = {
+            (f.report.slug, *entry.key) for edition in f.editions for entry in edition.entries or ()
+        }
+        plan.unreadable |= f.unreadable
+
+
+def note_final_evaluation(plan: Plan, f: FileSpec, spec: EvaluationSpec) -> None:
+    key = (f.report.slug, *spec.key)
+    if key in plan.final or key in plan.listed[f.file]:
+        plan.final[key] = (spec.status, None)
+    elif spec.status == Status.PUBLISHED:
+        first = plan.first_published.get(f.report.slug)
+        if first is None or spec.as_of < first:
+            plan.first_published[f.report.slug] = spec.as_of
 
 
 def check_evaluation(
     plan: Plan,
     f: FileSpec,
     spec: EvaluationSpec,
-    file_codes: dict,
+    file_codes,
     problems: Problems,
 ) -> None:
     slug = f.report.slug
@@ -120,7 +135,7 @@ def _differ(names: list[str]) -> str:
 
 
 def _unreadable(plan: Plan) -> set:
-    return set().union(*(f.unreadable for f in plan.files))
+    return plan.unreadable
 
 
 def _grades_in_order(plan: Plan, scale_slug: str) -> list[str]:
@@ -216,6 +231,7 @@ def check_edition(plan: Plan, f: FileSpec, spec: EditionSpec, problems: Problems
             key[0] == slug and status == Status.PUBLISHED and key[3] <= spec.as_of
             for key, (status, _) in plan.final.items()
         )
+        and not (slug in plan.first_published and plan.first_published[slug] <= spec.as_of)
     ):
         problems.add(
             spec.at["as_of"],

@@ -21,6 +21,9 @@ from tracker.models import NoticeKind, Report, Source
 # one waits for the first to commit and then finds its rows there (PostgreSQL: this advisory
 # lock; SQLite: every write transaction begins with the database's write lock).
 IMPORT_LOCK = 0x5C0EC4D
+# Events built and written at once (each a payload in the API's shape): a large import's
+# thousands are told in rounds of this many, so their rows never pile up.
+EVENTS_AT_ONCE = 2000
 
 
 class ImportConflict(ValidationError):
@@ -75,16 +78,15 @@ class _DryRun(Exception):
 
 @contextlib.contextmanager
 def _without_gc_pauses() -> Iterator[None]:
-    """An import builds hundreds of thousands of small objects (YAML nodes, rows) and no
-    reference cycles; the cycle collector would rescan them again and again (it more than
-    doubles the time a 10,000-evaluation file takes)."""
-    enabled = gc.isenabled()
-    gc.disable()
+    """The cycle collector leaves alone what existed before the import (Django, the modules:
+    hundreds of thousands of objects it would rescan again and again, more than doubling an
+    import's time), and collects what the import leaves behind batch by batch (the ORM's
+    rows refer to each other: left uncollected, they would pile up with the file)."""
+    gc.freeze()
     try:
         yield
     finally:
-        if enabled:
-            gc.enable()
+        gc.unfreeze()
 
 
 def _sorted(problems: Problems, order: dict[str, int]) -> list[Problem]:
@@ -119,13 +121,24 @@ def _import(*, files, user, progress, dry_run) -> ImportResult:
     paths = [str(path) for path in files]
     order = {path: index for index, path in enumerate(paths)}
     problems = Problems()
-    specs = []
-    for index, path in enumerate(paths):
-        spec = parse_file(path, problems)
-        if spec is not None and spec.report is not None:
-            specs.append(spec)
-        if progress:
-            progress("reading files", index + 1, len(paths))
+    specs, read = [], []
+    try:
+        for index, path in enumerate(paths):
+            spec = parse_file(path, problems)
+            if spec is not None:
+                read.append(spec)
+            if spec is not None and spec.report is not None:
+                specs.append(spec)
+            if progress:
+                progress("reading files", index + 1, len(paths))
+        return _check_and_write(specs, problems, paths, order, user, progress, dry_run)
+    finally:
+        for spec in read:  # (their lists' specs, written aside: tracker.interchange.sections)
+            spec.recommendations.close()
+            spec.evaluations.close()
+
+
+def _check_and_write(specs, problems, paths, order, user, progress, dry_run) -> ImportResult:
     if len(specs) < len(paths):
         # A file that could not be read at all (its problems are listed): references into
         # it cannot be checked, so checking the others would only report its absence.
@@ -159,10 +172,15 @@ def _tell(writer: Writer) -> None:
     """The events and e-mail of what the import made public, as the publishing services
     make them (drafts tell no one): events in the import's transaction, and when it
     commits, one publishing round for every grade it published or changed."""
-    events.evaluations_published(writer.published)
-    events.evaluations_changed([pk for pk, _, _ in writer.corrected])
-    events.evaluations_withdrawn(writer.withdrawn)
-    events.editions_published(writer.published_editions)
+    for tell, ids in (
+        (events.evaluations_published, writer.published),
+        (events.evaluations_changed, [pk for pk, _, _ in writer.corrected]),
+        (events.evaluations_withdrawn, writer.withdrawn),
+        (events.editions_published, writer.published_editions),
+    ):
+        for start in range(0, len(ids), EVENTS_AT_ONCE):
+            tell(ids[start : start + EVENTS_AT_ONCE])
+            gc.collect()  # (the payloads' rows refer to each other: see _without_gc_pauses)
     releases = [(pk, str(NoticeKind.PUBLISHED), None) for pk in writer.published] + [
         (pk, str(NoticeKind.CHANGED), before)
         for pk, before, after in writer.corrected

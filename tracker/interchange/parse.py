@@ -14,18 +14,17 @@ import yaml
 from tracker import rules
 from tracker.actors import LEGACY_ACTORS
 from tracker.interchange.responses import parse_responses
+from tracker.interchange.sections import Evaluations, Recommendations
 from tracker.interchange.specs import (
     ACTOR_KEYS,
     AREA_KEYS,
     EDITION_KEYS,
     ENTRY_KEYS,
-    EVALUATION_KEYS,
     EVALUATOR_KEYS,
     EVIDENCE_KEYS,
     FORMAT,
     GRADE_KEYS,
     LINK_KEYS,
-    RECOMMENDATION_KEYS,
     REPORT_KEYS,
     SCALE_KEYS,
     SOURCE_KEYS,
@@ -47,6 +46,7 @@ from tracker.interchange.specs import (
     SourceSpec,
     TopicSpec,
 )
+from tracker.interchange.stream import Unreadable, walk
 from tracker.interchange.translations import parse_translations
 from tracker.interchange.yamlread import (
     SLUG_RE,
@@ -55,7 +55,6 @@ from tracker.interchange.yamlread import (
     Problems,
     Reader,
     Where,
-    load,
     quoted,
 )
 from tracker.models import (
@@ -119,11 +118,33 @@ class _Unique:
 
 
 def parse_file(path: str | Path, problems: Problems) -> FileSpec | None:
-    """Read one file completely; every problem in it is added to `problems`."""
-    root = load(path, problems)
-    if root is None:
+    """Read one file completely; every problem in it is added to `problems`.
+
+    The long lists (recommendations, evaluations) are read one item at a time
+    (tracker.interchange.stream): each item is checked, counted in its list's indexes and
+    let go; the spec's lists read them again from the file when they are gone through."""
+    file = str(path)
+    reader = Reader(file, problems)
+    spec = FileSpec(file=file)
+    spec.recommendations = Recommendations(file, _recommendation_item)
+    spec.evaluations = Evaluations(file, _evaluation_item)
+    before = len(problems)
+    root = None
+    try:
+        for name, index, node in walk(path, reader):
+            if name is None:
+                root = node
+            else:
+                section = getattr(spec, name)
+                section.read(reader, index, node, spec.unreadable)
+    except Unreadable as error:
+        # A file that cannot be read at all has that problem only (as when it was composed
+        # whole before its items were read).
+        del problems.items[before:]
+        problems.items.append(error.problem)
+        spec.recommendations.close()
+        spec.evaluations.close()
         return None
-    reader = Reader(str(path), problems)
     if not isinstance(root, yaml.MappingNode):
         problems.add(
             reader.where(root, ""),
@@ -134,7 +155,6 @@ def parse_file(path: str | Path, problems: Problems) -> FileSpec | None:
     top = reader.mapping(root, "", TOP_KEYS, "the file")
     if top is None:
         return None
-    spec = FileSpec(file=str(path))
     if not top.has("format"):
         top.problem(None, "“format: 1” is missing at the top; this reader understands format 1")
     else:
@@ -163,14 +183,9 @@ def parse_file(path: str | Path, problems: Problems) -> FileSpec | None:
         if m is not None and (area := _area(m, index + 1))
     ]
     _unique_by(spec.areas, "slug", "area slugs", problems)
-    spec.recommendations = [
-        rec
-        for index, m in enumerate(
-            top.items("recommendations", RECOMMENDATION_KEYS, "recommendations")
-        )
-        if m is not None and (rec := _recommendation(m, index + 1))
-    ]
-    _unique_by(spec.recommendations, "code", "recommendation codes", problems)
+    # A list composed whole (one with an anchor) is read here; a streamed one was read above.
+    for index, node in enumerate(top.nodes("recommendations", "recommendations")):
+        spec.recommendations.kept_read(reader, index, node, spec.unreadable)
     spec.links = _list(top, "links", LINK_KEYS, "links", _link, None, problems)
     unique = _Unique("links", problems)
     for link in spec.links:
@@ -186,19 +201,8 @@ def parse_file(path: str | Path, problems: Problems) -> FileSpec | None:
         top, "evaluators", EVALUATOR_KEYS, "evaluators", _evaluator, "slug", problems
     )
     spec.sources = _list(top, "sources", SOURCE_KEYS, "sources", _source, "key", problems)
-    spec.evaluations = [
-        evaluation
-        for m in top.items("evaluations", EVALUATION_KEYS, "evaluations")
-        if m is not None and (evaluation := _evaluation(m, problems, spec.unreadable))
-    ]
-    unique = _Unique("evaluations (recommendation, evaluator, as_of)", problems)
-    for evaluation in spec.evaluations:
-        unique.check(
-            evaluation.key,
-            evaluation.at[""],
-            f"the evaluation of {evaluation.recommendation} by {evaluation.evaluator} as of "
-            f"{evaluation.as_of}",
-        )
+    for index, node in enumerate(top.nodes("evaluations", "evaluations")):
+        spec.evaluations.kept_read(reader, index, node, spec.unreadable)
     spec.editions = [
         edition
         for m in top.items("editions", EDITION_KEYS, "editions")
@@ -206,7 +210,16 @@ def parse_file(path: str | Path, problems: Problems) -> FileSpec | None:
     ]
     _unique_by(spec.editions, "slug", "edition slugs", problems)
     spec.responses = parse_responses(top, problems)
+    spec.evaluations.keys_seen = {}  # (only for finding a key used twice in the file)
     return spec
+
+
+def _recommendation_item(m: Mapping, index: int, problems: Problems, unreadable: set):
+    return _recommendation(m, index + 1)
+
+
+def _evaluation_item(m: Mapping, index: int, problems: Problems, unreadable: set):
+    return _evaluation(m, problems, unreadable)
 
 
 def _slug(spec: FileSpec) -> str:

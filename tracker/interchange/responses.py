@@ -102,7 +102,9 @@ def parse_responses(top: Mapping, problems: Problems) -> list[ResponseSpec]:
 
 def check_responses(plan, f, problems: Problems) -> None:
     """References to nothing, and changes to a frozen response."""
-    codes = {r.code for r in f.recommendations} | set(
+    if not f.responses:
+        return
+    codes = f.recommendations.codes.keys() | set(
         Recommendation.objects.filter(report__slug=f.report.slug).values_list("code", flat=True)
     )
     actors = set(Actor.objects.values_list("slug", flat=True))

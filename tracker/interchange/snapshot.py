@@ -101,7 +101,7 @@ class Snapshot:
         evidence = list(EvidenceLink.objects.filter(evaluation__in=[e.pk for e in evaluations]))
 
         evaluator_slugs = {e.slug for f in files for e in f.evaluators}
-        evaluator_slugs |= {e.evaluator for f in files for e in f.evaluations}
+        evaluator_slugs |= {slug for f in files for slug in f.evaluations.evaluators}
         evaluator_slugs |= {
             n.evaluator for f in files for ed in f.editions for n in (ed.entries or [])
         }
@@ -115,10 +115,7 @@ class Snapshot:
 
         source_keys = {s.key for f in files for s in f.sources}
         for f in files:
-            for evaluation in f.evaluations:
-                source_keys |= {item.source for item in evaluation.evidence}
-                if evaluation.publication:
-                    source_keys.add(evaluation.publication)
+            source_keys |= f.evaluations.sources
         source_ids = {link.source_id for link in evidence}
         source_ids |= {e.publication_id for e in evaluations if e.publication_id}
         url_keys = {rules.source_url_key(s.url) for f in files for s in f.sources} - {""}
@@ -159,7 +156,7 @@ class Snapshot:
                 snap.grade_slugs[grade.pk] = grade.slug
 
         topic_slugs = {t.slug for f in files for t in f.topics}
-        topic_slugs |= {slug for f in files for r in f.recommendations for slug in r.topics}
+        topic_slugs |= {slug for f in files for slug in f.recommendations.topics}
         snap.topics = {t.slug: t for t in Topic.objects.filter(slug__in=topic_slugs)}
 
         edition_slugs = {e.slug for f in files for e in f.editions}
@@ -209,7 +206,16 @@ class Plan:
     actors: dict = field(default_factory=dict)
     evaluators: dict = field(default_factory=dict)
     sources: dict = field(default_factory=dict)
-    # The evaluations as they will be after the import: key → (status, in file, spec or row)
-    final: dict[EvaluationKey, tuple[str, Evaluation | EvaluationSpec]] = field(
+    # The evaluations as they will be after the import, as far as editions need them: the
+    # database's (key → status, and the row), overridden by the files' and, of the files'
+    # new ones, those an edition of their file lists (tracker.interchange.evaluation_checks).
+    final: dict[EvaluationKey, tuple[str, Evaluation | EvaluationSpec | None]] = field(
         default_factory=dict
     )
+    # Of each report, the earliest `as_of` of the files' new published evaluations.
+    first_published: dict[str, datetime.date] = field(default_factory=dict)
+    # Each file's entries (keys) its editions list, and each report's areas after the import.
+    listed: dict[str, set] = field(default_factory=dict)
+    areas_of: dict[str, set[str]] = field(default_factory=dict)
+    # Of all files, the items named but unreadable (FileSpec.unreadable).
+    unreadable: set = field(default_factory=set)

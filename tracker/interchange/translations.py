@@ -345,10 +345,14 @@ def translated_items(f) -> list[tuple[Model, list[TranslationSpec]]]:
     if any(a.translations for a in f.areas):
         areas = {a.slug: a for a in Area.objects.filter(report__slug=slug)}
         found += [(areas[a.slug], a.translations) for a in f.areas if a.translations]
-    if any(r.translations for r in f.recommendations):
+    # (The recommendations and evaluations are read from the file again, so only when some
+    # carry translations: f.recommendations.translated, counted when they were first read.)
+    if f.recommendations.translated:
         recs = {r.code: r for r in Recommendation.objects.filter(report__slug=slug)}
         found += [(recs[r.code], r.translations) for r in f.recommendations if r.translations]
-    evaluations = [e for e in f.evaluations if e.translations or _evidence_translated(e)]
+    evaluations = []
+    if f.evaluations.translated:
+        evaluations = [e for e in f.evaluations if e.translations or _evidence_translated(e)]
     if evaluations:
         rows = {
             (e.recommendation.code, e.evaluator.slug, e.as_of): e

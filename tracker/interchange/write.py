@@ -7,9 +7,10 @@ are inserted in batches with their history.
 """
 
 import datetime
+import gc
 import itertools
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.db.models import F, Model
 from django.utils import timezone
@@ -97,8 +98,9 @@ class Writer:
         self.evaluators = dict(self.db.evaluators)
         self.sources = dict(self.db.sources)
         self.reports = dict(self.db.reports)
-        self.recommendations = dict(self.db.recommendations)
-        self.evaluations = dict(self.db.evaluations)
+        # (report, code) → id: the rows themselves are let go once a batch is written.
+        self.recommendations = {key: row.pk for key, row in self.db.recommendations.items()}
+        self.evaluations = dict(self.db.evaluations)  # the database's; new ones are not kept
         # What the import makes public or changes in public, told as the publishing
         # services tell it (tracker/interchange/importing.py: events and e-mail).
         self.published: list[int] = []  # evaluations published (new, or drafts published)
@@ -247,9 +249,8 @@ class Writer:
     def write_recommendations(self, f: FileSpec, report: Report, areas: dict[str, Area]) -> None:
         slug = report.slug
         existing = {code: rec for (r, code), rec in self.db.recommendations.items() if r == slug}
-        created, changed_topics, touched = [], {}, []
-        actors_of: dict[int, set[int]] = {}
-        changed_actors: dict[int, tuple[set[int], set[int]]] = {}
+        batch = _Recommendations()
+        done, total = 0, len(f.recommendations)
         for spec in f.recommendations:
             values = {
                 "area_id": areas[spec.area].pk,
@@ -262,18 +263,23 @@ class Writer:
             topics = {self.topics[t].pk for t in spec.topics}
             actors = {self.actors[a].pk for a in spec.actors}
             row = existing.get(spec.code)
+            done += 1
+            if done % BATCH == 0:
+                self.progress("recommendations", done, total)
             if row is None:
                 row = Recommendation(report=report, code=spec.code, **values)
-                created.append((row, topics))
-                actors_of[id(row)] = actors
+                batch.created.append((row, topics))
+                batch.actors_of[id(row)] = actors
                 self.counts["recommendations"].created += 1
-                self.recommendations[(slug, spec.code)] = row
+                if len(batch.created) >= BATCH:
+                    self._write_recommendation_batch(slug, batch)
+                    batch = _Recommendations()
                 continue
             changed = [name for name, value in values.items() if getattr(row, name) != value]
             current_topics = self.db.topics_of.get(row.pk, set())
             current_actors = self.db.actors_of.get(row.pk, set())
             if actors != current_actors:
-                changed_actors[row.pk] = (current_actors, actors)
+                batch.changed_actors[row.pk] = (current_actors, actors)
             if not changed and topics == current_topics and actors == current_actors:
                 self.counts["recommendations"].unchanged += 1
                 continue
@@ -285,27 +291,37 @@ class Writer:
             )
             row.updated_at = self.now
             if topics != current_topics:
-                changed_topics[row.pk] = (row, current_topics, topics)
-            touched.append(row)
+                batch.changed_topics[row.pk] = (row, current_topics, topics)
+            batch.touched.append(row)
             self.counts["recommendations"].updated += 1
+        self._write_recommendation_batch(slug, batch)
+        if total >= BATCH and done % BATCH:
+            self.progress("recommendations", done, total)
+
+    def _write_recommendation_batch(self, slug: str, batch: "_Recommendations") -> None:
+        """New recommendations in bulk, with their topics, actors and history."""
+        created = batch.created
+        gc.collect()  # what the batch before left (tracker.interchange.importing, gc.freeze)
         Recommendation.objects.bulk_create([row for row, _ in created])
+        for row, _ in created:
+            self.recommendations[(slug, row.code)] = row.pk
         Through = Recommendation.topics.through
         new_links = [
             Through(recommendation_id=row.pk, topic_id=topic)
             for row, topics in created
             for topic in sorted(topics)
         ]
-        for row, before, after in changed_topics.values():
+        for row, before, after in batch.changed_topics.values():
             Through.objects.filter(recommendation_id=row.pk, topic_id__in=before - after).delete()
             new_links += [
                 Through(recommendation_id=row.pk, topic_id=t) for t in sorted(after - before)
             ]
         Through.objects.bulk_create(new_links)
         self._write_recommendation_actors(
-            {row.pk: (set(), actors_of[id(row)]) for row, _ in created} | changed_actors
+            {row.pk: (set(), batch.actors_of[id(row)]) for row, _ in created} | batch.changed_actors
         )
         self._recommendation_history([row for row, _ in created], update=False)
-        self._recommendation_history(touched, update=True)
+        self._recommendation_history(batch.touched, update=True)
 
     def _write_recommendation_actors(self, changes: dict[int, tuple[set[int], set[int]]]) -> None:
         """Who each recommendation names: recommendation id → (actors before, after)."""
@@ -360,8 +376,8 @@ class Writer:
             self.upsert(
                 "links",
                 RecommendationLink,
-                self.db.links.get((source.pk, target.pk, spec.kind)),
-                {"source": source, "target": target, "kind": spec.kind},
+                self.db.links.get((source, target, spec.kind)),
+                {"source_id": source, "target_id": target, "kind": spec.kind},
                 {"note": spec.note},
             )
 
@@ -378,13 +394,12 @@ class Writer:
                 values = self._evaluation_values(f, spec, row)
                 if row is None:
                     row = Evaluation(
-                        recommendation_id=self.recommendations[(slug, spec.recommendation)].pk,
+                        recommendation_id=self.recommendations[(slug, spec.recommendation)],
                         evaluator_id=self.evaluators[spec.evaluator].pk,
                         as_of=spec.as_of,
                         author_id=self.user.pk if self.user else None,
                         **values,
                     )
-                    self.evaluations[key] = row
                     pending.append((row, spec))
                     if len(pending) >= BATCH:
                         done += self._create_evaluations(pending)
@@ -424,6 +439,7 @@ class Writer:
     def _create_evaluations(self, pending: list[tuple[Evaluation, EvaluationSpec]]) -> int:
         if not pending:
             return 0
+        gc.collect()  # what the batch before left (tracker.interchange.importing, gc.freeze)
         rows = Evaluation.objects.bulk_create([row for row, _ in pending])
         Evaluation.history.bulk_history_create(rows, default_user=self.user)
         self.published += [row.pk for row in rows if row.status == Status.PUBLISHED]
@@ -519,10 +535,9 @@ class Writer:
             "published_at": (spec.published_at or noon_utc(spec.as_of)) if publishing else None,
         }
         if spec.entries is not None:
+            ids = self._evaluation_ids(report, spec.entries)
             wanted = {
-                self.recommendations[(report.slug, e.recommendation)].pk: self.evaluations[
-                    (report.slug, *e.key)
-                ].pk
+                self.recommendations[(report.slug, e.recommendation)]: ids[e.key]
                 for e in spec.entries
             }
         elif row is None or publishing:
@@ -572,11 +587,40 @@ class Writer:
         if publishing:
             self.published_editions.append(edition.pk)
 
+    def _evaluation_ids(self, report: Report, entries: list) -> dict:
+        """The ids of the evaluations entries name: (code, evaluator, as_of) → id. The new
+        ones are read back (the write does not keep every row it made)."""
+        slug = report.slug
+        ids = {e.key: row.pk for e in entries if (row := self.evaluations.get((slug, *e.key)))}
+        missing = [e for e in entries if e.key not in ids]
+        if missing:
+            codes = {
+                self.recommendations[(slug, e.recommendation)]: e.recommendation for e in missing
+            }
+            evaluators = {self.evaluators[e.evaluator].pk: e.evaluator for e in missing}
+            rows = Evaluation.objects.filter(
+                recommendation_id__in=codes, evaluator_id__in=evaluators
+            ).values_list("recommendation_id", "evaluator_id", "as_of", "pk")
+            for rec, evaluator, as_of, pk in rows:
+                ids.setdefault((codes[rec], evaluators[evaluator], as_of), pk)
+        return ids
+
     def freeze_evaluators(self, edition: Edition) -> None:
         """Copy the evaluators, grades and recommendations onto the edition's entries, and
         move the edition's `updated_at` (entries deleted above leave no date of their own)."""
         EditionEntry.objects.filter(edition=edition).snapshot_shown()
         Edition.objects.filter(pk=edition.pk).update(updated_at=self.now)
+
+
+@dataclass
+class _Recommendations:
+    """One batch of a file's recommendations, written together."""
+
+    created: list = field(default_factory=list)  # (row, topic ids)
+    actors_of: dict = field(default_factory=dict)  # id(row) → actor ids
+    changed_topics: dict = field(default_factory=dict)  # pk → (row, before, after)
+    changed_actors: dict = field(default_factory=dict)  # pk → (before, after)
+    touched: list = field(default_factory=list)
 
 
 def _fields(spec, exclude: tuple[str, ...] = ()) -> dict:

@@ -67,18 +67,25 @@ class Where:
 
 
 class Places:
-    """Where each key of one mapping is; worked out only when a problem needs it."""
+    """Where each key of one mapping is: its lines, noted when the mapping is read, so that
+    a spec can report a problem found later without keeping the file's nodes (a long
+    file's specs are written aside and read back: tracker.interchange.sections)."""
 
-    __slots__ = ("mapping",)
+    __slots__ = ("file", "line", "lines", "path")
 
     def __init__(self, mapping: "Mapping") -> None:
-        self.mapping = mapping
+        self.file, self.path = mapping.reader.file, mapping.path
+        # The line of the mapping's key (`report:`), or of the mapping (a list's item).
+        self.line = line_of(mapping.key_node or mapping.node)
+        self.lines = {key: line_of(node) for key, node in mapping.keys.items()}
 
     def __getitem__(self, key: str) -> Where:
-        return self.mapping.where(key or None)
+        if key and key in self.lines:
+            return Where(self.file, self.lines[key], join_path(self.path, key))
+        return Where(self.file, self.line, join_path(self.path, key) if key else self.path)
 
     def get(self, key: str, default: Where | None = None) -> Where | None:
-        if key == "" or key in self.mapping.values:
+        if key == "" or key in self.lines:
             return self[key]
         return default
 
@@ -222,6 +229,9 @@ class Reader:
         self.file = file
         self.problems = problems
         self._seen: set[int] = set()
+        # The ids of the nodes that carry an anchor, when the file is read as a stream
+        # (tracker.interchange.stream): only those can be met twice. None: any node.
+        self.anchored: set[int] | None = None
 
     def where(self, node: yaml.Node | None, path: str) -> Where:
         return Where(self.file, line_of(node) if node is not None else None, path)
@@ -232,6 +242,8 @@ class Reader:
     def _first_visit(self, node: yaml.Node, path: str, at: yaml.Node | None = None) -> bool:
         # A node met twice was reached through an alias (*name). Refusing aliases keeps
         # files plain to read and a small file from expanding into a huge one.
+        if self.anchored is not None and id(node) not in self.anchored:
+            return True
         if id(node) in self._seen:
             # The alias has no node of its own: point at its key, not at the anchor.
             self.problem(
@@ -486,14 +498,16 @@ class Mapping:
             return None
         return self.reader.mapping(node, self.sub(key), keys, what, self.keys[key])
 
-    def items(self, key: str, keys: tuple[str, ...], what: str) -> list["Mapping | None"]:
-        """A list of mappings; an entry that is not a mapping comes back as None."""
+    def nodes(self, key: str, what: str) -> list[yaml.Node]:
+        """The items of a list, as nodes (not yet read)."""
         node = self.values.get(key)
         if node is None:
             return []
-        nodes = self.reader.sequence(node, self.sub(key), what, self.keys[key])
-        if nodes is None:
-            return []
+        return self.reader.sequence(node, self.sub(key), what, self.keys[key]) or []
+
+    def items(self, key: str, keys: tuple[str, ...], what: str) -> list["Mapping | None"]:
+        """A list of mappings; an entry that is not a mapping comes back as None."""
+        nodes = self.nodes(key, what)
         path = self.sub(key)
         return [
             self.reader.mapping(item, join_path(path, index), keys, f"each of the {what}")

@@ -20,16 +20,24 @@ BIG_FILES_BYTES = 1_000_000
 
 
 class ProgressDisplay:
-    """Progress on stderr: a redrawn bar on a terminal, a line per thousand items otherwise."""
+    """Progress on stderr, as generate_scale_data shows it: a bar redrawn in place on a
+    terminal; elsewhere (a log, CI) a line at each tenth of a step, so that the log stays
+    short; nothing when `quiet` (--verbosity 0) or for a step of few items."""
 
-    def __init__(self, stream: OutputWrapper):
-        self.stream, self.is_terminal = stream, stream.isatty()
+    def __init__(self, stream: OutputWrapper, quiet: bool = False):
+        self.stream, self.is_terminal, self.quiet = stream, stream.isatty(), quiet
         self.started = time.monotonic()
+        self.step, self.tenths = None, 0
 
     def __call__(self, step: str, done: int, total: int) -> None:
-        if total < SHOW_PROGRESS_FROM:
+        if self.quiet or total < SHOW_PROGRESS_FROM:
             return
-        rate = done / max(time.monotonic() - self.started, 1e-6)
+        if step != self.step:
+            # A step is first heard of after its first batch: its rate counts from the end
+            # of the step before.
+            self.step, self.tenths = step, 0
+        now = time.monotonic()
+        rate = done / max(now - self.started, 1e-6)
         if self.is_terminal:
             filled = 30 * done // total
             self.stream.write(
@@ -38,8 +46,14 @@ class ProgressDisplay:
                 ending="\n" if done >= total else "",
             )
         else:
+            tenths = min(10, 10 * done // total)
+            if tenths <= self.tenths:
+                return
+            self.tenths = tenths
             self.stream.write(f"{step}: {done:,} of {total:,}")
         self.stream.flush()
+        if done >= total:
+            self.started = now
 
 
 class Command(BaseCommand):
@@ -70,10 +84,11 @@ class Command(BaseCommand):
                 f"run without --if-empty to update it from the files."
             )
             return
+        quiet = options.get("verbosity", 1) == 0
         size = sum(Path(f).stat().st_size for f in files if Path(f).is_file())
-        if size >= BIG_FILES_BYTES:
+        if size >= BIG_FILES_BYTES and not quiet:
             self.stderr.write(f"Reading {len(files)} file(s), {size / 1e6:,.1f} MB ...")
-        display = ProgressDisplay(self.stderr)
+        display = ProgressDisplay(self.stderr, quiet=quiet)
         try:
             result = services.import_scorecard(files=files, progress=display, dry_run=dry_run)
         except ImportConflict as error:
