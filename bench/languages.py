@@ -48,6 +48,8 @@ def ensure_translations() -> None:
         (Recommendation.objects.filter(report__slug__startswith=SCALE_PREFIX), ("title", "text")),
         (Evaluation.objects.filter(recommendation=data.scale_recommendation()), ("wording",)),
     ]
+    # The scale data shares the demo's grade scale, whose labels the demo translates already:
+    # those are kept (ignore_conflicts), the rest added.
     for rows, fields in chosen:
         content_type = ContentType.objects.get_for_model(rows.model)
         batch = []
@@ -69,9 +71,9 @@ def ensure_translations() -> None:
                     )
                 )
             if len(batch) >= BATCH:
-                Translation.objects.bulk_create(batch)
+                Translation.objects.bulk_create(batch, ignore_conflicts=True)
                 batch = []
-        Translation.objects.bulk_create(batch)
+        Translation.objects.bulk_create(batch, ignore_conflicts=True)
     # What autovacuum would do soon after such a load (as bench/data.py does after its own).
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE tracker_translation")
