@@ -30,12 +30,10 @@ from tracker import actors, deadlines, listings, queries, translations
 from tracker import responses as actor_responses
 from tracker.filters import (
     NOT_RATEABLE,
-    REPORT_PARAMETERS,
     SCORECARD_PARAMETERS,
     UNGRADED,
     RecommendationFilters,
     parse_filters,
-    parse_report_filters,
 )
 from tracker.markdown import render_markdown
 from tracker.models import (
@@ -46,6 +44,7 @@ from tracker.models import (
     Recommendation,
     Report,
 )
+from tracker.report_filters import REPORT_PARAMETERS, parse_report_filters
 
 # --- Parameters -----------------------------------------------------------------------------
 

@@ -16,9 +16,10 @@ from dataclasses import dataclass, field
 from django.db.models import Count, Prefetch, Window
 
 from tracker import deadlines
-from tracker.filters import NOT_RATEABLE, RecommendationFilters, ReportFilters, check_known
+from tracker.filters import NOT_RATEABLE, RecommendationFilters, check_known
 from tracker.models import Grade, Recommendation, Report, Topic
 from tracker.queries import attach_current_evaluations, with_current_grade
+from tracker.report_filters import ReportFilters
 
 REPORTS_PAGE_SIZE = 50  # reports a page of the home page lists
 RECOMMENDATIONS_PAGE_SIZE = 100  # recommendations a page of a report's scorecard lists

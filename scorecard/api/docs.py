@@ -17,13 +17,9 @@ from scorecard.api import serializers as s
 from scorecard.api import shapes
 from scorecard.api.errors import ErrorSerializer, SourceOnFileSerializer
 from scorecard.api.filters import recommendation_list_parameters
-from tracker.filters import (
-    EVALUATION_GRADE_DESCRIPTION,
-    EVERY_PARAMETER,
-    REPORT_DESCRIPTIONS,
-    REPORT_PARAMETERS,
-)
+from tracker.filters import EVALUATION_GRADE_DESCRIPTION, EVERY_PARAMETER
 from tracker.models import SourceKind, Status
+from tracker.report_filters import REPORT_DESCRIPTIONS, REPORT_PARAMETERS
 
 _ERRORS = {
     400: "A query parameter, body field or header is invalid; `errors` names each one.",

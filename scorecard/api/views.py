@@ -36,7 +36,6 @@ from scorecard.api.permissions import Publish, ReadOrEdit, ReadOrEditSources
 from scorecard.api.renderers import JSONRenderer
 from scorecard.api.shape import Shape, translated_bodies
 from tracker import comparisons, deadlines, queries, roles, services
-from tracker.filters import parse_report_filters
 from tracker.models import (
     Area,
     Edition,
@@ -47,6 +46,7 @@ from tracker.models import (
     Source,
     Status,
 )
+from tracker.report_filters import parse_report_filters
 from tracker.responses import attach_frozen_responses, published_responses
 
 SLUG = r"[-a-zA-Z0-9_]+"
@@ -179,7 +179,7 @@ class ReportViewSet(ReadOnlyViewSet):
         return deadlines.with_due_counts(reports).order_by("published_on", "slug")
 
     def filter_queryset(self, queryset: QuerySet[Report]) -> QuerySet[Report]:
-        # The home page's filters (tracker.filters.ReportFilters), with the same meaning.
+        # The home page's filters (tracker.report_filters.ReportFilters), with the same meaning.
         if self.action != "list":
             return queryset
         with filter_errors():
