@@ -13,8 +13,8 @@ from django.db import DatabaseError, IntegrityError, connection, transaction
 from tracker import events, mail_tasks, search
 from tracker.interchange.checks import check
 from tracker.interchange.parse import parse_file
-from tracker.interchange.write import KINDS, Counts, LateProblems, Progress, Writer
-from tracker.interchange.yamlread import Problem, Problems
+from tracker.interchange.write import KINDS, Counts, Progress, Writer
+from tracker.interchange.yamlread import LateProblems, Problem, Problems
 from tracker.models import NoticeKind, Report, Source
 
 # One import at a time: each reads the database, then writes what differs from it. A second

@@ -28,7 +28,7 @@ from django.db.models import Model, Q
 from django.utils import timezone
 
 from tracker import rules
-from tracker.interchange.yamlread import Mapping, Places, Problem, quoted
+from tracker.interchange.yamlread import LateProblems, Mapping, Places, Problem, quoted
 from tracker.models import Status, Translation
 from tracker.translation_models import (
     TRANSLATABLE_FIELDS,
@@ -225,8 +225,6 @@ def write_translations(writer, items: list[tuple[Model, list[TranslationSpec]]])
         Translation.history.bulk_history_create(created, default_user=writer.user)
         counts.created += len(created)
     if problems:
-        from tracker.interchange.write import LateProblems  # (write imports this module)
-
         raise LateProblems(problems)
 
 

@@ -20,7 +20,7 @@ from tracker.interchange.responses import write_responses
 from tracker.interchange.snapshot import Plan
 from tracker.interchange.specs import EditionSpec, EvaluationSpec, FileSpec
 from tracker.interchange.translations import translated_items, write_translations
-from tracker.interchange.yamlread import Problem, quoted
+from tracker.interchange.yamlread import LateProblems, Problem, quoted
 from tracker.models import (
     Actor,
     Area,
@@ -66,14 +66,6 @@ class Counts:
     created: int = 0
     updated: int = 0
     unchanged: int = 0
-
-
-class LateProblems(Exception):
-    """Problems only the write can find (it rolls back the whole import)."""
-
-    def __init__(self, problems: list[Problem]):
-        super().__init__(problems)
-        self.problems = problems
 
 
 def noon_utc(day: datetime.date) -> datetime.datetime:

@@ -135,6 +135,14 @@ def describe(node: yaml.Node) -> str:
     return f"the text {quoted(node.value)}"
 
 
+class LateProblems(Exception):
+    """Problems only the write can find (it rolls back the whole import)."""
+
+    def __init__(self, problems: list[Problem]):
+        super().__init__(problems)
+        self.problems = problems
+
+
 class Problems:
     """Collects problems so that a file is checked completely, not up to its first mistake."""
 
