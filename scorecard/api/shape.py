@@ -283,6 +283,10 @@ def _translate(collected: list, published_before: datetime.datetime | None = Non
         ),
         published_before=published_before,
     )
+    # One note per translation and original, shared by the bodies that show them: a page of
+    # a hundred recommendations names its area and each grade a hundred times. (Bodies are
+    # rendered as they are, never changed after.)
+    notes_made: dict[tuple[int, str], dict[str, Any]] = {}
     for body, instance, keys in collected:
         notes = body["translations"]
         for key in keys:
@@ -290,10 +294,13 @@ def _translate(collected: list, published_before: datetime.datetime | None = Non
             if found is None:
                 continue
             original = body[key] or ""
-            # `_body`, not `build`: a note has no translations of its own to collect.
-            notes[key] = TranslationNoteShape._body(
-                _Note(found.language, found.kind, found.is_outdated(original), original)
-            )
+            made = (id(found), original)
+            if made not in notes_made:
+                # `_body`, not `build`: a note has no translations of its own to collect.
+                notes_made[made] = TranslationNoteShape._body(
+                    _Note(found.language, found.kind, found.is_outdated(original), original)
+                )
+            notes[key] = notes_made[made]
             body[key] = found.text
 
 
