@@ -51,9 +51,7 @@ PAGES = {
 def _counts(client: Client, django_assert_num_queries) -> dict[str, int]:
     # A serving process asks for each content type once, then ContentType's cache answers
     # (as it has in this process when tests ran before this one).
-    ContentType.objects.get_for_models(
-        *(apps.get_model(label) for label in TRANSLATABLE_FIELDS)
-    )
+    ContentType.objects.get_for_models(*(apps.get_model(label) for label in TRANSLATABLE_FIELDS))
     sizes = {}
     for url, expected in PAGES.items():
         with django_assert_num_queries(expected, info=url):
