@@ -42,8 +42,16 @@ from scorecard.views import (
     published_edition_for,
     scorecard_filters,
 )
-from tracker import actors, queries
-from tracker.models import Edition, Recommendation, Report
+from tracker import actors, queries, translations
+from tracker.models import (
+    Area,
+    Edition,
+    Evaluation,
+    EvidenceLink,
+    Grade,
+    Recommendation,
+    Report,
+)
 
 STREAM_CHUNK_ROWS = 2000  # rows fetched from the database cursor at a time
 WRITE_BATCH_ROWS = 500  # rows joined into one chunk of the response
@@ -471,10 +479,34 @@ def scorecard_csv(request: HttpRequest, report: str) -> HttpResponse:
 # --- Every published evaluation, and its evidence (streamed) --------------------------------
 
 
+# Their text columns whose translations a file in another language gives beside them
+# (scorecard.export_translations): column → (the path of the id of the object holding the
+# text, its model, its field).
+EVALUATION_TEXTS = {
+    "area": ("recommendation__area_id", Area, "name"),
+    "title": ("recommendation_id", Recommendation, "title"),
+    "grade_label": ("grade_id", Grade, "label"),
+    "wording": ("pk", Evaluation, "wording"),
+    "narrative": ("pk", Evaluation, "narrative"),
+}
+EVIDENCE_TEXTS = {"quote": ("pk", EvidenceLink, "quote")}
+
+
 def _streamed_csv(
-    filename: str, header: Sequence[str], queryset: QuerySet, fields: Sequence[str], first: str
+    filename: str,
+    columns: Sequence[str],
+    queryset: QuerySet,
+    fields: Sequence[str],
+    first: str,
+    texts: export_translations.StreamedTexts,
 ) -> StreamingHttpResponse:
-    """A long export: written by PostgreSQL where it can, by the csv module otherwise."""
+    """A long export: written by PostgreSQL where it can, by the csv module otherwise; in
+    another language, with the translations of `texts` beside them (the csv module)."""
+    if not translations.in_original_language():
+        rows = export_translations.streamed_rows(queryset, fields, columns, texts, first=first)
+        header = export_translations.header(columns, texts)
+        return _csv_response(filename, csv_lines(header, rows))
+    header = columns
     copy_sql = copy_csv_sql(queryset, fields, first=first)
     if copy_sql is not None:
         return _csv_response(filename, copy_csv_lines(header, copy_sql))
@@ -491,6 +523,7 @@ def evaluations_csv(request: HttpRequest, report: str) -> HttpResponse:
         queries.evaluation_export_rows(report),
         list(queries.EVALUATION_EXPORT_FIELDS.values()),
         report.slug,
+        EVALUATION_TEXTS,
     )
 
 
@@ -503,4 +536,5 @@ def evidence_csv(request: HttpRequest, report: str) -> HttpResponse:
         queries.evidence_export_rows(report),
         list(queries.EVIDENCE_EXPORT_FIELDS.values()),
         report.slug,
+        EVIDENCE_TEXTS,
     )

@@ -15,7 +15,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext
 
 from scorecard.public import BadParameter, NotFound, public
-from tracker import search
+from tracker import search, translations
 from tracker.actors import UNSPECIFIED, ActorTree
 from tracker.filters import SEARCH_PARAMETERS, parse_filters
 from tracker.models import Report
@@ -62,12 +62,17 @@ def search_page(request: HttpRequest) -> HttpResponse:
     ] + [(UNSPECIFIED, gettext("Not specified"))]
     context = {"reports": reports, "actors": actor_choices, "hits": [], "searched": False}
     if "q" not in request.GET:
+        translations.attach(reports)  # their names in the page's language (none in English)
         context["filters"] = parse_filters({}, accepted=())
         return render(request, "scorecard/search.html", context)
     filters = parse_filters(request.GET, accepted=SEARCH_PARAMETERS)
     number = _page_number(request)
     count, hits = search.page(
-        filters, drafts_visible=False, limit=PAGE_SIZE, offset=(number - 1) * PAGE_SIZE
+        filters,
+        drafts_visible=False,
+        limit=PAGE_SIZE,
+        offset=(number - 1) * PAGE_SIZE,
+        also=reports,  # the filter's report names, translated in the hits' one query
     )
     if number > 1 and not hits:
         raise NotFound(

@@ -393,3 +393,13 @@ def test_an_outdated_translation_is_still_found_and_says_so(demo, client):
         '</a> <small class="translation-note"><span aria-hidden="true">編集部訳・原文更新後に未更新'
         "</span>"
     ) in results
+
+
+def test_the_japanese_search_form_names_the_reports_in_japanese(demo, client):
+    short_name = Translation.objects.of(demo).get(field="short_name", language="ja").text
+
+    for params in ({}, {"q": "ミサイル防衛"}):
+        html = client.get("/ja/search/", params).content.decode()
+        assert f'<option value="armitage-nye-2000" lang="ja">{short_name}</option>' in html, params
+    english = client.get("/search/").content.decode()
+    assert f'<option value="armitage-nye-2000">{demo.short_name}</option>' in english

@@ -13,12 +13,14 @@ import xml.etree.ElementTree as ET
 import feedparser
 import pytest
 from django.contrib.contenttypes.models import ContentType
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from scorecard.exports import SCORECARD_COLUMNS
 from tests.conftest import DEMO_FILES
 from tracker import services
 from tracker.actors import addressed_to
-from tracker.models import Edition, Recommendation, Translation
+from tracker.models import Edition, EvidenceLink, Recommendation, Translation
 
 pytestmark = pytest.mark.django_db
 
@@ -226,6 +228,77 @@ def test_the_csv_of_an_edition_gives_the_translations_it_froze(demo, client):
     assert (rows["DIP-6"]["title_ja"], rows["DIP-6"]["title_ja_kind"]) == ("", "")
 
 
+EVALUATIONS = "/reports/armitage-nye-2000/evaluations.csv"
+EVIDENCE = "/reports/armitage-nye-2000/evidence.csv"
+
+
+def _with_translations(columns, texts) -> list[str]:
+    named = []
+    for column in columns:
+        named += [column, f"{column}_ja", f"{column}_ja_kind"] if column in texts else [column]
+    return named
+
+
+def test_the_japanese_evaluations_and_evidence_csv_give_translations_beside_originals(
+    demo, client, django_assert_num_queries
+):
+    sec_1 = _rec(demo, "SEC-1")
+    with CaptureQueriesContext(connection) as in_english:
+        english = _csv(client, EVALUATIONS)
+    # The translations come with the rows, in their query: as many queries as in English.
+    with django_assert_num_queries(len(in_english)):
+        rows = _csv(client, f"/ja{EVALUATIONS}")
+
+    texts = {"area", "title", "grade_label", "wording", "narrative"}
+    assert _header(client, f"/ja{EVALUATIONS}") == _with_translations(
+        _header(client, EVALUATIONS), texts
+    )
+    # Every original, in the same rows and order, as in English.
+    assert [{k: r[k] for k in english[0]} for r in rows] == english
+    row = next(r for r in rows if r["code"] == "SEC-1" and r["as_of"] == "2004-04-26")
+    assert (row["title"], row["title_ja"], row["title_ja_kind"]) == (
+        sec_1.title,
+        _demo_translation(sec_1, "title").text,
+        "editors",
+    )
+    assert (row["grade_label_ja"], row["grade_label_ja_kind"]) != ("", "")
+    assert (row["narrative_ja"], row["narrative_ja_kind"]) == ("", "")  # left untranslated
+
+    link = (
+        EvidenceLink.objects.filter(evaluation__recommendation__report=demo)
+        .filter(evaluation__status="published")
+        .exclude(quote="")
+        .first()
+    )
+    _translate(link, "quote", "=訳された引用")
+    evidence = _csv(client, f"/ja{EVIDENCE}")
+    assert _header(client, f"/ja{EVIDENCE}") == _with_translations(
+        _header(client, EVIDENCE), {"quote"}
+    )
+    quoted = next(r for r in evidence if r["quote_ja"])
+    # A translation that a spreadsheet would read as a formula is made plain, as the originals.
+    assert (quoted["quote"], quoted["quote_ja"], quoted["quote_ja_kind"]) == (
+        link.quote,
+        "'=訳された引用",
+        "editors",
+    )
+
+
+def test_the_long_csv_files_say_when_a_translation_is_outdated_and_never_show_a_draft(demo, client):
+    rec = _rec(demo)
+    Recommendation.objects.filter(pk=rec.pk).update(title="An activist ASEAN")
+    _demo_translation(_rec(demo, "SEC-1"), "title").delete()
+    _translate(_rec(demo, "SEC-1"), "title", "下書きの題名", publish=False)
+
+    rows = _csv(client, f"/ja{EVALUATIONS}")
+
+    dip_6 = next(r for r in rows if r["code"] == "DIP-6")
+    assert (dip_6["title_ja"], dip_6["title_ja_kind"]) == (DIP_6_TITLE, "editors;outdated")
+    sec_1 = [r for r in rows if r["code"] == "SEC-1"]
+    assert sec_1
+    assert {(r["title_ja"], r["title_ja_kind"]) for r in sec_1} == {("", "")}
+
+
 def test_the_japanese_responses_csv_names_the_translation_columns(demo, client):
     header = _header(client, "/ja/reports/armitage-nye-2000/responses.csv")
 
@@ -336,6 +409,8 @@ ENGLISH = [
     f"{EXPORT}.json",
     f"{EXPORT}.json?edition=2004-report-card",
     "/reports/armitage-nye-2000/responses.csv",
+    "/reports/armitage-nye-2000/evaluations.csv",
+    "/reports/armitage-nye-2000/evidence.csv",
     "/api/v1/editions/2004-report-card/",
     "/api/v1/editions/2004-report-card/compare/2008-evidence-review/",
 ]

@@ -23,6 +23,7 @@ before evaluations before evidence; then by the engine's rank; then in report or
 
 import contextlib
 import io
+import itertools
 import re
 from collections.abc import Callable, Iterable, Iterator
 
@@ -562,7 +563,12 @@ def results(filters: RecommendationFilters, *, drafts_visible: bool) -> QuerySet
 
 
 def page(
-    filters: RecommendationFilters, *, drafts_visible: bool, limit: int, offset: int
+    filters: RecommendationFilters,
+    *,
+    drafts_visible: bool,
+    limit: int,
+    offset: int,
+    also: Iterable[Model] = (),
 ) -> tuple[int, list[Hit]]:
     """How many documents match, and the hits from `offset` on (at most `limit`), in the
     active language (`tracker.search_hits.hit`).
@@ -571,8 +577,8 @@ def page(
     page (a second query when the page is empty, to count). Elsewhere two, the count and
     the page (SQLite's FTS5 cannot rank under a window function). In another language
     than the originals', one more: the published translations of what the page shows
-    (`tracker.translations.attach`). Then, only when nothing matched, one more to name a
-    filter that names nothing (InvalidFilters)."""
+    (`tracker.translations.attach`), and of `also` (the page's other objects). Then, only
+    when nothing matched, one more to name a filter that names nothing (InvalidFilters)."""
     matching = results(filters, drafts_visible=drafts_visible)
     related = ("recommendation__report", "evaluation__evaluator", "evidence__source")
     if connection.vendor == "postgresql":
@@ -594,17 +600,20 @@ def page(
     if count == 0:
         check_known(filters)
     language = translations.language_of_page()
-    if documents and language != original_language():
+    if language != original_language():
         translations.attach(
-            (
-                shown
-                for document in documents
-                for shown in (
-                    document.recommendation,
-                    document.recommendation.report,
-                    document.evaluation,
-                    document.evidence,
-                )
+            itertools.chain(
+                also,
+                (
+                    shown
+                    for document in documents
+                    for shown in (
+                        document.recommendation,
+                        document.recommendation.report,
+                        document.evaluation,
+                        document.evidence,
+                    )
+                ),
             ),
             language,
         )
