@@ -6,7 +6,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
 
-from tracker import search
+from tracker import search, search_bulk
 from tracker.filters import RecommendationFilters
 from tracker.management.commands.generate_scale_data import Progress
 from tracker.models import (
@@ -139,7 +139,7 @@ def search_documents():
 
 @pytest.mark.django_db
 def test_the_generated_search_documents_are_what_a_rebuild_writes():
-    # generate_scale_data writes them in bulk (search.index_bulk: COPY on PostgreSQL);
+    # generate_scale_data writes them in bulk (search_bulk.index_bulk: COPY on PostgreSQL);
     # `rebuild_search_index` writes them one batch of model instances at a time.
     generate(recommendations=40, per=3, per_report=10)
     written, written_fts = search_documents()
@@ -158,7 +158,7 @@ def test_the_generated_search_documents_are_what_a_rebuild_writes():
         assert len(written_fts) == 280
     # Texts with the characters COPY's format escapes arrive as they are.
     Recommendation.objects.filter(code="GEN-1").update(text="tab\there\nnew \\ line\r")
-    search.index_bulk(reports=Report.objects.values_list("pk", flat=True))
+    search_bulk.index_bulk(reports=Report.objects.values_list("pk", flat=True))
     bodies = SearchDocument.objects.filter(kind="recommendation", title__startswith="GEN-1 ")
     # GEN-1 of each of the four reports.
     assert list(bodies.values_list("body", flat=True)) == ["tab\there\nnew \\ line\r"] * 4

@@ -21,11 +21,9 @@ within each, recommendations
 before evaluations before evidence; then by the engine's rank; then in report order.
 """
 
-import contextlib
-import io
 import itertools
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 
 from django.db import connection
 from django.db.models import (
@@ -68,7 +66,6 @@ from tracker.translation_models import original_language, translation_languages
 FTS_TABLE = "tracker_searchdocument_fts"
 TABLE = SearchDocument._meta.db_table
 BATCH = 2000
-COPY_BATCH = 20_000  # rows per COPY statement (index_bulk, PostgreSQL)
 TRIGRAM = 3  # characters: FTS5's trigram index finds words at least this long
 
 Q_DESCRIPTION = (
@@ -86,7 +83,7 @@ Q_DESCRIPTION = (
 # --- Writing the documents ------------------------------------------------------------------
 
 
-# A document's columns, in the order `_document_rows` gives them (and COPY writes them).
+# A document's columns, in the order `document_rows` gives them (and COPY writes them).
 COLUMNS = (
     "kind",
     "object_id",
@@ -146,10 +143,10 @@ def _translated(row: dict, model_name: str) -> tuple[str, str]:
     return joined(TITLE_TRANSLATED[model_name]), joined(BODY_TRANSLATED[model_name])
 
 
-def _document_rows(recommendations: Q, evaluations: Q, evidence: Q) -> Iterator[tuple]:
+def document_rows(recommendations: Q, evaluations: Q, evidence: Q) -> Iterator[tuple]:
     """The documents of the recommendations, evaluations and evidence links chosen, as
     rows of COLUMNS: what a document holds is said here alone, for `index` and
-    `index_bulk` alike."""
+    `search_bulk.index_bulk` alike."""
     for row in (
         Recommendation.objects.filter(recommendations)
         .order_by("pk")
@@ -229,11 +226,11 @@ def _document_rows(recommendations: Q, evaluations: Q, evidence: Q) -> Iterator[
 
 def _documents(recommendations: Q, evaluations: Q, evidence: Q) -> Iterator[SearchDocument]:
     """The documents of the recommendations, evaluations and evidence links chosen."""
-    for row in _document_rows(recommendations, evaluations, evidence):
+    for row in document_rows(recommendations, evaluations, evidence):
         yield SearchDocument(**dict(zip(COLUMNS, row, strict=True)))
 
 
-def _batches(items: Iterable, size: int = BATCH) -> Iterator[list]:
+def batches(items: Iterable, size: int = BATCH) -> Iterator[list]:
     batch: list = []
     for item in items:
         batch.append(item)
@@ -258,7 +255,7 @@ _PG_RANK = f'ts_rank("{TABLE}"."search_vector", to_tsquery(\'simple\', %s))'
 _SQLITE_LIKE = f"{_TEXT} LIKE %s ESCAPE '\\'"
 _FTS_JOIN = f'{FTS_TABLE}.rowid = "{TABLE}"."id"'
 _FTS_SCORE = f"-bm25({FTS_TABLE}, 10.0, 1.0, 10.0, 1.0)"
-_PG_ANALYZE = f'ANALYZE "{TABLE}"'
+PG_ANALYZE = f'ANALYZE "{TABLE}"'
 
 
 def _fts_delete(cursor, ids: list[int]) -> None:
@@ -267,7 +264,9 @@ def _fts_delete(cursor, ids: list[int]) -> None:
         cursor.execute(_FTS_DELETE + "(" + ",".join("%s" for _ in chunk) + ")", chunk)
 
 
-def _write(stale: QuerySet[SearchDocument] | None, fresh: Iterable[SearchDocument]) -> None:
+def write_documents(
+    stale: QuerySet[SearchDocument] | None, fresh: Iterable[SearchDocument]
+) -> None:
     """Replace the `stale` documents (None: all of them) with the `fresh` ones."""
     fts = connection.vendor == "sqlite"
     with connection.cursor() as cursor:
@@ -280,7 +279,7 @@ def _write(stale: QuerySet[SearchDocument] | None, fresh: Iterable[SearchDocumen
             SearchDocument.objects.filter(pk__in=ids).delete()
             if fts:
                 _fts_delete(cursor, ids)
-        for batch in _batches(fresh):
+        for batch in batches(fresh):
             SearchDocument.objects.bulk_create(batch)
             if fts:
                 ids = [document.pk for document in batch]
@@ -328,7 +327,7 @@ def index(
         | Q(source_id__in=sources)
         | Q(evaluation__recommendation__report_id__in=reports),
     )
-    _write(stale, fresh)
+    write_documents(stale, fresh)
 
 
 def index_translation_of(target: Model) -> None:
@@ -344,128 +343,15 @@ def index_translation_of(target: Model) -> None:
         index(evaluations=[target.evaluation_id])
 
 
-def _copy_field(value) -> str:
-    # COPY's text format: \N is NULL; backslash, tab and line breaks are escaped.
-    if value is None:
-        return "\\N"
-    if value is True or value is False:
-        return "t" if value else "f"
-    text = str(value)
-    return text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
-
-
-_COPY = f'COPY "{TABLE}" ({", ".join(COLUMNS)}) FROM STDIN'
-
-
-# A bulk load's indexes and foreign keys of the documents' table, other than its primary key
-# and unique constraint (kept: they guard the load). Names and definitions as the catalogue
-# holds them, so that they are built again exactly as migration 0013 and the model made them.
-_PG_SECONDARY_INDEXES = f"""
-    SELECT c.relname, pg_get_indexdef(i.indexrelid) FROM pg_index i
-    JOIN pg_class c ON c.oid = i.indexrelid
-    WHERE i.indrelid = '"{TABLE}"'::regclass AND NOT i.indisunique AND NOT i.indisprimary
-    ORDER BY c.relname"""  # noqa: S608 -- fixed names
-_PG_FOREIGN_KEYS = f"""
-    SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint
-    WHERE conrelid = '"{TABLE}"'::regclass AND contype = 'f' ORDER BY conname"""  # noqa: S608 -- fixed names
-_PG_ROWS_ESTIMATE = (
-    f"SELECT GREATEST(reltuples, 0) FROM pg_class WHERE oid = '\"{TABLE}\"'::regclass"  # noqa: S608 -- fixed names
-)
-# Building a GIN index in one pass sorts its entries in memory: more than the default 64 MB
-# keeps the 4 million documents of the benchmark's large profile from spilling to disk.
-_PG_BUILD_MEMORY = "SET LOCAL maintenance_work_mem = '256MB'"
-
-
-@contextlib.contextmanager
-def _pg_indexes_built_after(cursor) -> Iterator[None]:
-    """Drop the secondary indexes and the foreign keys of the documents' table for the
-    block, and build them again after it, each in one pass over the table (as a restore
-    does): inserting millions of rows into two GIN indexes, and checking four foreign keys
-    row by row at commit, took most of a bulk load's time. The table is locked for the
-    rest of the transaction (readers of the search wait for the load to commit)."""
-    quote = connection.ops.quote_name
-    # Checks still pending on the table (rows written earlier in the transaction) would
-    # forbid altering it: run them now, as the commit would have.
-    cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-    cursor.execute("SET CONSTRAINTS ALL DEFERRED")
-    cursor.execute(_PG_SECONDARY_INDEXES)
-    indexes = cursor.fetchall()
-    cursor.execute(_PG_FOREIGN_KEYS)
-    keys = cursor.fetchall()
-    for name, _ in keys:
-        cursor.execute(f"ALTER TABLE {quote(TABLE)} DROP CONSTRAINT {quote(name)}")
-    for name, _ in indexes:
-        cursor.execute(f"DROP INDEX {quote(name)}")
-    yield
-    cursor.execute(_PG_BUILD_MEMORY)
-    for _, definition in indexes:
-        cursor.execute(definition)
-    for name, definition in keys:
-        cursor.execute(f"ALTER TABLE {quote(TABLE)} ADD CONSTRAINT {quote(name)} {definition}")
-
-
-def index_bulk(*, reports: Iterable[int], progress: Callable[[int], None] | None = None) -> int:
-    """Write again every document of whole reports (ids), exactly as `index(reports=…)`
-    does (the same `_document_rows`), for a bulk load of millions of rows
-    (`generate_scale_data`); how many were written. `progress(count)` is told of each
-    batch written. Call it inside the load's transaction, after the load.
-
-    On PostgreSQL the rows go in with COPY, a large batch per statement; when they are at
-    least as many as the table already holds, its secondary indexes and foreign keys are
-    built again after the COPY instead of kept up row by row (`_pg_indexes_built_after`).
-    Elsewhere they are written as `index` writes them."""
-    reports = list(reports)
-    if not reports:
-        return 0
-    stale = SearchDocument.objects.filter(report_id__in=reports)
-    rows = _document_rows(
-        Q(report_id__in=reports),
-        Q(recommendation__report_id__in=reports),
-        Q(evaluation__recommendation__report_id__in=reports),
-    )
-    written = 0
-    if connection.vendor != "postgresql":
-
-        def told() -> Iterator[SearchDocument]:
-            nonlocal written
-            for batch in _batches(rows):
-                yield from (SearchDocument(**dict(zip(COLUMNS, row, strict=True))) for row in batch)
-                written += len(batch)
-                if progress:
-                    progress(len(batch))
-
-        _write(stale, told())
-        return written
-    stale.delete()
-    coming = (
-        Recommendation.objects.filter(report_id__in=reports).count()
-        + Evaluation.objects.filter(recommendation__report_id__in=reports).count()
-        + EvidenceLink.objects.filter(evaluation__recommendation__report_id__in=reports).count()
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(_PG_ROWS_ESTIMATE)
-        (held,) = cursor.fetchone()
-        rebuilt = _pg_indexes_built_after(cursor) if coming >= held else contextlib.nullcontext()
-        with rebuilt:
-            for batch in _batches(rows, COPY_BATCH):
-                data = "".join("\t".join(_copy_field(v) for v in row) + "\n" for row in batch)
-                cursor.cursor.copy_expert(_COPY, io.StringIO(data))
-                written += len(batch)
-                if progress:
-                    progress(len(batch))
-        cursor.execute(_PG_ANALYZE)
-    return written
-
-
 def rebuild() -> int:
     """Write every document again (the `rebuild_search_index` command); how many."""
     every = Q(pk__isnull=False)
-    _write(None, _documents(every, every, every))
+    write_documents(None, _documents(every, every, every))
     if connection.vendor == "postgresql":
         # The table was replaced whole: the planner learns its new size now, not when
         # autovacuum next passes (a plan for an empty table scans a large one badly).
         with connection.cursor() as cursor:
-            cursor.execute(_PG_ANALYZE)
+            cursor.execute(PG_ANALYZE)
     return SearchDocument.objects.count()
 
 

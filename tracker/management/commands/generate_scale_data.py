@@ -21,7 +21,6 @@ from django.core.management.color import no_style
 from django.db import connection, transaction
 from django.utils import timezone
 
-from tracker import search
 from tracker.models import (
     Actor,
     Area,
@@ -39,6 +38,7 @@ from tracker.models import (
     Status,
 )
 from tracker.rules import source_url_key
+from tracker.search_bulk import copy_field, index_bulk
 
 AREAS = ["Politics", "Security", "Bases", "Intelligence", "Economy", "Diplomacy"]
 SCALE = [
@@ -68,21 +68,13 @@ def _insert_sql(model, columns: list[str], marks: str | None = None) -> str:
     return f"INSERT INTO {quote(model._meta.db_table)} ({names}) VALUES {marks}"  # noqa: S608 -- names come from the model, values are parameters
 
 
-def _copy_field(value) -> str:
-    # COPY's text format: \N is NULL; backslash, tab and line breaks are escaped.
-    if value is None:
-        return "\\N"
-    text = str(value)
-    return text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
-
-
 def _insert_many(cursor, model, columns: list[str], rows: list[tuple]) -> None:
     if connection.vendor == "postgresql":
         # COPY: one statement per batch, parsed once by the server (several times faster
         # than multi-row INSERTs at two million rows; executemany is one round trip a row).
         quote = connection.ops.quote_name
         names = ", ".join(quote(c) for c in columns)
-        data = "".join("\t".join(_copy_field(v) for v in row) + "\n" for row in rows)
+        data = "".join("\t".join(copy_field(v) for v in row) + "\n" for row in rows)
         cursor.cursor.copy_expert(
             f"COPY {quote(model._meta.db_table)} ({names}) FROM STDIN",
             io.StringIO(data),
@@ -158,7 +150,7 @@ class Command(BaseCommand):
             # documents `search.index` writes (tracker/search.py), a recommendation's, an
             # evaluation's and its evidence link's.
             documents = totals["recommendations"] + 2 * totals["evaluations"]
-            search.index_bulk(
+            index_bulk(
                 reports=Report.objects.filter(slug__startswith=f"{prefix}-").values_list(
                     "pk", flat=True
                 ),
