@@ -403,3 +403,20 @@ def test_the_japanese_search_form_names_the_reports_in_japanese(demo, client):
         assert f'<option value="armitage-nye-2000" lang="ja">{short_name}</option>' in html, params
     english = client.get("/search/").content.decode()
     assert f'<option value="armitage-nye-2000">{demo.short_name}</option>' in english
+
+
+def test_an_english_page_shows_where_a_translation_holds_the_words_searched_for(demo, client):
+    results = _results(
+        client.get(
+            "/search/", {"q": "ミサイル防衛", "report": "armitage-nye-2000"}
+        ).content.decode()
+    )
+
+    assert (
+        '<p class="snippet snippet-translation">Found in a translation: <span lang="ja">'
+        "<mark>ミサイル防衛</mark>協力の拡大 日米<mark>ミサイル防衛</mark>協力の範囲を広げること。"
+        "</span></p>"
+    ) in results
+    # Words the originals hold show no such line.
+    english = client.get("/search/", {"q": "missile defense"}).content.decode()
+    assert "Found in a translation" not in english

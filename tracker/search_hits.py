@@ -14,7 +14,7 @@ from django.urls import reverse
 
 from tracker import translations
 from tracker.models import EvidenceLink, Recommendation, SearchDocument, SearchKind, Translation
-from tracker.translation_models import original_language
+from tracker.translation_models import original_language, translation_languages
 
 SNIPPET_LENGTH = 200  # characters of a body shown around its first match
 
@@ -64,6 +64,10 @@ class Hit:
     snippet_lang: str | None = None
     title_translated: Translated | None = None
     snippet_translated: Translated | None = None
+    # On a page in the originals' language, when a word searched for is only in a published
+    # translation (Japanese searched on an English page): the text around it there.
+    in_translation_html: str = ""
+    in_translation_lang: str | None = None
 
     @property
     def kind(self) -> str:
@@ -108,6 +112,7 @@ def hit(document: SearchDocument, words: tuple[str, ...], language: str) -> Hit:
         url=url,
     )
     if language == original_language():
+        _found_in_translation(hit, words)
         return hit
     # A page in another language: each translatable text in its translation where one is
     # published (the words marked in it), else the original, and which it is.
@@ -146,6 +151,22 @@ def hit(document: SearchDocument, words: tuple[str, ...], language: str) -> Hit:
             )
             hit.snippet_html = snippet(body_text, words)
     return hit
+
+
+def _found_in_translation(hit: Hit, words: tuple[str, ...]) -> None:
+    """Show where a translation holds a word that the originals lack: otherwise the hit
+    would show nothing marked, and not say why it was found."""
+    document = hit.document
+    original = f"{document.title}\n{document.body}".casefold()
+    if all(word.casefold() in original for word in words):
+        return
+    translated = "\n".join(t for t in (document.translated_title, document.translated_body) if t)
+    if not translated:
+        return
+    hit.in_translation_html = snippet(translated, words)
+    languages = translation_languages()
+    # The documents hold every language's translations; one language names itself.
+    hit.in_translation_lang = languages[0] if len(languages) == 1 else None
 
 
 def _evidence_texts(evidence: EvidenceLink, quote: str) -> dict:
