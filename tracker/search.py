@@ -25,6 +25,7 @@ import itertools
 import re
 from collections.abc import Iterable, Iterator
 
+from django.contrib.contenttypes.models import ContentType
 from django.db import connection
 from django.db.models import (
     BooleanField,
@@ -112,13 +113,16 @@ def _translations(model_name: str) -> dict[str, Subquery]:
     """The published translations of a model's texts a document holds, as annotations
     (`translated_<field>_<language>`) of a queryset of that model: read in the same query."""
     annotations = {}
+    # By content type id, not a join on its name: then each row's translations are found
+    # in the (content type, object) index. Joined by name, PostgreSQL read the translations
+    # over for every row: 80 s for the 70,000 documents of 10,000 recommendations.
+    content_type = ContentType.objects.get_by_natural_key("tracker", model_name)
     for field in TITLE_TRANSLATED[model_name] + BODY_TRANSLATED[model_name]:
         for language in translation_languages():
             annotations[f"translated_{field}_{language}"] = Subquery(
                 Translation.objects.published()
                 .filter(
-                    content_type__app_label="tracker",
-                    content_type__model=model_name,
+                    content_type_id=content_type.pk,
                     object_id=OuterRef("pk"),
                     field=field,
                     language=language,
