@@ -25,8 +25,6 @@ from django.db.models.functions import Concat
 from tracker import translations
 from tracker.translation_models import Translation, digest
 
-STREAM_ROWS = 2000  # rows fetched from the database cursor at a time
-
 # A translated column: which of a row's objects holds the text, and in which field.
 TextColumns = Mapping[str, tuple[str, str]]
 
@@ -109,6 +107,7 @@ def streamed_rows(
     texts: StreamedTexts,
     *,
     first: str,
+    chunk_size: int,
 ) -> Iterator[list[Any]]:
     """The rows of the values_list `queryset` of `fields` (after a column holding `first`;
     `columns` names them all), each text column followed by its translation's two cells,
@@ -121,7 +120,7 @@ def streamed_rows(
     }
     rows = queryset.annotate(**reads).values_list(*fields, *reads)
     translated = [column in texts for column in columns]
-    for values in rows.iterator(chunk_size=STREAM_ROWS):
+    for values in rows.iterator(chunk_size=chunk_size):
         packed = iter(values[len(fields) :])
         row: list[Any] = []
         for cell, has_translation in zip([first, *values[: len(fields)]], translated, strict=True):

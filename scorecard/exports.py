@@ -503,7 +503,9 @@ def _streamed_csv(
     """A long export: written by PostgreSQL where it can, by the csv module otherwise; in
     another language, with the translations of `texts` beside them (the csv module)."""
     if not translations.in_original_language():
-        rows = export_translations.streamed_rows(queryset, fields, columns, texts, first=first)
+        rows = export_translations.streamed_rows(
+            queryset, fields, columns, texts, first=first, chunk_size=STREAM_CHUNK_ROWS
+        )
         header = export_translations.header(columns, texts)
         return _csv_response(filename, csv_lines(header, rows))
     header = columns
