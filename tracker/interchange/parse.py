@@ -54,7 +54,7 @@ from tracker.interchange.yamlread import (
     Places,
     Problems,
     Reader,
-    Where,
+    Unique,
     quoted,
 )
 from tracker.models import (
@@ -90,31 +90,6 @@ def max_length(model, name: str) -> int:
 
 def _places(m: Mapping) -> Places:
     return Places(m)
-
-
-class _Unique:
-    """Finds a value used twice in one list of a file (codes, slugs, keys)."""
-
-    def __init__(self, what: str, problems: Problems, message: str | None = None):
-        self.what, self.problems, self.message, self.first = what, problems, message, {}
-
-    def check(self, value, where: Where, shown: str | None = None) -> bool:
-        if value is None:
-            return False
-        if value in self.first:
-            first = self.first[value]
-            shown = shown or quoted(value)
-            if self.message:
-                message = self.message.format(value=shown, line=first.line, path=first.path)
-            else:
-                message = (
-                    f"{shown} is used twice in this file (first at line {first.line}, "
-                    f"{first.path}); {self.what} must be unique"
-                )
-            self.problems.add(where, message)
-            return False
-        self.first[value] = where
-        return True
 
 
 def parse_file(path: str | Path, problems: Problems) -> FileSpec | None:
@@ -187,7 +162,7 @@ def parse_file(path: str | Path, problems: Problems) -> FileSpec | None:
     for index, node in enumerate(top.nodes("recommendations", "recommendations")):
         spec.recommendations.kept_read(reader, index, node, spec.unreadable)
     spec.links = _list(top, "links", LINK_KEYS, "links", _link, None, problems)
-    unique = _Unique("links", problems)
+    unique = Unique("links", problems)
     for link in spec.links:
         if link.source == link.target_code and link.target_report in ("", _slug(spec)):
             problems.add(link.at["to"], "a recommendation cannot link to itself")
@@ -234,7 +209,7 @@ def _list(top: Mapping, key, keys, what, build, unique_key, problems) -> list:
 
 
 def _unique_by(items: list, name: str, what: str, problems: Problems) -> None:
-    unique = _Unique(what, problems)
+    unique = Unique(what, problems)
     for item in items:
         unique.check(getattr(item, name), item.at.get(name, item.at[""]))
 
@@ -513,7 +488,7 @@ def _evaluation(m: Mapping, problems: Problems, unreadable: set) -> EvaluationSp
     published_at = m.datetime("published_at")
     translations = parse_translations(m, Evaluation, {"wording": wording, "narrative": narrative})
     evidence = []
-    unique = _Unique(
+    unique = Unique(
         "sources within an evaluation's evidence",
         problems,
         "{value} is already cited by this evaluation (line {line}); cite a source once, "
@@ -580,7 +555,7 @@ def _edition(m: Mapping, problems: Problems) -> EditionSpec | None:
     entries = None
     if m.has("entries"):
         entries = []
-        unique = _Unique("recommendations within an edition", problems)
+        unique = Unique("recommendations within an edition", problems)
         for item in m.items("entries", ENTRY_KEYS, "entries"):
             if item is None:
                 continue

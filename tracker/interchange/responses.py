@@ -10,6 +10,7 @@ import datetime
 from dataclasses import dataclass, field
 
 from tracker import rules
+from tracker.interchange.specs import noon_utc
 from tracker.interchange.yamlread import Mapping, Places, Problems, quoted
 from tracker.models import Actor, Recommendation, Response, ResponsePosition, ResponseSource, Status
 
@@ -164,7 +165,7 @@ def _row(row: Response) -> tuple:
     )
 
 
-def write_responses(writer, f, noon_utc) -> None:
+def write_responses(writer, f) -> None:
     """Create or update each response of the file, with its sources as the file lists them."""
     report = writer.reports[f.report.slug]
     actors = {a.slug: a for a in Actor.objects.all()}

@@ -104,6 +104,13 @@ ENTRY_KEYS = ("recommendation", "evaluator", "as_of")
 
 # Specs. `at` holds the place of each key, for problems found later; it never takes part
 # in comparisons (two files describing the same source the same way are equal).
+
+
+def noon_utc(day: datetime.date) -> datetime.datetime:
+    """When a dated judgment without a recorded publication time is taken to be published."""
+    return datetime.datetime(day.year, day.month, day.day, 12, tzinfo=datetime.UTC)
+
+
 @dataclass
 class GradeSpec:
     slug: str

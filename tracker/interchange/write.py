@@ -6,7 +6,6 @@ importing the same files again writes nothing: no history, no new version, no ne
 are inserted in batches with their history.
 """
 
-import datetime
 import gc
 import itertools
 from collections.abc import Callable
@@ -15,17 +14,15 @@ from dataclasses import dataclass, field
 from django.db.models import F, Model
 from django.utils import timezone
 
-from tracker import queries
+from tracker.interchange.editions import write_edition
 from tracker.interchange.responses import write_responses
 from tracker.interchange.snapshot import Plan
-from tracker.interchange.specs import EditionSpec, EvaluationSpec, FileSpec
+from tracker.interchange.specs import EvaluationSpec, FileSpec, noon_utc
 from tracker.interchange.translations import translated_items, write_translations
-from tracker.interchange.yamlread import LateProblems, Problem, quoted
+from tracker.interchange.yamlread import LateProblems, Problem
 from tracker.models import (
     Actor,
     Area,
-    Edition,
-    EditionEntry,
     Evaluation,
     Evaluator,
     EvidenceLink,
@@ -66,11 +63,6 @@ class Counts:
     created: int = 0
     updated: int = 0
     unchanged: int = 0
-
-
-def noon_utc(day: datetime.date) -> datetime.datetime:
-    """When a dated judgment without a recorded publication time is taken to be published."""
-    return datetime.datetime(day.year, day.month, day.day, 12, tzinfo=datetime.UTC)
 
 
 class Writer:
@@ -118,10 +110,10 @@ class Writer:
             self.write_links(f)
         self.write_evaluations()
         for f in self.plan.files:
-            write_responses(self, f, noon_utc)
+            write_responses(self, f)
         for f in self.plan.files:
             for spec in f.editions:
-                self.write_edition(f, spec)
+                write_edition(self, f, spec)
         # Last: the items they translate are written, and the editions that freeze them.
         write_translations(self, [item for f in self.plan.files for item in translated_items(f)])
         return self.counts
@@ -511,97 +503,6 @@ class Writer:
             )
             changed |= wrote
         return changed
-
-    def write_edition(self, f: FileSpec, spec: EditionSpec) -> None:
-        report = self.reports[f.report.slug]
-        row = self.db.editions.get(spec.slug)
-        if row is not None and row.status == Status.PUBLISHED:
-            self.counts["editions"].unchanged += 1  # checked identical: editions are frozen
-            return
-        publishing = spec.status == Status.PUBLISHED
-        values = {
-            "name": spec.name,
-            "description": spec.description,
-            "as_of": spec.as_of,
-            "status": spec.status,
-            "published_at": (spec.published_at or noon_utc(spec.as_of)) if publishing else None,
-        }
-        if spec.entries is not None:
-            ids = self._evaluation_ids(report, spec.entries)
-            wanted = {
-                self.recommendations[(report.slug, e.recommendation)]: ids[e.key]
-                for e in spec.entries
-            }
-        elif row is None or publishing:
-            # Freezing: the grades current as of the edition's date, as publish_edition does.
-            wanted = {rec: e.pk for rec, e in queries.current_grades(report, spec.as_of).items()}
-            if not wanted and publishing:
-                raise LateProblems(
-                    [
-                        Problem(
-                            spec.at["as_of"],
-                            f"{quoted(report.short_name)} has no published grades as of "
-                            f"{spec.as_of} to freeze",
-                        )
-                    ]
-                )
-        else:
-            wanted = None  # a draft kept as a draft, without entries in the file: keep its own
-        current = {}
-        if row is not None:
-            current = dict(
-                EditionEntry.objects.filter(edition=row).values_list(
-                    "recommendation_id", "evaluation_id"
-                )
-            )
-        entries_change = wanted is not None and wanted != current
-        if row is not None and not entries_change:
-            _, wrote = self.upsert_row("editions", Edition, row, {}, values)
-            if wrote and publishing:
-                self.freeze_evaluators(row)  # a draft published: frozen as things are now
-                self.published_editions.append(row.pk)
-            return
-        edition, wrote = self.upsert_row(
-            "editions", Edition, row, {"report": report, "slug": spec.slug}, values
-        )
-        if row is not None and not wrote:
-            self.counts["editions"].unchanged -= 1
-            self.counts["editions"].updated += 1
-        # A draft's entries are what the file says (a published edition never gets here).
-        keep = [r for r, e in wanted.items() if current.get(r) == e]
-        EditionEntry.objects.filter(edition=edition).exclude(recommendation_id__in=keep).delete()
-        EditionEntry.objects.bulk_create(
-            EditionEntry(edition=edition, recommendation_id=r, evaluation_id=e)
-            for r, e in sorted(wanted.items())
-            if current.get(r) != e
-        )
-        self.freeze_evaluators(edition)
-        if publishing:
-            self.published_editions.append(edition.pk)
-
-    def _evaluation_ids(self, report: Report, entries: list) -> dict:
-        """The ids of the evaluations entries name: (code, evaluator, as_of) → id. The new
-        ones are read back (the write does not keep every row it made)."""
-        slug = report.slug
-        ids = {e.key: row.pk for e in entries if (row := self.evaluations.get((slug, *e.key)))}
-        missing = [e for e in entries if e.key not in ids]
-        if missing:
-            codes = {
-                self.recommendations[(slug, e.recommendation)]: e.recommendation for e in missing
-            }
-            evaluators = {self.evaluators[e.evaluator].pk: e.evaluator for e in missing}
-            rows = Evaluation.objects.filter(
-                recommendation_id__in=codes, evaluator_id__in=evaluators
-            ).values_list("recommendation_id", "evaluator_id", "as_of", "pk")
-            for rec, evaluator, as_of, pk in rows:
-                ids.setdefault((codes[rec], evaluators[evaluator], as_of), pk)
-        return ids
-
-    def freeze_evaluators(self, edition: Edition) -> None:
-        """Copy the evaluators, grades and recommendations onto the edition's entries, and
-        move the edition's `updated_at` (entries deleted above leave no date of their own)."""
-        EditionEntry.objects.filter(edition=edition).snapshot_shown()
-        Edition.objects.filter(pk=edition.pk).update(updated_at=self.now)
 
 
 @dataclass

@@ -538,3 +538,28 @@ class Mapping:
             else:
                 result.append((item.value, self.reader.where(item, path)))
         return result
+
+
+class Unique:
+    """Finds a value used twice in one list of a file (codes, slugs, keys)."""
+
+    def __init__(self, what: str, problems: Problems, message: str | None = None):
+        self.what, self.problems, self.message, self.first = what, problems, message, {}
+
+    def check(self, value, where: Where, shown: str | None = None) -> bool:
+        if value is None:
+            return False
+        if value in self.first:
+            first = self.first[value]
+            shown = shown or quoted(value)
+            if self.message:
+                message = self.message.format(value=shown, line=first.line, path=first.path)
+            else:
+                message = (
+                    f"{shown} is used twice in this file (first at line {first.line}, "
+                    f"{first.path}); {self.what} must be unique"
+                )
+            self.problems.add(where, message)
+            return False
+        self.first[value] = where
+        return True
