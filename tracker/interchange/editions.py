@@ -3,18 +3,13 @@
 takes the entries its file names, or the grades current as of its date.
 """
 
-from typing import TYPE_CHECKING
-
 from tracker import queries
 from tracker.interchange.specs import EditionSpec, FileSpec, noon_utc
 from tracker.interchange.yamlread import LateProblems, Problem, quoted
 from tracker.models import Edition, EditionEntry, Evaluation, Report, Status
 
-if TYPE_CHECKING:
-    from tracker.interchange.write import Writer
 
-
-def write_edition(writer: "Writer", f: FileSpec, spec: EditionSpec) -> None:
+def write_edition(writer, f: FileSpec, spec: EditionSpec) -> None:  # writer: write.Writer
     """Write an edition of a file: a published one on file is left as it is (the checks
     found it identical); a draft gets the file's entries, or its grades frozen as of its
     date when it is new or published now."""
@@ -85,7 +80,7 @@ def write_edition(writer: "Writer", f: FileSpec, spec: EditionSpec) -> None:
         writer.published_editions.append(edition.pk)
 
 
-def _evaluation_ids(writer: "Writer", report: Report, entries: list) -> dict:
+def _evaluation_ids(writer, report: Report, entries: list) -> dict:
     """The ids of the evaluations entries name: (code, evaluator, as_of) → id. The new
     ones are read back (the write does not keep every row it made)."""
     slug = report.slug
@@ -104,7 +99,7 @@ def _evaluation_ids(writer: "Writer", report: Report, entries: list) -> dict:
     return ids
 
 
-def _freeze_evaluators(writer: "Writer", edition: Edition) -> None:
+def _freeze_evaluators(writer, edition: Edition) -> None:
     """Copy the evaluators, grades and recommendations onto the edition's entries, and
     move the edition's `updated_at` (entries deleted above leave no date of their own)."""
     EditionEntry.objects.filter(edition=edition).snapshot_shown()
