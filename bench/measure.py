@@ -70,7 +70,10 @@ class Change:
 
     The write saves, through the ORM, the scale report the measured URLs show and a source
     its evidence cites: every timestamp Django keeps on them (`auto_now`) moves, as when an
-    editor saves them in the admin, whichever of them the data's state is computed from."""
+    editor saves them in the admin, whichever of them the data's state is computed from.
+    What a process keeps by a part of that state the write leaves as it was (the published
+    translations, tracker.translations, keyed by the translations' own moments) stays, as
+    it stays in production after such a write."""
 
     def __init__(self) -> None:
         from tracker.models import EvidenceLink, Report, Source

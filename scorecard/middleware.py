@@ -17,6 +17,9 @@ sessions and every view), so the rule holds on every route, the admin's included
 
 Refusals take the API's JSON error shape under /api/ (scorecard/api/errors.py) and the
 site's error page elsewhere.
+
+`ServingMiddleware` marks the request being answered (tracker.freshness.serving), so that
+what a process keeps of texts read all day is keyed by the data's state that request read.
 """
 
 import io
@@ -29,6 +32,8 @@ from django.conf import settings
 from django.core.handlers.wsgi import LimitedStream
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template import loader
+
+from tracker import freshness
 
 # C0 controls and DEL: never in a path of ours.
 _PATH_FORBIDDEN = re.compile(r"[\x00-\x1f\x7f]")
@@ -235,3 +240,14 @@ def _refusal(
         response = HttpResponse(body, status=status)
     response["Cache-Control"] = "no-store"
     return response
+
+
+class ServingMiddleware:
+    """Around each request: `tracker.freshness.state_read_by_serving()` finds its state."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        with freshness.serving(request):
+            return self.get_response(request)

@@ -92,6 +92,8 @@ MIDDLEWARE = [
     # Before anything reads the request: oversized bodies and control characters are
     # refused here, on every route (scorecard/middleware.py).
     "scorecard.middleware.RequestLimitsMiddleware",
+    # What a view reads all day is kept by the data's state its request read.
+    "scorecard.middleware.ServingMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Below whitenoise (static files come precompressed); compresses the rest where safe.
     "scorecard.compression.CompressionMiddleware",

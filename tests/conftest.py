@@ -8,7 +8,7 @@ from django.utils import translation
 from scorecard import response_cache
 from scorecard.api import throttling
 from tests import factories
-from tracker import services
+from tracker import services, translations
 from tracker.models import Report
 
 
@@ -43,7 +43,8 @@ def _compiled_catalogues():
 
 @pytest.fixture(autouse=True)
 def _forget_kept_responses(request):
-    """Each test starts without the responses earlier ones kept (scorecard.response_cache).
+    """Each test starts without the responses earlier ones kept (scorecard.response_cache),
+    nor the translations (tracker.translations.forget_kept).
 
     In production the data's state moves with every write; tests also set timestamps by
     hand, and two tests could then share a key for different data. The shared tier is a
@@ -52,6 +53,7 @@ def _forget_kept_responses(request):
     yield
     committed = "transactional_db" in request.fixturenames or "live_server" in request.fixturenames
     response_cache.clear(shared=committed)
+    translations.forget_kept()
     throttling.forget_starts()
 
 

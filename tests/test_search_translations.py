@@ -13,9 +13,10 @@ from django.apps import apps
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from scorecard import response_cache
 from tests.api_support import client_as
 from tests.test_search import DRAFT_WORD, QUERIES, corpus, found  # noqa: F401 -- a fixture
-from tracker import search, services
+from tracker import search, services, translations
 from tracker.models import (
     Evaluation,
     EvidenceLink,
@@ -353,10 +354,16 @@ def test_a_japanese_search_costs_one_query_more(demo, client):
     english_page = _count(client.get, "/search/", params)
     japanese_page = _count(client.get, "/ja/search/", params)
     english_api = _count(api.get, "/api/v1/search/", params)
+    # The hits' translations the page read are kept by the process: the API's answer, which
+    # shows the same objects, reads none.
+    kept_api = _count(api.get, "/api/v1/search/", {**params, "lang": "ja"})
+    translations.forget_kept()
+    response_cache.clear()
     japanese_api = _count(api.get, "/api/v1/search/", {**params, "lang": "ja"})
 
     assert japanese_page == english_page + 1
     assert japanese_api == english_api + 1
+    assert kept_api == english_api
 
 
 def test_the_migration_fills_the_documents_as_the_index_writes_them(demo):

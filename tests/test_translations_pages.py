@@ -182,6 +182,26 @@ def test_deleting_a_translation_moves_the_etag_too(demo, client):
     assert "日米防衛協力の指針" not in response.content.decode()
 
 
+def test_a_translation_shown_before_is_shown_changed_on_every_page_once_it_changes(demo, client):
+    # The process keeps the translations it has read (tracker.translations); a change of any
+    # of them replaces what it kept, on the pages that showed it and the ones that did not.
+    rec = _rec(demo)
+    _translate(rec, "title", "旧訳の題名")
+    report = "/ja/reports/armitage-nye-2000/"
+    assert "旧訳の題名" in client.get(report).content.decode()
+
+    _translate(rec, "title", "新訳の題名")
+
+    for url in (report, f"/ja{SEC_1}"):
+        html = client.get(url).content.decode()
+        assert "新訳の題名" in html, url
+        assert "旧訳の題名" not in html, url
+    draft = _translate(rec.area, "name", "下書きの分野名", publish=False)
+    assert "下書きの分野名" not in client.get(report).content.decode()
+    services.delete_translation(translation=draft)
+    assert "新訳の題名" in client.get(f"/ja{SEC_1}").content.decode()
+
+
 def test_an_edition_shows_the_translations_it_froze_only(demo, client):
     edition = demo.editions.get(slug="2004-report-card")
     area = demo.areas.get(slug="security")

@@ -27,10 +27,17 @@ What moves the state:
 Drafts move the state too: a needless revalidation, never a stale answer. A state read
 before a response is made can only be older than the data the response shows, never newer,
 so a response stored under it is at worst served once more than needed, never stale.
+
+The state a request read is also the key of what a process keeps of texts read all day (the
+published translations, tracker.translations): `serving(request)` (a middleware, around each
+request) lets such readers find it without a query of their own.
 """
 
+import contextlib
 import datetime
 import hashlib
+from collections.abc import Iterator
+from contextvars import ContextVar
 from dataclasses import dataclass
 
 from django.apps import apps
@@ -86,6 +93,9 @@ class DataState:
 
     last_modified: datetime.datetime | None
     token: str
+    # A token of the translations' own moments (their latest change and deletion): what is
+    # kept of them stays good while it stays the same, whatever else is written.
+    translations: str = ""
 
 
 def _latest(model: type[Model], field_name: str) -> QuerySet:
@@ -168,10 +178,23 @@ def data_state() -> DataState:
         row = list(cursor.fetchone())
     moments = [_aware(value) for value in row[:-2]] + _due_moments(row[-2:])
     known = [moment for moment in moments if moment is not None]
-    token = hashlib.sha256(
-        "|".join(moment.isoformat() if moment else "-" for moment in moments).encode()
-    ).hexdigest()[:32]
-    return DataState(last_modified=max(known) if known else None, token=token)
+    return DataState(
+        last_modified=max(known) if known else None,
+        token=_token(moments),
+        translations=_token([moments[i] for i in _TRANSLATION_MOMENTS]),
+    )
+
+
+def _token(moments: list[datetime.datetime | None]) -> str:
+    joined = "|".join(moment.isoformat() if moment else "-" for moment in moments)
+    return hashlib.sha256(joined.encode()).hexdigest()[:32]
+
+
+# Where the translations' moments are in the state's row.
+_TRANSLATION_MOMENTS = (
+    SHOWN_MODELS.index("Translation"),
+    len(SHOWN_MODELS) + HISTORIED_MODELS.index("Translation"),
+)
 
 
 def state_for(request: HttpRequest) -> DataState:
@@ -185,6 +208,27 @@ def state_for(request: HttpRequest) -> DataState:
     if state is None:
         state = request._scorecard_data_state = data_state()
     return state
+
+
+# The request being answered in this thread or task, set around it by `serving`.
+_serving: ContextVar[HttpRequest | None] = ContextVar("serving", default=None)
+
+
+@contextlib.contextmanager
+def serving(request: HttpRequest) -> Iterator[None]:
+    """While `request` is answered, `state_read_by_serving()` finds the state it read."""
+    token = _serving.set(request)
+    try:
+        yield
+    finally:
+        _serving.reset(token)
+
+
+def state_read_by_serving() -> DataState | None:
+    """The data's state the request being answered has read (for its ETag and cache key),
+    or None: outside a request, or before it read one (then nobody reads it for it)."""
+    request = _serving.get()
+    return getattr(request, "_scorecard_data_state", None) if request is not None else None
 
 
 def usable_last_modified(state: DataState, now: datetime.datetime) -> datetime.datetime | None:

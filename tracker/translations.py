@@ -4,7 +4,9 @@ A page gathers the objects whose texts it shows (its report, areas, recommendati
 grades, evaluations, evidence, editions) and calls `attach(objects, language)` once: it
 reads the published translations of all those objects into that language in one query and
 keeps them on each object, so `translation_of(obj, field)` and the `translated` template tag
-ask nothing more. Pages in the original language ask nothing at all.
+ask nothing more. Pages in the original language ask nothing at all. Each process keeps what
+it read while the translations are unchanged (see "What a process keeps"): a page whose
+objects were all shown before asks nothing either.
 
 What an edition froze is read with `published_before`: the translations published by the
 time the edition was (rules.frozen_in freezes those; later ones are not the edition's).
@@ -12,14 +14,16 @@ time the edition was (rules.frozen_in freezes those; later ones are not the edit
 
 import datetime
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from types import MappingProxyType
 
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Model, PositiveBigIntegerField, Q
 from django.db.models.expressions import RawSQL
 from django.utils.translation import get_language
 
+from tracker import freshness
 from tracker.translation_models import (
     TRANSLATABLE_FIELDS,
     Translation,
@@ -49,40 +53,61 @@ def attach(
     *,
     published_before: datetime.datetime | None = None,
 ) -> None:
-    """Read the published translations into `language` of every text of `objects` (one
-    query; none for the original language) and keep them on each object. The same row
-    given twice (two instances of one grade) gets them on both."""
+    """Read the published translations into `language` of every text of `objects` (at most
+    one query; none for the original language, nor when all of them are kept already) and
+    keep them on each object. The same row given twice (two instances of one grade) gets
+    them on both."""
     language = language_of_page(language)
     if language == original_language():
-        return
-    wanted: dict[str, dict[int, list[Model]]] = defaultdict(lambda: defaultdict(list))
-    translatable: dict[type, str | None] = {}  # a class's model name, if it has texts
-    for obj in objects:
-        if obj is None:
-            continue
-        cls = type(obj)
-        if cls not in translatable:
-            meta = obj._meta
-            translatable[cls] = meta.model_name if meta.label_lower in TRANSLATABLE_FIELDS else None
-        model_name = translatable[cls]
-        if model_name is None:
-            continue
-        obj.__dict__[ATTACHED] = {}
-        if obj.pk is not None:
-            wanted[model_name][obj.pk].append(obj)
-    if not wanted:
         return
     # By content type id (ContentType's cache answers without a query), not by a join on
     # the model's name: then each kind's ids are looked up in the (content type, object)
     # index, instead of every translation of the kind being read and filtered.
-    models_by_type = {
-        ContentType.objects.get_for_model(objs[0]).pk: model_name
-        for model_name, by_pk in wanted.items()
-        for objs in list(by_pk.values())[:1]
-    }
+    wanted: dict[int, dict[int, list[Model]]] = defaultdict(lambda: defaultdict(list))
+    type_ids: dict[type, int | None] = {}  # a class's content type, if it has texts
+    for obj in objects:
+        if obj is None:
+            continue
+        cls = type(obj)
+        if cls not in type_ids:
+            translatable = obj._meta.label_lower in TRANSLATABLE_FIELDS
+            type_ids[cls] = ContentType.objects.get_for_model(obj).pk if translatable else None
+        type_id = type_ids[cls]
+        if type_id is None:
+            continue
+        obj.__dict__[ATTACHED] = _NONE
+        if obj.pk is not None:
+            wanted[type_id][obj.pk].append(obj)
+    if not wanted:
+        return
+    kept = _kept(language, published_before)
+    missing = wanted
+    if kept is not None:
+        missing = {
+            type_id: {pk: objs for pk, objs in by_pk.items() if (type_id, pk) not in kept.texts}
+            for type_id, by_pk in wanted.items()
+        }
+        missing = {type_id: by_pk for type_id, by_pk in missing.items() if by_pk}
+    read = _read(missing, language, published_before) if missing else {}
+    if kept is not None:
+        kept.add(read, ((type_id, pk) for type_id, by_pk in missing.items() for pk in by_pk))
+    for type_id, by_pk in wanted.items():
+        for pk, instances in by_pk.items():
+            key = (type_id, pk)
+            texts = read.get(key) or (kept.texts.get(key, _NONE) if kept else _NONE)
+            for obj in instances:
+                obj.__dict__[ATTACHED] = texts
+
+
+def _read(
+    wanted: dict[int, dict[int, list[Model]]],
+    language: str,
+    published_before: datetime.datetime | None,
+) -> dict[tuple[int, int], Mapping[str, "Shown"]]:
+    """The published translations into `language` of the objects `wanted` names (by content
+    type id, then id), in one query: (content type id, id) → field → translation."""
     which = Q()
-    for type_id, model_name in models_by_type.items():
-        by_pk = wanted[model_name]
+    for type_id, by_pk in wanted.items():
         if len(by_pk) > MANY:
             # Past a few hundred ids the list costs more than it saves (and SQLite caps a
             # query's parameters): every translation of the kind, the unwanted ones skipped.
@@ -92,14 +117,61 @@ def attach(
     rows = Translation.objects.published().filter(which, language=language)
     if published_before is not None:
         rows = rows.filter(published_at__lte=published_before)
+    read: dict[tuple[int, int], dict[str, Shown]] = defaultdict(dict)
     for type_id, object_id, field, *shown in rows.order_by().values_list(
         "content_type_id", "object_id", "field", "language", "text", "kind", "original_digest"
     ):
-        instances = wanted[models_by_type[type_id]].get(object_id, ())
-        if instances:
-            found = Shown(field, *shown)  # frozen: the instances of one row share it
-            for obj in instances:
-                obj.__dict__[ATTACHED][field] = found
+        if object_id in wanted[type_id]:
+            read[type_id, object_id][field] = Shown(field, *shown)
+    # Read-only from here: kept, they are shared by the requests that show the same object.
+    return {key: MappingProxyType(texts) for key, texts in read.items()}
+
+
+# --- What a process keeps -----------------------------------------------------------------
+# Translations change seldom and are shown all day: each process keeps those it read, per
+# language (and per edition's moment), keyed by the translations' state that the request
+# being answered read for its ETag (tracker.freshness), so keeping them costs no query and a
+# change of any translation (a write, a publication, a deletion) replaces them all. An
+# object without translations is kept too, as having none. Outside a request (or before
+# it read its state) nothing is kept: every call reads.
+
+_NONE: Mapping[str, "Shown"] = MappingProxyType({})
+KEPT_OBJECTS = 20_000  # per language and moment; past it, what was kept is dropped
+KEPT_MOMENTS = 8  # the languages and editions' moments kept at once
+
+
+@dataclass
+class _Kept:
+    state: str
+    texts: dict[tuple[int, int], Mapping[str, "Shown"]]
+
+    def add(self, read: dict, asked: Iterable[tuple[int, int]]) -> None:
+        if len(self.texts) > KEPT_OBJECTS:
+            self.texts = {}
+        for key in asked:
+            self.texts[key] = read.get(key, _NONE)
+
+
+_kept_by: dict[tuple[str, datetime.datetime | None], _Kept] = {}
+
+
+def _kept(language: str, published_before: datetime.datetime | None) -> _Kept | None:
+    state = freshness.state_read_by_serving()
+    if state is None:
+        return None
+    key = (language, published_before)
+    kept = _kept_by.get(key)
+    if kept is None or kept.state != state.translations:
+        if key not in _kept_by and len(_kept_by) >= KEPT_MOMENTS:
+            _kept_by.clear()
+        kept = _kept_by[key] = _Kept(state.translations, {})
+    return kept
+
+
+def forget_kept() -> None:
+    """Drop what this process keeps (tests set timestamps by hand; production never needs
+    to: a change of the translations changes their state)."""
+    _kept_by.clear()
 
 
 def _listed(ids: Iterable[int]) -> RawSQL:
