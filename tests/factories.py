@@ -197,7 +197,23 @@ def make_many_recommendations(report: Report, count: int) -> list[Recommendation
         EvidenceLink(evaluation=evaluation, source=sources[n % len(sources)], quote="Quoted.")
         for n, evaluation in enumerate(evaluations)
     )
+    _renew_statistics(
+        Recommendation, Recommendation.topics.through, Evaluation, Source, EvidenceLink
+    )
     return recommendations
+
+
+def _renew_statistics(*models) -> None:
+    """On PostgreSQL, the planner's statistics of the tables just loaded, as autovacuum
+    renews them after a load (it never sees a test's uncommitted rows). Renewing them also
+    makes the connection plan its statements again, the foreign-key checks among them: a
+    check planned while a table was a page long scans it whole, and a suite's connection
+    keeps that plan while the next batches make the table thousands of rows long."""
+    if connection.vendor != "postgresql":
+        return
+    tables = ", ".join(connection.ops.quote_name(model._meta.db_table) for model in models)
+    with connection.cursor() as cursor:
+        cursor.execute(f"ANALYZE {tables}")
 
 
 def date_every_change(moment: datetime.datetime) -> None:
