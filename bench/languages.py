@@ -5,7 +5,9 @@ published Japanese translations, as an editor would (kind: machine, since no per
 them): the measured report's title, areas and grade labels, every scale recommendation's
 title and text, and the measured recommendation's evaluation wordings. The demo has its
 own (fixtures/*.yaml). Each line times the same request in English and in Japanese, taking
-turns, cold (a write and every cache emptied before each) and warm.
+turns, cold (a write and every cache emptied before each) and warm; and, with no target,
+cold after a write of a translation (each process then reads the translations again:
+what the targets' cold lines have kept, tracker.translations).
 """
 
 from bench import data
@@ -79,6 +81,23 @@ def ensure_translations() -> None:
         cursor.execute("ANALYZE tracker_translation")
 
 
+class _TranslationWritten:
+    """The cold write, then one of the measured report's translations saved as it is: its
+    `updated_at` moves, and with it the translations' state that processes key them by."""
+
+    def __init__(self, change: Change) -> None:
+        from tracker.models import Report
+        from tracker.translation_models import Translation
+
+        self.change = change
+        report = Report.objects.get(slug=SCALE_REPORT)
+        self.translation = Translation.objects.of(report).get(field="title", language=LANGUAGE)
+
+    def __call__(self) -> None:
+        self.translation.save()
+        self.change()
+
+
 def _english_and_japanese(
     site: Site, name: str, urls: dict[str, str], reps: int, change: Change
 ) -> list[Line]:
@@ -90,7 +109,12 @@ def _english_and_japanese(
     site.ok(japanese)
     runners = {"en": lambda: site.ok(english), "ja": lambda: site.ok(japanese)}
     lines = []
-    for temperature, before in (("cold", change), ("warm", None)):
+    retranslated = _TranslationWritten(change)
+    for temperature, before in (
+        ("cold", change),
+        ("warm", None),
+        ("cold, a translation written", retranslated),
+    ):
         timed = interleaved(runners, reps, before=before)
         line = Line(
             f"{name} in Japanese, {temperature}",
@@ -108,6 +132,11 @@ def _english_and_japanese(
             f"{english_queries} and {line.queries}",
         )
         ratio = line.median_ms / line.english_median_ms
+        if before is retranslated:
+            # Shown for what it costs (the two medians), no target: translations are
+            # written seldom, and after each one every process reads them once again.
+            lines.append(line)
+            continue
         line.check(
             f"within {JAPANESE_AT_MOST - 1:.0%} of the English line",
             ratio <= JAPANESE_AT_MOST,

@@ -70,31 +70,90 @@ def original_note() -> str:
     return _original_note()
 
 
-def _quote(text: SafeString, *, translated: bool, quoted: bool) -> SafeString:
+def _quote(html: str, *, translated: bool, quoted: bool) -> str:
     if not quoted:
-        return text
-    if translated:
-        return format_html("「{}」", text)
-    return format_html("“{}”", text)
+        return html
+    return f"「{html}」" if translated else f"“{html}”"
 
 
 def _body(
     text: str, *, lang: str | None, paragraph: bool, markdown: bool, quoted: bool, translated: bool
 ) -> SafeString:
-    """The text as HTML (in a paragraph if asked), with `lang` when given."""
+    """The text as HTML (in a paragraph if asked), with `lang` when given (a language code
+    of settings.LANGUAGES: nothing to escape)."""
     if markdown:
         html = render_markdown(text)
         if lang is None:
             return html
-        return format_html('<div lang="{}">{}</div>', lang, html)
+        return SafeString(f'<div lang="{lang}">{html}</div>')
     html = _quote(conditional_escape(text), translated=translated, quoted=quoted)
+    attribute = f' lang="{lang}"' if lang is not None else ""
     if paragraph:
-        if lang is None:
-            return format_html("<p>{}</p>", html)
-        return format_html('<p lang="{}">{}</p>', lang, html)
+        return SafeString(f"<p{attribute}>{html}</p>")
     if lang is None:
-        return html
-    return format_html('<span lang="{}">{}</span>', lang, html)
+        return SafeString(html)
+    return SafeString(f"<span{attribute}>{html}</span>")
+
+
+# A page shows a hundred translated titles whose notes differ only by the original they
+# name: the notes' fixed parts are made once per language, kind and state (gettext and
+# format_html for each of them were most of what a Japanese page cost over English). Each is
+# a pair, what comes before the escaped original and what after; `_ORIGINAL` marks its place.
+_ORIGINAL = mark_safe("\x00")  # a fixed marker, never shown: split off
+_notes: dict[tuple, tuple[str, str]] = {}
+
+
+def _note(language: str, kind: str, outdated: bool, block: bool) -> tuple[str, str]:
+    key = (language, kind, outdated, block)
+    if key not in _notes:
+        short = _kind_short(kind)
+        sentence = _kind_sentence(kind)
+        if outdated:
+            short = format_html(
+                gettext("{kind}, {outdated}"), kind=short, outdated=_outdated_short()
+            )
+            sentence = format_html(
+                gettext("{sentence} {outdated}"), sentence=sentence, outdated=_outdated_sentence()
+            )
+        if block:
+            made = format_html(
+                '<p class="translation-note"><small>{}<span class="visually-hidden">: {}</span>'
+                "</small></p>"
+                '<details class="translation-original"><summary>{}</summary>{}</details>',
+                short,
+                sentence,
+                gettext("Original"),
+                _ORIGINAL,
+            )
+        else:
+            made = format_html(
+                ' <small class="translation-note"><span aria-hidden="true">{}</span>'
+                '<span class="visually-hidden">{}</span></small>',
+                short,
+                format_html(
+                    gettext("{sentence} Original: {original}"),
+                    sentence=sentence,
+                    original=format_html(
+                        '<span lang="{}">{}</span>', original_language(), _ORIGINAL
+                    ),
+                ),
+            )
+        before, after = made.split(_ORIGINAL)
+        _notes[key] = (before, after)
+    return _notes[key]
+
+
+def _untranslated_note(language: str, block: bool) -> str:
+    key = (language, block)
+    if key not in _notes:
+        if block:
+            made = format_html(
+                '<p class="translation-note"><small>{}</small></p>', _original_note()
+            )
+        else:
+            made = format_html(' <small class="translation-note">{}</small>', _original_note())
+        _notes[key] = (made, "")
+    return _notes[key][0]
 
 
 @register.simple_tag
@@ -111,48 +170,21 @@ def translated(
     original = "" if original is None else str(original)
     language = translations.language_of_page()
     options = {"paragraph": paragraph, "markdown": markdown, "quoted": quoted}
-    if language == original_language() or not original:
+    english = original_language()
+    if language == english or not original:
         return _body(original, lang=None, translated=False, **options)
     translation = translations.translation_of(obj, field)
-    english = original_language()
+    block = block or markdown
     if translation is None:
         shown = _body(original, lang=english, translated=False, **options)
-        if block or markdown:
-            return format_html(
-                '{}<p class="translation-note"><small>{}</small></p>', shown, _original_note()
-            )
-        return format_html('{} <small class="translation-note">{}</small>', shown, _original_note())
-    outdated = translation.is_outdated(original)
+        return SafeString(shown + _untranslated_note(language, block))
     shown = _body(translation.text, lang=language, translated=True, **options)
-    short = _kind_short(translation.kind)
-    sentence = _kind_sentence(translation.kind)
-    if outdated:
-        short = format_html(gettext("{kind}, {outdated}"), kind=short, outdated=_outdated_short())
-        sentence = format_html(
-            gettext("{sentence} {outdated}"), sentence=sentence, outdated=_outdated_sentence()
-        )
-    if block or markdown:
-        return format_html(
-            '{}<p class="translation-note"><small>{}<span class="visually-hidden">: {}</span>'
-            "</small></p>"
-            '<details class="translation-original"><summary>{}</summary>{}</details>',
-            shown,
-            short,
-            sentence,
-            gettext("Original"),
-            _body(original, lang=english, translated=False, **options),
-        )
-    return format_html(
-        '{} <small class="translation-note"><span aria-hidden="true">{}</span>'
-        '<span class="visually-hidden">{}</span></small>',
-        shown,
-        short,
-        format_html(
-            gettext("{sentence} Original: {original}"),
-            sentence=sentence,
-            original=format_html('<span lang="{}">{}</span>', english, original),
-        ),
-    )
+    before, after = _note(language, translation.kind, translation.is_outdated(original), block)
+    if block:
+        kept = _body(original, lang=english, translated=False, **options)
+    else:
+        kept = conditional_escape(original)
+    return SafeString(shown + before + kept + after)
 
 
 @register.filter
