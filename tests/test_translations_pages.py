@@ -8,8 +8,9 @@ import re
 
 import pytest
 
+from scorecard import response_cache
 from tests.conftest import DEMO_FILES
-from tracker import services
+from tracker import services, translations
 from tracker.models import Evaluation, Recommendation, Translation
 
 pytestmark = pytest.mark.django_db
@@ -200,6 +201,23 @@ def test_a_translation_shown_before_is_shown_changed_on_every_page_once_it_chang
     assert "下書きの分野名" not in client.get(report).content.decode()
     services.delete_translation(translation=draft)
     assert "新訳の題名" in client.get(f"/ja{SEC_1}").content.decode()
+
+
+def test_translations_stay_shown_when_the_process_starts_keeping_afresh(demo, client, monkeypatch):
+    # Past KEPT_OBJECTS what a process keeps is dropped; the page that drops it still shows
+    # the translations it found kept.
+    monkeypatch.setattr(translations, "KEPT_OBJECTS", 1)
+    rec = _rec(demo)
+    _translate(rec, "title", "日米防衛協力の指針")
+    _translate(rec.area, "name", "安全保障")
+    url = f"/ja{SEC_1}"
+    client.get(url)
+    response_cache.clear()
+
+    html = client.get(url).content.decode()
+
+    assert "日米防衛協力の指針" in html
+    assert "安全保障" in html
 
 
 def test_an_edition_shows_the_translations_it_froze_only(demo, client):

@@ -89,12 +89,15 @@ def attach(
         }
         missing = {type_id: by_pk for type_id, by_pk in missing.items() if by_pk}
     read = _read(missing, language, published_before) if missing else {}
+    # Taken before `add`, which may start its keeping afresh (a new dict): the kept ones
+    # this call found stay found.
+    known = kept.texts if kept is not None else {}
     if kept is not None:
         kept.add(read, ((type_id, pk) for type_id, by_pk in missing.items() for pk in by_pk))
     for type_id, by_pk in wanted.items():
         for pk, instances in by_pk.items():
             key = (type_id, pk)
-            texts = read.get(key) or (kept.texts.get(key, _NONE) if kept else _NONE)
+            texts = read.get(key) or known.get(key, _NONE)
             for obj in instances:
                 obj.__dict__[ATTACHED] = texts
 
