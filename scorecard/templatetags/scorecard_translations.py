@@ -103,7 +103,9 @@ _ORIGINAL = mark_safe("\x00")  # a fixed marker, never shown: split off
 _notes: dict[tuple, tuple[str, str]] = {}
 
 
-def _note(language: str, kind: str, outdated: bool, block: bool) -> tuple[str, str]:
+def note_around_original(language: str, kind: str, outdated: bool, block: bool) -> tuple[str, str]:
+    """A translation's note: the HTML before the escaped original and after it (also the
+    search's hits' mark, scorecard_search)."""
     key = (language, kind, outdated, block)
     if key not in _notes:
         short = _kind_short(kind)
@@ -143,7 +145,8 @@ def _note(language: str, kind: str, outdated: bool, block: bool) -> tuple[str, s
     return _notes[key]
 
 
-def _untranslated_note(language: str, block: bool) -> str:
+def untranslated_note(language: str, block: bool) -> str:
+    """What an original shown untranslated says of itself, after it."""
     key = (language, block)
     if key not in _notes:
         if block:
@@ -177,9 +180,11 @@ def translated(
     block = block or markdown
     if translation is None:
         shown = _body(original, lang=english, translated=False, **options)
-        return SafeString(shown + _untranslated_note(language, block))
+        return SafeString(shown + untranslated_note(language, block))
     shown = _body(translation.text, lang=language, translated=True, **options)
-    before, after = _note(language, translation.kind, translation.is_outdated(original), block)
+    before, after = note_around_original(
+        language, translation.kind, translation.is_outdated(original), block
+    )
     if block:
         kept = _body(original, lang=english, translated=False, **options)
     else:
