@@ -54,6 +54,18 @@ _PG_ROWS_ESTIMATE = (
 _PG_ANALYZE_SOURCES = "ANALYZE {}".format(
     ", ".join(f'"{model._meta.db_table}"' for model in (Recommendation, Evaluation, EvidenceLink))
 )
+
+
+def renew_source_statistics() -> None:
+    """On PostgreSQL, before the documents of a load just written are read from it: that
+    load is not in the planner's statistics yet (autovacuum has not seen it; it never sees
+    an uncommitted import). Planned for the dozen rows it last counted, reading the
+    documents joined every evaluation to a scan of the recommendations, 80 s for 10,000."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(_PG_ANALYZE_SOURCES)
+
+
 # Building a GIN index in one pass sorts its entries in memory: more than the default 64 MB
 # keeps the 4 million documents of the benchmark's large profile from spilling to disk.
 _PG_BUILD_MEMORY = "SET LOCAL maintenance_work_mem = '256MB'"
@@ -126,10 +138,7 @@ def index_bulk(*, reports: Iterable[int], progress: Callable[[int], None] | None
         + EvidenceLink.objects.filter(evaluation__recommendation__report_id__in=reports).count()
     )
     with connection.cursor() as cursor:
-        # The load just written is not in the planner's statistics yet (autovacuum has not
-        # seen it): planned for the dozen rows it last counted, reading the documents joined
-        # every evaluation to a scan of the recommendations, 80 s for 10,000 of them.
-        cursor.execute(_PG_ANALYZE_SOURCES)
+        renew_source_statistics()
         cursor.execute(_PG_ROWS_ESTIMATE)
         (held,) = cursor.fetchone()
         rebuilt = _pg_indexes_built_after(cursor) if coming >= held else contextlib.nullcontext()

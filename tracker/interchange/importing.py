@@ -10,7 +10,7 @@ from os import PathLike
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError, IntegrityError, connection, transaction
 
-from tracker import events, mail_tasks, search
+from tracker import events, mail_tasks, search, search_bulk
 from tracker.interchange.checks import check
 from tracker.interchange.parse import parse_file
 from tracker.interchange.write import KINDS, Counts, Progress, Writer
@@ -195,6 +195,7 @@ def _index_for_search(specs: list) -> None:
     the sources the files describe (tracker.search), in the import's transaction."""
     slugs = [spec.report.slug for spec in specs]
     keys = [source.key for spec in specs for source in spec.sources]
+    search_bulk.renew_source_statistics()
     search.index(
         reports=Report.objects.filter(slug__in=slugs).values_list("pk", flat=True),
         sources=Source.objects.filter(key__in=keys).values_list("pk", flat=True),
