@@ -91,14 +91,14 @@ redis:
 
 ## make fuzz: schemathesis over the whole API schema (tests/test_api_schema_fuzz.py), on
 ## SQLite and on PostgreSQL side by side; prints how long each run took.
-fuzz: $(DEV)
+fuzz: $(DEV) messages static
 	bin/side-by-side fuzz-postgresql -- bin/with-postgres -- $(PYTEST) -m fuzz -s tests/test_api_schema_fuzz.py ,, fuzz-sqlite -- $(PYTEST) -m fuzz -s tests/test_api_schema_fuzz.py
 
 ## make soak: 105 seconds of readers and writers against gunicorn on a private
 ## PostgreSQL, stopped and later paused (SIGSTOP); checks no 500s, 503 + Retry-After during
 ## the outages, recovery, no lost write, no leaked draft, the rate limit against spoofed
 ## X-Forwarded-For, refused hostile requests (soak/). Under 4 minutes.
-soak: $(DEV)
+soak: $(DEV) messages static
 	bin/with-postgres -- $(BIN)/python soak/run.py
 
 ## make soak-nodes: 75 seconds of readers and an editor against two gunicorn nodes of one
@@ -107,7 +107,7 @@ soak: $(DEV)
 ## their writer and seen on the other node within 2 s, nothing lost, the rate limit across
 ## nodes (soak/nodes.py). Under 3 minutes. Longer: SOAK_ARGS="--seconds 900 --replica-at 300
 ## --redis-at 600".
-soak-nodes: $(DEV) redis
+soak-nodes: $(DEV) messages static redis
 	bin/with-postgres --replica -- $(BIN)/python soak/nodes.py $(SOAK_ARGS)
 
 ## make bench: the benchmark (bench/README.md): API (beside raw SQL and tuned stock DRF), pages,

@@ -204,17 +204,41 @@ def check_outage(
     return [o for o in calm if o.ended < begin or o.started > up + max(last_failure, 0)]
 
 
-def check_spoofer(check: Checks, outcomes: list[Outcome], requests: int) -> None:
+def answered_per_minute(tried: list[Outcome], wall_origin: float) -> dict[int, int]:
+    """The 200s each minute of the clock counted, for the requests that began and ended within
+    one minute: the limit is counted in fixed minutes, so a burst that runs past a minute's end
+    is split between two counts, and a request across the end may be counted in either."""
+    per_minute: Counter[int] = Counter()
+    for o in tried:
+        minute = int((wall_origin + o.started) // 60)
+        if o.status == 200 and minute == int((wall_origin + o.ended) // 60):
+            per_minute[minute] += 1
+    return per_minute
+
+
+def minutes_touched(tried: list[Outcome], wall_origin: float) -> int:
+    ends = [wall_origin + t for o in tried for t in (o.started, o.ended)]
+    return int(max(ends) // 60) - int(min(ends) // 60) + 1 if ends else 0
+
+
+def check_spoofer(
+    check: Checks, outcomes: list[Outcome], requests: int, wall_origin: float
+) -> None:
     tried = [o for o in outcomes if o.kind == "throttle"]
     statuses = Counter(o.status for o in tried)
     refused = [o for o in tried if o.status == 429]
+    per_minute = answered_per_minute(tried, wall_origin)
+    allowed = ANONYMOUS_LIMIT * minutes_touched(tried, wall_origin)
     check(
         len(tried) == requests
-        and statuses[200] <= ANONYMOUS_LIMIT
-        and len(refused) >= requests - ANONYMOUS_LIMIT
+        and all(count <= ANONYMOUS_LIMIT for count in per_minute.values())
+        and statuses[200] <= allowed
+        and refused
+        and len(refused) >= requests - allowed
         and all((o.retry_after or "").isdigit() for o in refused),
         f"a client rotating X-Forwarded-For still met the anonymous limit of "
-        f"{ANONYMOUS_LIMIT}/minute: {statuses[200]} answered, {len(refused)} refused with 429 "
+        f"{ANONYMOUS_LIMIT}/minute: {statuses[200]} answered "
+        f"({sorted(per_minute.values())} a minute), {len(refused)} refused with 429 "
         f"and Retry-After, of {len(tried)} (other: "
         f"{sum(n for s, n in statuses.items() if s not in (200, 429))})",
     )

@@ -34,6 +34,7 @@ class Outcome:
 class Clock:
     def __init__(self) -> None:
         self.origin = time.monotonic()
+        self.wall_origin = time.time()  # the same moment on the clock the server counts by
 
     def __call__(self) -> float:
         return time.monotonic() - self.origin

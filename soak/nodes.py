@@ -59,7 +59,10 @@ NODES = 2
 READERS = 4
 VISIBLE_WITHIN = 2.0  # seconds: a write on one node shows on the other (README)
 LIMIT = 30  # the anonymous API limit a minute (soak/server.py)
-OVER_LIMIT_REQUESTS = LIMIT + 20
+# The server counts in fixed minutes of the clock, so a burst that runs past a minute's end is
+# split between two counts: 2 × LIMIT + 1 requests in a few seconds overrun one of them
+# whenever the burst starts (LIMIT + 20 did not, split 23 and 27 in a CI run).
+OVER_LIMIT_REQUESTS = 2 * LIMIT + 1
 TIME_LIMIT = 180  # seconds for the whole run, start-up included
 READ_PATHS = [
     "/",
@@ -239,8 +242,7 @@ def soak(args: argparse.Namespace, check: checks.Checks) -> int:
                 print(f"soak: {clock():5.1f} s  {len(outcomes)} requests so far", flush=True)
                 progress += 10
         check(not any(t.is_alive() for t in threads), "every client finished by itself")
-        wall_origin = time.time() - clock()
-        check_run(check, outcomes, writes, replica_down, redis_down, nodes, wall_origin)
+        check_run(check, outcomes, writes, replica_down, redis_down, nodes, clock.wall_origin)
         for log in logs:
             check_node_log(check, log)
     finally:
@@ -299,11 +301,7 @@ def check_run(check, outcomes, writes: Writes, replica_down, redis_down, nodes, 
         f"later missed it (latest miss {worst:.2f} s after the write; late: {late[:5]})",
     )
     limited = [o for o in outcomes if o.kind == "throttle"]
-    per_minute: dict[int, int] = {}
-    for o in limited:
-        if o.status == 200:
-            minute = int((wall + o.started) // 60)
-            per_minute[minute] = per_minute.get(minute, 0) + 1
+    per_minute = checks.answered_per_minute(limited, wall)
     check(
         all(count <= LIMIT for count in per_minute.values())
         and any(o.status == 429 for o in limited),
