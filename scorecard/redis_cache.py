@@ -86,5 +86,20 @@ class RedisCache(DjangoRedisCache):
         # Down: the first request of its window (see the module's docstring).
         return self._call(super().incr, delta, key, delta, version)
 
+    def count(self, key, timeout: int, version=None) -> int:
+        """One more in the count at `key`, which ends `timeout` seconds after it began: the
+        new count, in one round trip (SET NX EX, then INCR, pipelined). `add` then `incr`
+        took three (Django's `incr` first asks whether the key exists), which cost an API
+        answer served from the cache a tenth of its speed. Down: 1, as `incr`."""
+        key = self.make_and_validate_key(key, version=version)
+
+        def counted() -> int:
+            with self._cache.get_client(key, write=True).pipeline(transaction=False) as pipe:
+                pipe.set(key, 0, ex=timeout, nx=True)
+                pipe.incr(key)
+                return pipe.execute()[1]
+
+        return self._call(counted, 1)
+
     def clear(self):
         return self._call(super().clear, False)

@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 import pytest
+import redis
 from django.core.cache import caches
 from django.db import connection
 from django.test import Client, override_settings
@@ -139,6 +140,31 @@ def _on_redis(url: str) -> dict:
         "responses": {**backend, "KEY_PREFIX": "scorecard-responses"},
         "responses-local": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"},
     }
+
+
+def test_a_count_in_redis_ends_with_its_window(demo, redis_server, settings):
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {"anon": "2/minute", "partner": "5/minute"},
+    }
+    store = redis.Redis.from_url(redis_server.url)
+    with override_settings(CACHES=_on_redis(redis_server.url)):
+        client = Client()
+        for _ in range(2):  # again if the three requests fell in two minutes of the clock
+            minute = time.time() // 60
+            statuses = [client.get("/api/v1/reports/").status_code for _ in range(3)]
+            if time.time() // 60 == minute:
+                break
+            store.flushdb()
+        counts = [key for key in store.keys("scorecard:*") if b"api-throttle" in key]
+        assert statuses == [200, 200, 429]
+        # One count for this client and minute, which Redis forgets once the minute is over
+        # (not a key kept for ever per client and window).
+        assert len(counts) == 1
+        assert int(store.get(counts[0])) == 3
+        assert 0 < store.ttl(counts[0]) <= 61
+    store.close()
+    caches["default"].clear()
 
 
 def test_a_redis_restart_costs_no_request(demo, redis_server, monkeypatch, settings):

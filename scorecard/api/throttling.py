@@ -11,7 +11,8 @@ stand in front: with N of them, the address the outermost one saw is the N-th fr
 Keys are digests, of one length whatever a client sends.
 
 Counting must be atomic across processes, or two workers reading the same count would
-both let a request through. Memcached and Redis increment atomically. With the database
+both let a request through. Memcached and Redis increment atomically; on Redis the count is
+started (with its expiry) and incremented in one round trip (`RedisCache.count`). With the database
 cache, the count is one row of its table, counted up by a single INSERT ... ON CONFLICT
 DO UPDATE ... RETURNING, which both PostgreSQL and SQLite run atomically: one query per
 request, where reading and writing through the cache API took nine and a lock that every
@@ -37,6 +38,7 @@ from rest_framework.request import Request
 from rest_framework.settings import api_settings
 from rest_framework.throttling import BaseThrottle
 
+from scorecard.redis_cache import RedisCache
 from tracker import roles
 
 _PERIODS = {"second": 1, "minute": 60, "hour": 3600, "day": 86400}
@@ -143,6 +145,8 @@ class RoleRateThrottle(BaseThrottle):
             return _count_in_database(cache, key, window_end) <= limit
         key = f"api-throttle:{_digest(scope, who, period, window)}"
         timeout = period + 1
+        if isinstance(cache, RedisCache):
+            return cache.count(key, timeout) <= limit
         cache.add(key, 0, timeout)
         try:
             return cache.incr(key) <= limit
